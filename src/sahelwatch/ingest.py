@@ -1,0 +1,367 @@
+"""Ingesting a file into the store as one transaction.
+
+A file is read into a staging table, each row is validated (impossible rows go to quarantine with
+their reason), and the rest is merged: a record new to its family is *added*, one whose content
+differs from its newest earlier version is *revised* (a new version is kept beside the old), and
+one that matches is *unchanged*. The release's coverage (countries x months) is recorded. Either
+all of this is committed or none of it: a failure or a killed process leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from sahelwatch import sources
+from sahelwatch.errors import InputError, ReleaseError
+from sahelwatch.periods import compress_months, format_runs, month_range
+from sahelwatch.reader import load_stage, read_header
+from sahelwatch.sources import ucdp
+from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, Format
+from sahelwatch.store import Store
+
+Progress = Callable[[str], None]
+
+# A UCDP file with events in at least this many countries is taken as a global release.
+GLOBAL_MIN_COUNTRIES = 20
+
+SOURCES_BY_FAMILY = {
+    "ucdp": ("ucdp_ged", "ucdp_candidate"),
+    "acled": ("acled",),
+    "views_cm": ("views_cm",),
+    "ucdp_ged_cm": ("ucdp_ged_cm",),
+    "ucdp_candidate_cm": ("ucdp_candidate_cm",),
+}
+
+
+@dataclass
+class IngestReport:
+    """What one file brought into the store."""
+
+    path: Path
+    format: str
+    source: str
+    release: str
+    rows_read: int = 0
+    added: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    coverage: str = ""
+    countries: int = 0
+    already_ingested: datetime | None = None
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """A few lines for people."""
+        head = f"{self.path.name}: {self.source} {self.release}"
+        if self.already_ingested:
+            return f"{head}: already ingested on {self.already_ingested:%Y-%m-%d %H:%M}; nothing changed."
+        lines = [
+            f"{head}: {self.rows_read} rows read, {self.added} added, {self.revised} revised, "
+            f"{self.unchanged} unchanged, {self.rejected} rejected.",
+            f"  covers {self.coverage or 'no months'} in {self.countries} countries."
+            if self.coverage
+            else "  records no coverage.",
+        ]
+        lines += [f"  rejected {n}: {reason}" for reason, n in self.reasons]
+        return "\n".join(lines)
+
+
+def ingest(
+    store: Store,
+    path: str | Path,
+    *,
+    source: str | None = None,
+    release: str | None = None,
+    period: tuple[date, date] | None = None,
+    countries: list[int] | None = None,
+    record_coverage: bool = True,
+    encoding: str = "utf-8",
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest one file (CSV, gzip/zip CSV or Excel) into ``store`` in one transaction.
+
+    Parameters
+    ----------
+    path : the file; its format is recognised from its header.
+    source, release : override what is detected (the release is otherwise read from the file
+        name for UCDP, from the newest ``timestamp`` for ACLED, from the table for GED totals).
+    period : months the release covers (default: months with events, within what the release
+        name announces). ``countries`` likewise (default: every country for a global UCDP
+        release, else the countries present).
+    record_coverage : False for a sample or extract that covers nothing completely.
+    """
+    path = Path(path)
+    say = progress or (lambda _msg: None)
+    digest, size = _sha256(path)
+    logged = store.con.execute(
+        "SELECT l.finished_at, l.format, r.source, r.release, l.rows_read FROM ingest_log l "
+        "JOIN releases r USING (release_id) WHERE sha256 = ? ORDER BY file_id LIMIT 1",
+        [digest],
+    ).fetchone()
+    if logged:
+        return IngestReport(
+            path, logged[1], logged[2], logged[3], rows_read=logged[4], unchanged=logged[4],
+            already_ingested=logged[0],
+        )
+    fmt = _detect(path, encoding)
+    started = datetime.now()
+    con = store.con
+    say(f"reading {path.name} ({fmt.title})")
+    # The staging table is temporary: reading happens before the store's transaction opens.
+    rows = load_stage(con, path, encoding)
+    release = release or _release(con, fmt, path)
+    source = _source(fmt, release, source, path)
+    report = IngestReport(path, fmt.name, source, release, rows_read=rows)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        release_id = _release_id(con, fmt, source, release)
+        file_id = _next_id(con, "ingest_log", "file_id")
+        say(f"validating {rows} rows")
+        _validate(con, fmt)
+        _quarantine(con, file_id, path, report)
+        say("merging versions")
+        _merge(con, fmt, release_id, file_id, report)
+        say("recording coverage")
+        if record_coverage:
+            _cover(con, fmt, release, release_id, period, countries, report)
+        con.execute(
+            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [
+                file_id, str(path.resolve()), digest, size, fmt.name, release_id, rows,
+                report.added, report.revised, report.unchanged, report.rejected, started,
+            ],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for table in ("stage", "cand", "valid", "cover"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    return report
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file.")
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _detect(path: Path, encoding: str) -> Format:
+    header = read_header(path, encoding)
+    fmt = sources.detect(header)
+    if fmt is None:
+        shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
+        known = "; ".join(f.title for f in sources.FORMATS)
+        raise InputError(
+            f"{path.name}: not a known format (its header is: {shown}); SahelWatch reads {known}."
+        )
+    return fmt
+
+
+def _release(con: duckdb.DuckDBPyConnection, fmt: Format, path: Path) -> str:
+    found = ucdp.release_from_filename(path.name) if fmt.family == "ucdp" else None
+    if found is None and fmt.release_sql:
+        row = con.execute(f"SELECT {fmt.release_sql} FROM stage").fetchone()
+        found = row[0] if row and row[0] else None
+    if not found:
+        raise ReleaseError(f"{path.name}: cannot tell which release this is; pass --release.")
+    return str(found)
+
+
+def _source(fmt: Format, release: str, override: str | None, path: Path) -> str:
+    allowed = SOURCES_BY_FAMILY[fmt.family]
+    if override:
+        if override not in allowed:
+            raise ReleaseError(
+                f"{path.name}: a {fmt.title} file cannot be source '{override}' "
+                f"(it can be: {', '.join(allowed)})."
+            )
+        return override
+    if fmt.family == "ucdp":
+        candidate = fmt.name == "ucdp_reduced" or ucdp.is_candidate(release)
+        return "ucdp_candidate" if candidate else "ucdp_ged"
+    return allowed[0]
+
+
+def release_key(release: str) -> str:
+    """A key that sorts releases of one family: version numbers numerically, dates as text."""
+    parts = release.split(".")
+    if all(p.isdigit() for p in parts):
+        return ".".join(f"{int(p):06d}" for p in parts)
+    return release
+
+
+def _release_id(con: duckdb.DuckDBPyConnection, fmt: Format, source: str, release: str) -> int:
+    row = con.execute(
+        "SELECT release_id, family FROM releases WHERE source = ? AND release = ?",
+        [source, release],
+    ).fetchone()
+    if row:
+        return int(row[0])
+    release_id = _next_id(con, "releases", "release_id")
+    con.execute(
+        "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+        [
+            release_id, fmt.family, source, release, release_key(release), fmt.kind,
+            source in ("ucdp_candidate", "ucdp_candidate_cm"),
+        ],
+    )
+    return release_id
+
+
+def _next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
+    row = con.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _validate(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
+    """``cand``: canonical rows with their reason; a repeated uid is rejected after its first."""
+    con.execute(f"CREATE TEMP TABLE cand AS {fmt.canonical_sql()}")
+    con.execute(
+        """
+        UPDATE cand SET reason = 'duplicate record ' || cand.uid || ' (first at row ' ||
+            d.first_row || ')'
+        FROM (SELECT uid, min(row_number) AS first_row FROM cand WHERE reason = ''
+              GROUP BY uid HAVING count(*) > 1) d
+        WHERE cand.uid = d.uid AND cand.reason = '' AND cand.row_number > d.first_row
+        """
+    )
+
+
+def _quarantine(
+    con: duckdb.DuckDBPyConnection, file_id: int, path: Path, report: IngestReport
+) -> None:
+    con.execute(
+        "INSERT INTO quarantine SELECT ?, ?, row_number, reason, raw FROM cand "
+        "WHERE reason <> '' ORDER BY row_number",
+        [file_id, str(path.resolve())],
+    )
+    reasons = con.execute(
+        "SELECT regexp_replace(reason, '''[^'']*''|-?\\d+', '…', 'g') AS kind, count(*) "
+        "FROM cand WHERE reason <> '' GROUP BY kind ORDER BY count(*) DESC LIMIT 10"
+    ).fetchall()
+    report.rejected = _scalar(con, "SELECT count(*) FROM cand WHERE reason <> ''")
+    report.reasons = [(str(kind), int(n)) for kind, n in reasons]
+
+
+def _merge(
+    con: duckdb.DuckDBPyConnection,
+    fmt: Format,
+    release_id: int,
+    file_id: int,
+    report: IngestReport,
+) -> None:
+    table = "event_versions" if fmt.kind == "event" else "cm_versions"
+    columns = list(EVENT_COLUMNS if fmt.kind == "event" else CM_COLUMNS)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE valid AS
+        WITH mine AS (SELECT * EXCLUDE (reason), md5(raw) AS content_hash FROM cand
+                      WHERE reason = ''),
+        prior AS (
+            SELECT v.uid, v.content_hash, v.release_id = $rid AS same_release
+            FROM {table} v JOIN releases r USING (release_id)
+            WHERE r.family = (SELECT family FROM releases WHERE release_id = $rid)
+              AND (r.release_key < (SELECT release_key FROM releases WHERE release_id = $rid)
+                   OR v.release_id = $rid)
+              AND v.uid IN (SELECT uid FROM mine)
+            QUALIFY row_number() OVER (
+                PARTITION BY v.uid ORDER BY v.release_id = $rid DESC, r.release_key DESC) = 1)
+        SELECT mine.*, CASE
+            WHEN prior.uid IS NULL THEN 'added'
+            WHEN prior.content_hash = mine.content_hash THEN 'unchanged'
+            WHEN prior.same_release THEN 'conflict'
+            ELSE 'revised' END AS status,
+            coalesce(prior.same_release, FALSE) AS seen_in_release
+        FROM mine LEFT JOIN prior USING (uid)
+        """,
+        {"rid": release_id},
+    )
+    counts = dict(con.execute("SELECT status, count(*) FROM valid GROUP BY status").fetchall())
+    if counts.get("conflict"):
+        uid = _scalar(con, "SELECT min(uid) FROM valid WHERE status = 'conflict'")
+        raise ReleaseError(
+            f"{report.path.name}: {counts['conflict']} records (e.g. {uid}) differ from the same "
+            f"release {report.release} already stored; a changed file needs a new --release."
+        )
+    report.added = counts.get("added", 0)
+    report.revised = counts.get("revised", 0)
+    report.unchanged = counts.get("unchanged", 0)
+    names = ", ".join(columns)
+    con.execute(
+        f"INSERT INTO {table} (release_id, file_id, row_number, content_hash, {names}, raw) "
+        f"SELECT $rid, $fid, row_number, content_hash, {names}, raw FROM valid "
+        "WHERE status IN ('added', 'revised') ORDER BY row_number",
+        {"rid": release_id, "fid": file_id},
+    )
+    con.execute(
+        "INSERT INTO sightings SELECT uid, $rid, $fid, row_number FROM valid "
+        "WHERE NOT seen_in_release",
+        {"rid": release_id, "fid": file_id},
+    )
+
+
+def _cover(
+    con: duckdb.DuckDBPyConnection,
+    fmt: Format,
+    release: str,
+    release_id: int,
+    period: tuple[date, date] | None,
+    countries: list[int] | None,
+    report: IngestReport,
+) -> None:
+    """Record the (country, month) cells this release covers."""
+    if fmt.kind == "country_month":
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE cover AS SELECT DISTINCT country_gw, month FROM valid"
+        )
+    else:
+        months = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT date_trunc('month', date_start)::DATE FROM valid"
+            ).fetchall()
+        }
+        bounds = period or (ucdp.nominal_period(release) if fmt.family == "ucdp" else None)
+        if period:
+            months = set(month_range(*period))
+        elif bounds:
+            months = {m for m in months if bounds[0] <= m <= bounds[1]}
+        present = [r[0] for r in con.execute("SELECT DISTINCT country_gw FROM valid").fetchall()]
+        scope = countries or present
+        if countries is None and fmt.family == "ucdp" and len(present) >= GLOBAL_MIN_COUNTRIES:
+            scope = [r[0] for r in con.execute("SELECT gw FROM countries").fetchall()]
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE cover AS SELECT c.gw::INTEGER AS country_gw, "
+            "m.month::DATE AS month FROM (SELECT unnest($c) AS gw) c, "
+            "(SELECT unnest($m) AS month) m",
+            {"c": list(scope), "m": sorted(months)},
+        )
+    con.execute(
+        "INSERT INTO coverage SELECT $rid, country_gw, month FROM cover "
+        "EXCEPT SELECT release_id, country_gw, month FROM coverage WHERE release_id = $rid",
+        {"rid": release_id},
+    )
+    months_all = [r[0] for r in con.execute("SELECT DISTINCT month FROM cover").fetchall()]
+    report.coverage = format_runs(compress_months(months_all))
+    report.countries = _scalar(con, "SELECT count(DISTINCT country_gw) FROM cover")
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return row[0] if row else 0

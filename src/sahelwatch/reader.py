@@ -1,0 +1,165 @@
+"""Reading a file into the staging table ``stage``: CSV (plain or gzip), zipped CSV, Excel.
+
+Every value is read as text, so that validation (not the reader) decides what is impossible.
+A file that cannot be read at all raises :class:`~sahelwatch.errors.InputError` naming the file
+and the problem, before anything is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from sahelwatch.errors import InputError
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+def read_header(path: Path, encoding: str = "utf-8") -> list[str]:
+    """The column names of a file, lower-cased, without reading the whole file."""
+    with _materialise(path) as (csv_file, excel):
+        if excel:
+            return [str(h).strip().lower() for h in _excel_rows(csv_file, limit=1)[0]]
+        opener = gzip.open if _is_gzip(csv_file) else open
+        try:
+            with opener(csv_file, "rt", encoding=encoding, newline="") as fh:
+                first = next(csv.reader(io.StringIO(fh.readline())), [])
+        except (UnicodeDecodeError, OSError, EOFError) as exc:
+            raise InputError(f"{path.name}: cannot read its header ({_short(exc)}).") from exc
+    if not first:
+        raise InputError(f"{path.name}: the file is empty.")
+    return [h.strip().lstrip("\ufeff").lower() for h in first]
+
+
+def load_stage(con: duckdb.DuckDBPyConnection, path: Path, encoding: str = "utf-8") -> int:
+    """Create the temporary table ``stage`` from ``path``; return its row count."""
+    con.execute("DROP TABLE IF EXISTS stage")
+    with _materialise(path) as (csv_file, excel):
+        if excel:
+            _stage_excel(con, csv_file)
+        else:
+            _stage_csv(con, path, csv_file, encoding)
+    count = con.execute("SELECT count(*) FROM stage").fetchone()
+    assert count is not None
+    if count[0] == 0:
+        raise InputError(f"{path.name}: the file has a header but no rows.")
+    return int(count[0])
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, csv_file: Path, encoding: str) -> None:
+    try:
+        con.execute(
+            "CREATE TEMP TABLE stage AS SELECT * FROM read_csv(?, all_varchar = true, "
+            "header = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            "normalize_names = false, encoding = ?, sample_size = -1)",
+            [str(csv_file), encoding],
+        )
+    except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
+        raise InputError(f"{path.name}: {_describe_csv_error(str(exc), encoding)}") from exc
+    # DuckDB keeps a header's original case; the formats use lower-case names.
+    columns = [row[0] for row in con.execute("DESCRIBE stage").fetchall()]
+    for column in columns:
+        clean = column.strip().lstrip("\ufeff").lower()
+        if clean != column:
+            con.execute(f'ALTER TABLE stage RENAME COLUMN "{column}" TO "{clean}"')
+
+
+def _describe_csv_error(message: str, encoding: str) -> str:
+    line = re.search(r"[Ll]ine:? (\d+)", message)
+    where = f" at line {line.group(1)}" if line else ""
+    if "unicode" in message.lower() or "encod" in message.lower():
+        return (
+            f"the file is not valid {encoding}{where}; re-save it as UTF-8 or pass "
+            "--encoding latin-1."
+        )
+    if "gzip" in message.lower():
+        return "the compressed file is truncated or corrupt."
+    if "columns" in message.lower() or "quote" in message.lower() or "sniff" in message.lower():
+        return f"the file is truncated or malformed{where} (a row has the wrong number of fields)."
+    return f"cannot be read as CSV{where} ({message.splitlines()[0]})."
+
+
+def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    import pandas as pd
+
+    rows = _excel_rows(path)
+    header = [str(h).strip().lower() for h in rows[0]]
+    frame = pd.DataFrame(rows[1:], columns=header, dtype="string")
+    con.register("excel_rows", frame)
+    con.execute("CREATE TEMP TABLE stage AS SELECT * FROM excel_rows")
+    con.unregister("excel_rows")
+
+
+def _excel_rows(path: Path, limit: int | None = None) -> list[list[str | None]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise InputError(f"{path.name}: cannot be read as an Excel workbook ({_short(exc)}).") from exc
+    sheet = book.worksheets[0]
+    rows = [
+        [_excel_text(v) for v in row]
+        for row in sheet.iter_rows(values_only=True, max_row=limit)
+    ]
+    book.close()
+    if not rows or not any(rows[0]):
+        raise InputError(f"{path.name}: the first worksheet is empty.")
+    return rows
+
+
+def _excel_text(value: object) -> str | None:
+    """Excel cells back to the text UCDP writes: whole numbers without '.0', ISO dates."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.000")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@contextmanager
+def _materialise(path: Path) -> Iterator[tuple[Path, bool]]:
+    """The file to read (a zip's single member is extracted) and whether it is Excel."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file.")
+    if path.suffix.lower() in EXCEL_SUFFIXES or not zipfile.is_zipfile(path):
+        yield path, path.suffix.lower() in EXCEL_SUFFIXES
+        return
+    with zipfile.ZipFile(path) as archive:
+        members = [m for m in archive.namelist() if m.lower().endswith((".csv", ".xlsx"))]
+        if len(members) != 1:
+            raise InputError(
+                f"{path.name}: a zip file must hold exactly one CSV or Excel file, "
+                f"found {len(members)}."
+            )
+        with tempfile.TemporaryDirectory(prefix="sahelwatch-") as tmp:
+            try:
+                extracted = Path(archive.extract(members[0], tmp))
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise InputError(f"{path.name}: the zip file is corrupt ({_short(exc)}).") from exc
+            yield extracted, extracted.suffix.lower() in EXCEL_SUFFIXES
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -1,0 +1,28 @@
+"""The file formats SahelWatch reads, and how a file's format is recognised from its header."""
+
+from __future__ import annotations
+
+from sahelwatch.sources.acled import CURRENT as ACLED_CURRENT
+from sahelwatch.sources.acled import PRE2023 as ACLED_PRE2023
+from sahelwatch.sources.aggregates import CANDIDATE_CM, GED_CM, VIEWS_CM
+from sahelwatch.sources.base import Format
+from sahelwatch.sources.ucdp import GED, REDUCED
+
+FORMATS: tuple[Format, ...] = (
+    GED, REDUCED, ACLED_CURRENT, ACLED_PRE2023, VIEWS_CM, GED_CM, CANDIDATE_CM,
+)
+
+
+def detect(header: list[str]) -> Format | None:
+    """The most specific known format whose required columns the header has."""
+    normalised = [h.strip().lower() for h in header]
+    candidates = [f for f in FORMATS if f.matches(normalised)]
+    return max(candidates, key=lambda f: len(f.required), default=None)
+
+
+def by_name(name: str) -> Format | None:
+    """A format by its name (``ucdp_ged``, ``acled_current``, ...)."""
+    return next((f for f in FORMATS if f.name == name), None)
+
+
+__all__ = ["FORMATS", "Format", "by_name", "detect"]

@@ -1,0 +1,181 @@
+"""What every source format declares: its header, its canonical SQL and its validation rules.
+
+A :class:`Format` turns a staging table ``stage`` (every column read as text, one row per record,
+``rowid`` in file order) into canonical rows. Each check is a pair of SQL expressions: a condition
+that marks a row impossible and the reason written to quarantine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["event", "country_month"]
+
+# Text helpers installed as DuckDB macros on every connection (see store.install_macros).
+MACROS = {
+    "sw_text": "(x) AS NULLIF(trim(x), '')",
+    "sw_num": "(x) AS TRY_CAST(NULLIF(trim(x), '') AS DOUBLE)",
+    "sw_int": "(x) AS TRY_CAST(TRY_CAST(NULLIF(trim(x), '') AS DOUBLE) AS BIGINT)",
+    "sw_bad_num": "(x) AS (NULLIF(trim(x), '') IS NOT NULL AND TRY_CAST(trim(x) AS DOUBLE) IS NULL)",
+    "sw_date": (
+        "(x) AS COALESCE(TRY_CAST(left(trim(x), 10) AS DATE), "
+        "TRY_STRPTIME(trim(x), '%d %B %Y')::DATE, TRY_STRPTIME(trim(x), '%d-%B-%Y')::DATE)"
+    ),
+    "sw_quote": "(x) AS '''' || left(coalesce(x, ''), 40) || ''''",
+}
+
+# The canonical event columns, in store order, with their DuckDB types.
+EVENT_COLUMNS: dict[str, str] = {
+    "uid": "VARCHAR",
+    "source_id": "VARCHAR",
+    "date_start": "DATE",
+    "date_end": "DATE",
+    "date_prec": "SMALLINT",
+    "latitude": "DOUBLE",
+    "longitude": "DOUBLE",
+    "where_prec": "SMALLINT",
+    "country_gw": "INTEGER",
+    "country_iso3": "VARCHAR",
+    "country_name": "VARCHAR",
+    "adm_1": "VARCHAR",
+    "adm_2": "VARCHAR",
+    "location": "VARCHAR",
+    "side_a": "VARCHAR",
+    "side_b": "VARCHAR",
+    "violence_type": "VARCHAR",
+    "event_type": "VARCHAR",
+    "sub_event_type": "VARCHAR",
+    "best": "INTEGER",
+    "low": "INTEGER",
+    "high": "INTEGER",
+    "deaths_a": "INTEGER",
+    "deaths_b": "INTEGER",
+    "deaths_civilians": "INTEGER",
+    "deaths_unknown": "INTEGER",
+    "conflict_name": "VARCHAR",
+    "dyad_name": "VARCHAR",
+    "source_headline": "VARCHAR",
+    "source_text": "VARCHAR",
+    "n_sources": "INTEGER",
+    "priogrid_gid": "INTEGER",
+}
+
+# The canonical country-month columns.
+CM_COLUMNS: dict[str, str] = {
+    "uid": "VARCHAR",
+    "country_gw": "INTEGER",
+    "month": "DATE",
+    "best_sb": "INTEGER",
+    "best_ns": "INTEGER",
+    "best_os": "INTEGER",
+    "best_total": "INTEGER",
+    "high_total": "INTEGER",
+    "deaths_civilians": "INTEGER",
+    "events_sb": "INTEGER",
+    "events_ns": "INTEGER",
+    "events_os": "INTEGER",
+    "events_total": "INTEGER",
+}
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file format that SahelWatch reads.
+
+    Attributes
+    ----------
+    name : short identifier shown to users (``ucdp_ged``, ``acled_current``, ...).
+    title : human name used in messages.
+    kind : ``"event"`` or ``"country_month"``.
+    family : the uid namespace; releases of one family supersede each other.
+    required : header columns that identify the format.
+    select : canonical column name -> SQL expression over ``stage``.
+    checks : (condition, reason) SQL pairs; a true condition sends the row to quarantine.
+    release_sql : optional SQL aggregate over ``stage`` naming the release the file holds.
+    """
+
+    name: str
+    title: str
+    kind: Kind
+    family: str
+    required: tuple[str, ...]
+    select: dict[str, str]
+    checks: tuple[tuple[str, str], ...] = field(default=())
+    release_sql: str | None = None
+
+    def matches(self, header: list[str]) -> bool:
+        """Whether a file with this header is in this format."""
+        return set(self.required) <= set(header)
+
+    def canonical_sql(self) -> str:
+        """SQL that reads ``stage`` and yields canonical rows with ``row_number``, ``raw`` and
+        ``reason`` (empty when the row is valid)."""
+        columns = EVENT_COLUMNS if self.kind == "event" else CM_COLUMNS
+        typed = ",\n  ".join(
+            f"CAST({self.select.get(col, 'NULL')} AS {typ}) AS {col}"
+            for col, typ in columns.items()
+        )
+        checks = ", ".join(f"CASE WHEN {cond} THEN {reason} END" for cond, reason in self.checks)
+        return (
+            "SELECT s.rowid + 2 AS row_number, to_json(s)::VARCHAR AS raw,\n  "
+            f"{typed},\n  concat_ws('; ', {checks or 'NULL'}) AS reason\nFROM stage s"
+        )
+
+
+def common_checks(
+    *,
+    date_start: str,
+    date_end: str | None,
+    lat: str | None,
+    lon: str | None,
+    best: str,
+    low: str | None,
+    high: str | None,
+) -> tuple[tuple[str, str], ...]:
+    """Validation rules shared by event formats, written over raw text columns of ``s``."""
+    checks = [
+        (f"sw_date({date_start}) IS NULL", f"'unparseable start date ' || sw_quote({date_start})"),
+    ]
+    if date_end:
+        checks += [
+            (
+                f"sw_text({date_end}) IS NOT NULL AND sw_date({date_end}) IS NULL",
+                f"'unparseable end date ' || sw_quote({date_end})",
+            ),
+            (
+                f"sw_date({date_end}) < sw_date({date_start})",
+                "'end date ' || sw_date(" + date_end + ") || ' is before start date ' || "
+                f"sw_date({date_start})",
+            ),
+        ]
+    if lat and lon:
+        checks += [
+            (
+                f"sw_bad_num({lat}) OR sw_bad_num({lon})",
+                f"'unparseable coordinates ' || sw_quote({lat}) || ', ' || sw_quote({lon})",
+            ),
+            (
+                f"abs(sw_num({lat})) > 90 OR abs(sw_num({lon})) > 180",
+                f"'coordinates out of range (' || {lat} || ', ' || {lon} || ')'",
+            ),
+            (f"sw_num({lat}) = 0 AND sw_num({lon}) = 0", "'coordinates are exactly 0,0'"),
+            (
+                f"(sw_num({lat}) IS NULL) <> (sw_num({lon}) IS NULL)",
+                "'only one of latitude and longitude is given'",
+            ),
+        ]
+    for col in [c for c in (best, low, high) if c]:
+        checks += [
+            (f"sw_bad_num({col})", f"'unparseable fatalities {col} ' || sw_quote({col})"),
+            (f"sw_num({col}) < 0", f"'negative fatalities {col} = ' || {col}"),
+        ]
+    if low and high:
+        checks.append(
+            (
+                f"sw_num({low}) > sw_num({best}) OR sw_num({best}) > sw_num({high})",
+                f"'fatalities not low <= best <= high (' || {low} || ' <= ' || {best} || "
+                f"' <= ' || {high} || ')'",
+            )
+        )
+    return tuple(checks)

@@ -1,0 +1,164 @@
+"""UCDP GED event formats: the yearly GED and monthly Candidate releases (49 columns), and the
+reduced 8-column Candidate extract.
+
+UCDP codes ``type_of_violence`` 1 = state-based (sb), 2 = non-state (ns), 3 = one-sided (os);
+``country_id`` is the Gleditsch-Ward code. Numbers may be written as ``12`` or ``12.0``
+(files that passed through R or Excel); both are read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sahelwatch.sources.base import Format, common_checks
+
+GED_COLUMNS = (
+    "id relid year active_year code_status type_of_violence conflict_dset_id conflict_new_id "
+    "conflict_name dyad_dset_id dyad_new_id dyad_name side_a_dset_id side_a_new_id side_a "
+    "side_b_dset_id side_b_new_id side_b number_of_sources source_article source_office "
+    "source_date source_headline source_original where_prec where_coordinates where_description "
+    "adm_1 adm_2 latitude longitude geom_wkt priogrid_gid country country_id region "
+    "event_clarity date_prec date_start date_end deaths_a deaths_b deaths_civilians "
+    "deaths_unknown best high low gwnoa gwnob"
+).split()
+
+VIOLENCE = "CASE sw_int(type_of_violence) WHEN 1 THEN 'sb' WHEN 2 THEN 'ns' WHEN 3 THEN 'os' END"
+
+_UCDP_COMMON_CHECKS = (
+    ("sw_text(id) IS NULL OR sw_int(id) IS NULL", "'missing or non-numeric event id ' || sw_quote(id)"),
+    (
+        "sw_int(type_of_violence) IS NULL OR sw_int(type_of_violence) NOT IN (1, 2, 3)",
+        "'unknown violence type ' || sw_quote(type_of_violence)",
+    ),
+    (
+        "sw_int(country_id) IS NULL OR sw_int(country_id) NOT IN (SELECT gw FROM countries)",
+        "'unknown country ' || sw_quote(country) || ' (country_id ' || "
+        "coalesce(country_id, '') || ')'",
+    ),
+)
+
+GED = Format(
+    name="ucdp_ged",
+    title="UCDP GED / Candidate events (49 columns)",
+    kind="event",
+    family="ucdp",
+    required=tuple(GED_COLUMNS),
+    select={
+        "uid": "'ucdp:' || sw_int(id)",
+        "source_id": "CAST(sw_int(id) AS VARCHAR)",
+        "date_start": "sw_date(date_start)",
+        "date_end": "coalesce(sw_date(date_end), sw_date(date_start))",
+        "date_prec": "sw_int(date_prec)",
+        "latitude": "sw_num(latitude)",
+        "longitude": "sw_num(longitude)",
+        "where_prec": "sw_int(where_prec)",
+        "country_gw": "sw_int(country_id)",
+        "country_iso3": "(SELECT iso3 FROM countries WHERE gw = sw_int(country_id))",
+        "country_name": "sw_text(country)",
+        "adm_1": "sw_text(adm_1)",
+        "adm_2": "sw_text(adm_2)",
+        "location": "sw_text(where_coordinates)",
+        "side_a": "sw_text(side_a)",
+        "side_b": "sw_text(side_b)",
+        "violence_type": VIOLENCE,
+        "best": "sw_int(best)",
+        "low": "sw_int(low)",
+        "high": "sw_int(high)",
+        "deaths_a": "sw_int(deaths_a)",
+        "deaths_b": "sw_int(deaths_b)",
+        "deaths_civilians": "sw_int(deaths_civilians)",
+        "deaths_unknown": "sw_int(deaths_unknown)",
+        "conflict_name": "sw_text(conflict_name)",
+        "dyad_name": "sw_text(dyad_name)",
+        "source_headline": "sw_text(source_headline)",
+        "source_text": "sw_text(source_article)",
+        "n_sources": "sw_int(number_of_sources)",
+        "priogrid_gid": "sw_int(priogrid_gid)",
+    },
+    checks=_UCDP_COMMON_CHECKS
+    + common_checks(
+        date_start="date_start",
+        date_end="date_end",
+        lat="latitude",
+        lon="longitude",
+        best="best",
+        low="low",
+        high="high",
+    ),
+)
+
+REDUCED = Format(
+    name="ucdp_reduced",
+    title="UCDP Candidate events, reduced 8-column extract",
+    kind="event",
+    family="ucdp",
+    required=(
+        "id", "conflict_new_id", "conflict_name", "country", "country_id", "best",
+        "type_of_violence", "date",
+    ),
+    select={
+        "uid": "'ucdp:' || sw_int(id)",
+        "source_id": "CAST(sw_int(id) AS VARCHAR)",
+        "date_start": "sw_date(date)",
+        "date_end": "sw_date(date)",
+        "country_gw": "sw_int(country_id)",
+        "country_iso3": "(SELECT iso3 FROM countries WHERE gw = sw_int(country_id))",
+        "country_name": "sw_text(country)",
+        "violence_type": VIOLENCE,
+        "best": "sw_int(best)",
+        "conflict_name": "sw_text(conflict_name)",
+    },
+    checks=_UCDP_COMMON_CHECKS
+    + common_checks(
+        date_start="date", date_end=None, lat=None, lon=None, best="best", low=None, high=None
+    ),
+)
+
+_VERSION = re.compile(r"(?<!\d)v?(\d{2})[._](\d{1,2})(?:[._](\d{1,2}))?(?:[._](\d{1,2}))?(?!\d)")
+_COMPACT = re.compile(r"ged(\d{2})(\d)(?!\d)", re.IGNORECASE)
+
+
+def release_from_filename(filename: str) -> str | None:
+    """The UCDP release a file name announces, if any.
+
+    >>> release_from_filename("GEDEvent_v26_0_1.csv")
+    '26.0.1'
+    >>> release_from_filename("ged251-csv.zip")
+    '25.1'
+    """
+    compact = _COMPACT.search(filename)
+    if compact:
+        return f"{compact.group(1)}.{compact.group(2)}"
+    match = _VERSION.search(filename)
+    if match:
+        return ".".join(str(int(g)) if i else g for i, g in enumerate(match.groups()) if g)
+    return None
+
+
+def is_candidate(release: str) -> bool:
+    """Candidate releases are ``YY.0.M`` monthly or ``YY.01.YY.MM`` cumulative; GED is ``YY.1``."""
+    parts = release.split(".")
+    return len(parts) >= 3 or (len(parts) == 2 and parts[1] == "0")
+
+
+def nominal_period(release: str) -> tuple[date, date] | None:
+    """The months a UCDP release is meant to cover, from its name.
+
+    ``26.0.2`` (monthly Candidate) covers 2026-02; ``25.01.25.12`` (cumulative Candidate)
+    covers 2025-01..2025-12; ``25.1`` (yearly GED) covers 1989-01..2024-12.
+
+    >>> nominal_period("26.0.2")
+    (datetime.date(2026, 2, 1), datetime.date(2026, 2, 1))
+    """
+    parts = [int(p) for p in release.split(".") if p.isdigit()]
+    if len(parts) != len(release.split(".")):
+        return None
+    if len(parts) == 3 and parts[1] == 0 and 1 <= parts[2] <= 12:
+        month = date(2000 + parts[0], parts[2], 1)
+        return month, month
+    if len(parts) == 4 and 1 <= parts[1] <= parts[3] <= 12:
+        return date(2000 + parts[2], parts[1], 1), date(2000 + parts[2], parts[3], 1)
+    if len(parts) == 2 and parts[1] >= 1:
+        return date(1989, 1, 1), date(2000 + parts[0] - 1, 12, 1)
+    return None

@@ -1,0 +1,158 @@
+"""The event store: an embedded DuckDB database that keeps every version of every record.
+
+Tables
+------
+releases        one row per (source, release): its family, ordering key and whether preliminary.
+ingest_log      one row per file ingested: path, SHA-256, counts, times.
+event_versions  canonical events; a row per (uid, release) whenever an event is new or changed.
+cm_versions     country-month aggregates, versioned the same way.
+sightings       every (uid, release, file, row) a record was seen in, changed or not.
+coverage        (release, country, month) that a release covers; a month no release covers is
+                "no data", never zero.
+quarantine      rejected rows: file, row number, raw content and reason.
+
+Views ``events`` and ``country_months`` hold the newest version of each record.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from sahelwatch.errors import StoreError
+from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
+
+SCHEMA_VERSION = "1"
+
+_VERSION_COLUMNS = "release_id INTEGER NOT NULL, file_id INTEGER NOT NULL, row_number BIGINT, content_hash VARCHAR NOT NULL"
+
+
+def _columns(spec: dict[str, str]) -> str:
+    return ", ".join(f"{name} {typ}" for name, typ in spec.items())
+
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS releases (
+    release_id INTEGER PRIMARY KEY, family VARCHAR NOT NULL, source VARCHAR NOT NULL,
+    release VARCHAR NOT NULL, release_key VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+    preliminary BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL, UNIQUE (source, release));
+CREATE TABLE IF NOT EXISTS ingest_log (
+    file_id INTEGER PRIMARY KEY, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+    bytes BIGINT NOT NULL, format VARCHAR NOT NULL, release_id INTEGER NOT NULL,
+    rows_read BIGINT, added BIGINT, revised BIGINT, unchanged BIGINT, rejected BIGINT,
+    started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS event_versions ({_VERSION_COLUMNS}, {_columns(EVENT_COLUMNS)},
+    raw VARCHAR);
+CREATE TABLE IF NOT EXISTS cm_versions ({_VERSION_COLUMNS}, {_columns(CM_COLUMNS)}, raw VARCHAR);
+CREATE TABLE IF NOT EXISTS sightings (
+    uid VARCHAR NOT NULL, release_id INTEGER NOT NULL, file_id INTEGER NOT NULL,
+    row_number BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS coverage (
+    release_id INTEGER NOT NULL, country_gw INTEGER NOT NULL, month DATE NOT NULL);
+CREATE TABLE IF NOT EXISTS quarantine (
+    file_id INTEGER NOT NULL, path VARCHAR NOT NULL, row_number BIGINT NOT NULL,
+    reason VARCHAR NOT NULL, raw VARCHAR);
+"""
+
+# Newest version of each record; `{where}` restricts the releases taken into account (as-of).
+CURRENT_SQL = """
+SELECT v.* EXCLUDE (file_id, row_number), r.source, r.release, r.preliminary
+FROM {table} v JOIN releases r USING (release_id)
+WHERE {where}
+QUALIFY row_number() OVER (PARTITION BY v.uid ORDER BY r.release_key DESC) = 1
+"""
+
+
+def default_path() -> Path:
+    """``$SAHELWATCH_DB``, else ``sahelwatch.duckdb`` in the per-user data directory."""
+    env = os.environ.get("SAHELWATCH_DB")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("sahelwatch")) / "sahelwatch.duckdb"
+
+
+def bundled_file(name: str) -> Path:
+    """Path of a data file shipped inside the package."""
+    return Path(str(resources.files("sahelwatch") / "data" / name))
+
+
+class Store:
+    """A SahelWatch store on disk.
+
+    Parameters
+    ----------
+    path : database file; default :func:`default_path`.
+    read_only : open without the right to write (several readers may share a file).
+
+    Examples
+    --------
+    >>> with Store("/tmp/sw.duckdb") as store:          # doctest: +SKIP
+    ...     store.ingest("GEDEvent_v26_0_2.csv")
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_path()
+        if read_only and not self.path.exists():
+            raise StoreError(
+                f"there is no store at {self.path}; build one with 'sahelwatch ingest --bundled'."
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(f"the store {self.path} is in use by another process.") from exc
+            raise StoreError(f"cannot open the store {self.path}: {str(exc).splitlines()[0]}") from exc
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"{self.path} is not a SahelWatch store ({str(exc).splitlines()[0]})."
+            ) from exc
+        if not read_only:
+            self.con.execute(SCHEMA)
+            self.con.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
+            )
+        self._install_session()
+
+    def _install_session(self) -> None:
+        """Per-connection helpers: the country table and the text macros."""
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE countries AS SELECT gw::INTEGER AS gw, iso3, "
+            "TRY_CAST(iso_num AS INTEGER) AS iso_num, name, aliases FROM read_csv(?, "
+            "all_varchar = true, header = true)",
+            [str(bundled_file("countries.csv"))],
+        )
+        for name, body in MACROS.items():
+            self.con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
+
+    def current_sql(self, table: str = "event_versions", as_of: int | None = None) -> str:
+        """SQL of the newest version of each record, optionally as of a release id."""
+        where = "TRUE"
+        if as_of is not None:
+            where = (
+                "r.family = (SELECT family FROM releases WHERE release_id = {id}) AND "
+                "r.release_key <= (SELECT release_key FROM releases WHERE release_id = {id})"
+            ).format(id=int(as_of))
+        return CURRENT_SQL.format(table=table, where=where)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
