@@ -1,0 +1,183 @@
+"""The ``sahelwatch`` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sahelwatch.errors import SahelWatchError
+
+app = typer.Typer(
+    help="SahelWatch: conflict monitoring and early warning for Mali and the Sahel.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Store file (default: $SAHELWATCH_DB, else a per-user data directory).",
+        show_default=False,
+    ),
+]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path] | None, typer.Argument(help="CSV, zipped CSV or Excel files.")] = None,
+    bundled: Annotated[bool, typer.Option(help="Ingest the real data shipped with SahelWatch.")] = False,
+    source: Annotated[
+        str | None, typer.Option(help="Override the detected source (ucdp_ged, ucdp_candidate, acled, ...).")
+    ] = None,
+    release: Annotated[str | None, typer.Option(help="Override the detected release name.")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Months the release covers, YYYY-MM..YYYY-MM (default: detected).")
+    ] = None,
+    countries: Annotated[
+        str | None, typer.Option(help="Countries the release covers, comma-separated (default: detected).")
+    ] = None,
+    no_coverage: Annotated[
+        bool, typer.Option("--no-coverage", help="Record no coverage (for samples and extracts).")
+    ] = False,
+    encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    db: DbOption = None,
+) -> None:
+    """Load event files or country-month tables into the store, keeping every version."""
+    from sahelwatch.bundled import ingest_bundled
+    from sahelwatch.ingest import ingest as ingest_file
+    from sahelwatch.periods import parse_period
+    from sahelwatch.query import resolve_country
+    from sahelwatch.store import Store
+
+    if not files and not bundled:
+        raise SahelWatchError("name files to ingest, or pass --bundled.")
+    with Store(db) as store:
+        if bundled:
+            for report in ingest_bundled(store, progress=_err):
+                typer.echo(report.summary())
+        span = parse_period(period) if period else None
+        scope = [resolve_country(store, c) for c in countries.split(",")] if countries else None
+        for path in files or []:
+            report = ingest_file(
+                store, path, source=source, release=release, period=span, countries=scope,
+                record_coverage=not no_coverage, encoding=encoding, progress=_err,
+            )
+            typer.echo(report.summary())
+
+
+@app.command()
+def run(db: DbOption = None) -> None:
+    """The main job: build the store from the bundled real data and show what it holds."""
+    from sahelwatch.bundled import ingest_bundled
+    from sahelwatch.status import status as store_status
+    from sahelwatch.store import Store
+
+    with Store(db) as store:
+        for report in ingest_bundled(store, progress=_err):
+            typer.echo(report.summary())
+        typer.echo("")
+        typer.echo(store_status(store).to_text())
+
+
+@app.command()
+def status(
+    country: Annotated[str | None, typer.Option(help="Show coverage for one country only.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show what the store holds: releases, coverage and gaps, freshness, quarantine."""
+    from sahelwatch.query import resolve_country
+    from sahelwatch.status import status as store_status
+    from sahelwatch.store import Store
+
+    with Store(db, read_only=True) as store:
+        gw = resolve_country(store, country) if country else None
+        typer.echo(store_status(store, gw).to_text())
+
+
+@app.command()
+def events(
+    country: Annotated[list[str] | None, typer.Option(help="ISO3, number or name; repeatable.")] = None,
+    period: Annotated[str | None, typer.Option(help="YYYY-MM or YYYY-MM..YYYY-MM.")] = None,
+    violence: Annotated[list[str] | None, typer.Option("--type", help="sb, ns or os; repeatable.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Text in either side's name.")] = None,
+    bbox: Annotated[str | None, typer.Option(help="min_lon,min_lat,max_lon,max_lat.")] = None,
+    min_fatalities: Annotated[int | None, typer.Option(help="Least best estimate.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Release (26.0.1 or ucdp_candidate:26.0.1).")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only these sources; repeatable.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet, geojson or jsonl.")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="Output file (default: standard output).")] = None,
+    raw: Annotated[bool, typer.Option(help="Include each event's raw source record.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Select events and export them as CSV, Parquet, GeoJSON or JSON lines."""
+    from sahelwatch.periods import parse_period
+    from sahelwatch.query import EventFilter, export_events
+    from sahelwatch.store import Store
+
+    start, end = parse_period(period) if period else (None, None)
+    flt = EventFilter(
+        countries=country or [], start=start, end=end, violence_types=violence or [],
+        actor=actor, bbox=_bbox(bbox) if bbox else None, min_fatalities=min_fatalities,
+        as_of=as_of, sources=source or [],
+    )
+    if fmt == "parquet" and out is None and sys.stdout.isatty():
+        raise SahelWatchError("Parquet is binary: pass --out FILE or redirect standard output.")
+    with Store(db, read_only=True) as store:
+        count = export_events(store, flt, fmt, out, raw=raw)  # type: ignore[arg-type]
+    if out is not None:
+        _err(f"wrote {count} events to {out}")
+
+
+@app.command()
+def quarantine(
+    limit: Annotated[int, typer.Option(help="Most rows to show.")] = 50,
+    db: DbOption = None,
+) -> None:
+    """List rejected rows: file, row number and reason."""
+    from sahelwatch.store import Store
+
+    with Store(db, read_only=True) as store:
+        rows = store.con.execute(
+            "SELECT path, row_number, reason FROM quarantine ORDER BY file_id, row_number LIMIT ?",
+            [limit],
+        ).fetchall()
+    for path, row, reason in rows:
+        typer.echo(f"{Path(path).name} row {row}: {reason}")
+    if not rows:
+        typer.echo("The quarantine is empty.")
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise SahelWatchError(
+            f"bounding box '{text}' must be four numbers min_lon,min_lat,max_lon,max_lat."
+        ) from None
+    return west, south, east, north
+
+
+def main() -> None:
+    """Entry point: run the app, turning SahelWatch errors into one-line messages."""
+    import duckdb
+
+    try:
+        app()
+    except SahelWatchError as exc:
+        _err(f"error: {exc}")
+        sys.exit(1)
+    except duckdb.Error as exc:
+        _err(f"error: the store reported a problem: {str(exc).splitlines()[0]}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _err("interrupted; the store is as it was before the interrupted command.")
+        sys.exit(130)

@@ -1,0 +1,201 @@
+"""Selecting events from the store: filters, as-of views and exports."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from sahelwatch.errors import QueryError
+from sahelwatch.periods import add_months
+from sahelwatch.store import Store
+
+ExportFormat = Literal["csv", "parquet", "geojson", "jsonl"]
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "geojson", "jsonl")
+VIOLENCE_TYPES = ("sb", "ns", "os")
+
+
+@dataclass
+class EventFilter:
+    """Which events to select. Empty fields do not filter.
+
+    Attributes
+    ----------
+    countries : ISO3 codes, Gleditsch-Ward numbers or names.
+    start, end : first and last month (inclusive), as first-of-month dates.
+    violence_types : among ``sb``, ``ns``, ``os``.
+    actor : case-insensitive text found in either side's name.
+    bbox : (min_lon, min_lat, max_lon, max_lat).
+    min_fatalities : least ``best`` estimate.
+    as_of : a release (``26.0.1`` or ``ucdp_candidate:26.0.1``): the data as they stood then.
+    sources : restrict to these sources (``ucdp_ged``, ``ucdp_candidate``, ``acled``).
+    """
+
+    countries: list[str] = field(default_factory=list)
+    start: date | None = None
+    end: date | None = None
+    violence_types: list[str] = field(default_factory=list)
+    actor: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    min_fatalities: int | None = None
+    as_of: str | None = None
+    sources: list[str] = field(default_factory=list)
+
+
+def resolve_country(store: Store, text: str) -> int:
+    """The Gleditsch-Ward code of a country given by ISO3, number or name."""
+    row = store.con.execute(
+        "SELECT gw FROM countries WHERE CAST(gw AS VARCHAR) = $t OR upper(iso3) = upper($t) "
+        "OR list_contains(string_split(lower(aliases), ';'), lower($t)) ORDER BY gw LIMIT 1",
+        {"t": text.strip()},
+    ).fetchone()
+    if row is None:
+        raise QueryError(
+            f"unknown country '{text}'; give an ISO3 code (MLI), a Gleditsch-Ward number (432) "
+            "or a name (Mali)."
+        )
+    return int(row[0])
+
+
+def resolve_release(store: Store, text: str, kind: str = "event") -> int:
+    """The id of a release named ``RELEASE`` or ``SOURCE:RELEASE``."""
+    source, _, release = text.rpartition(":")
+    rows = store.con.execute(
+        "SELECT release_id, source FROM releases WHERE release = $r AND kind = $k "
+        "AND ($s = '' OR source = $s)",
+        {"r": release, "s": source, "k": kind},
+    ).fetchall()
+    if not rows:
+        raise QueryError(f"the store holds no {kind} release '{text}'; 'sahelwatch status' lists them.")
+    if len(rows) > 1:
+        names = ", ".join(f"{s}:{release}" for _, s in rows)
+        raise QueryError(f"release '{text}' is ambiguous; name one of {names}.")
+    return int(rows[0][0])
+
+
+def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if flt.countries:
+        params["countries"] = [resolve_country(store, c) for c in flt.countries]
+        clauses.append("list_contains($countries, country_gw)")
+    if flt.start:
+        params["start"] = flt.start
+        clauses.append("date_start >= $start")
+    if flt.end:
+        params["end"] = add_months(flt.end, 1)
+        clauses.append("date_start < $end")
+    if flt.violence_types:
+        unknown = set(flt.violence_types) - set(VIOLENCE_TYPES)
+        if unknown:
+            raise QueryError(
+                f"unknown violence type {', '.join(sorted(unknown))}; use sb, ns or os."
+            )
+        params["types"] = list(flt.violence_types)
+        clauses.append("list_contains($types, violence_type)")
+    if flt.actor:
+        params["actor"] = f"%{flt.actor.lower()}%"
+        clauses.append("(lower(side_a) LIKE $actor OR lower(side_b) LIKE $actor)")
+    if flt.bbox:
+        west, south, east, north = flt.bbox
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise QueryError(
+                "bounding box must be min_lon,min_lat,max_lon,max_lat with min < max, "
+                "for example -12.3,10.1,4.3,25.0."
+            )
+        params.update(west=west, south=south, east=east, north=north)
+        clauses.append("longitude BETWEEN $west AND $east AND latitude BETWEEN $south AND $north")
+    if flt.min_fatalities is not None:
+        params["min_fatalities"] = flt.min_fatalities
+        clauses.append("best >= $min_fatalities")
+    if flt.sources:
+        params["sources"] = list(flt.sources)
+        clauses.append("list_contains($sources, source)")
+    return " AND ".join(clauses) or "TRUE", params
+
+
+def events_sql(store: Store, flt: EventFilter, *, raw: bool = False) -> tuple[str, dict[str, Any]]:
+    """SQL and parameters selecting the filtered current (or as-of) events."""
+    as_of = resolve_release(store, flt.as_of) if flt.as_of else None
+    where, params = _where(store, flt)
+    drop = "" if raw else " EXCLUDE (raw, content_hash, release_id)"
+    sql = (
+        f"SELECT *{drop} FROM ({store.current_sql('event_versions', as_of)}) "
+        f"WHERE {where} ORDER BY date_start, uid"
+    )
+    return sql, params
+
+
+def events(store: Store, flt: EventFilter | None = None, *, raw: bool = False) -> pd.DataFrame:
+    """The events matching ``flt`` (all current events when None), as a DataFrame."""
+    sql, params = events_sql(store, flt or EventFilter(), raw=raw)
+    return store.con.execute(sql, params).df()
+
+
+def export_events(
+    store: Store,
+    flt: EventFilter,
+    fmt: ExportFormat,
+    out: Path | None = None,
+    *,
+    raw: bool = False,
+) -> int:
+    """Write the matching events as CSV, Parquet, GeoJSON or JSON lines to ``out`` (or stdout).
+
+    Returns the number of events written.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise QueryError(f"unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}.")
+    frame = events(store, flt, raw=raw)
+    if fmt != "parquet":
+        for column in ("date_start", "date_end"):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+    if fmt == "parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        _write_bytes(buffer.getvalue(), out)
+    elif fmt == "csv":
+        _write_text(frame.to_csv(index=False), out)
+    elif fmt == "jsonl":
+        _write_text(frame.to_json(orient="records", lines=True, date_format="iso"), out)
+    else:
+        _write_text(to_geojson(frame), out)
+    return len(frame)
+
+
+def to_geojson(frame: pd.DataFrame) -> str:
+    """A GeoJSON FeatureCollection of events (EPSG:4326); events without coordinates have a
+    null geometry."""
+    import geopandas as gpd
+
+    located = frame["longitude"].notna() & frame["latitude"].notna()
+    geometry = gpd.GeoSeries(
+        gpd.points_from_xy(frame["longitude"], frame["latitude"]), index=frame.index
+    ).where(located, None)
+    gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    return gdf.to_json(na="null", drop_id=True, ensure_ascii=False)
+
+
+def _write_text(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        _write_bytes(text.encode("utf-8"), out)
+
+
+def _write_bytes(data: bytes, out: Path | None) -> None:
+    """Write atomically: a partial export never replaces a good file."""
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)

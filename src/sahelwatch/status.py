@@ -1,0 +1,119 @@
+"""What the store holds: releases, coverage, gaps, freshness and quarantine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sahelwatch.periods import compress_months, format_runs, month_range
+from sahelwatch.store import Store
+
+RELEASES_SQL = """
+WITH cov AS (
+    SELECT release_id, count(DISTINCT country_gw) AS countries, list(DISTINCT month) AS months
+    FROM coverage GROUP BY release_id),
+files AS (
+    SELECT release_id, count(*) AS files, sum(rows_read) AS rows_read, sum(added) AS added,
+           sum(revised) AS revised, sum(rejected) AS rejected, max(finished_at) AS ingested_at
+    FROM ingest_log GROUP BY release_id),
+newest AS (
+    SELECT release_id, max(date_end) AS newest FROM event_versions GROUP BY release_id
+    UNION ALL
+    SELECT release_id, last_day(max(month)) FROM cm_versions GROUP BY release_id)
+SELECT r.source, r.release, r.kind, r.preliminary, f.files, f.rows_read, f.added, f.revised,
+       f.rejected, coalesce(cov.countries, 0) AS countries, cov.months, n.newest, f.ingested_at
+FROM releases r LEFT JOIN cov USING (release_id) LEFT JOIN files f USING (release_id)
+LEFT JOIN newest n USING (release_id)
+ORDER BY r.family, r.release_key
+"""
+
+
+@dataclass
+class SourceStatus:
+    """Coverage and freshness of one source across its releases."""
+
+    source: str
+    covered: list[tuple[date, date]]
+    gaps: list[tuple[date, date]]
+    newest: date | None
+    stale_days: int | None
+
+
+@dataclass
+class Status:
+    """A snapshot of the store."""
+
+    path: str
+    releases: list[dict[str, Any]]
+    sources: list[SourceStatus]
+    quarantined: int
+    events: int
+
+    def to_text(self) -> str:
+        """The report ``sahelwatch status`` prints."""
+        lines = [f"Store {self.path}: {self.events} current events."]
+        if not self.releases:
+            return lines[0] + "\nIt is empty: run 'sahelwatch ingest --bundled' or ingest files."
+        lines.append("\nReleases:")
+        for r in self.releases:
+            months = format_runs(compress_months(r["months"] or [])) or "nothing"
+            flag = " (preliminary)" if r["preliminary"] else ""
+            lines.append(
+                f"  {r['source']} {r['release']}{flag}: {r['rows_read']} rows from {r['files']} "
+                f"file(s), {r['rejected']} rejected; covers {months} in {r['countries']} "
+                f"countries; newest data {_day(r['newest'])}; ingested "
+                f"{r['ingested_at']:%Y-%m-%d %H:%M}"
+            )
+        lines.append("\nSources (a gap is 'no data', never zero):")
+        for s in self.sources:
+            stale = f", {s.stale_days} days old" if s.stale_days is not None else ""
+            gaps = format_runs(s.gaps) if s.gaps else "none"
+            lines.append(
+                f"  {s.source}: covers {format_runs(s.covered) or '-'}; gaps {gaps}; "
+                f"newest data {_day(s.newest)}{stale}"
+            )
+        if self.quarantined:
+            lines.append(
+                f"\n{self.quarantined} rows are in quarantine: 'sahelwatch quarantine' shows them."
+            )
+        return "\n".join(lines)
+
+
+def _day(value: date | None) -> str:
+    return "-" if value is None else f"{value:%Y-%m-%d}"
+
+
+def status(store: Store, country: int | None = None, today: date | None = None) -> Status:
+    """Summarise the store, for every country or for one (Gleditsch-Ward code)."""
+    today = today or date.today()
+    con = store.con
+    cursor = con.execute(RELEASES_SQL)
+    names = [d[0] for d in cursor.description]
+    releases = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    where = "" if country is None else f"WHERE c.country_gw = {int(country)}"
+    per_source = con.execute(
+        f"SELECT r.source, list(DISTINCT c.month ORDER BY c.month) FROM coverage c "
+        f"JOIN releases r USING (release_id) {where} GROUP BY r.source ORDER BY r.source"
+    ).fetchall()
+    newest = dict(
+        con.execute(
+            "SELECT source, max(newest) FROM (" + RELEASES_SQL + ") GROUP BY source"
+        ).fetchall()
+    )
+    sources = []
+    for source, months in per_source:
+        runs = compress_months(months)
+        gaps = compress_months(sorted(set(month_range(months[0], months[-1])) - set(months)))
+        last = newest.get(source)
+        sources.append(
+            SourceStatus(
+                source, runs, gaps, last, (today - last).days if last is not None else None
+            )
+        )
+    quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
+    events = con.execute(f"SELECT count(*) FROM ({store.current_sql()})").fetchone()
+    return Status(
+        str(store.path), releases, sources, quarantined[0] if quarantined else 0,
+        events[0] if events else 0,
+    )
