@@ -33,17 +33,24 @@ def _err(message: str) -> None:
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path] | None, typer.Argument(help="CSV, zipped CSV or Excel files.")] = None,
-    bundled: Annotated[bool, typer.Option(help="Ingest the real data shipped with SahelWatch.")] = False,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="CSV, zipped CSV or Excel files.")
+    ] = None,
+    bundled: Annotated[
+        bool, typer.Option(help="Ingest the real data shipped with SahelWatch.")
+    ] = False,
     source: Annotated[
-        str | None, typer.Option(help="Override the detected source (ucdp_ged, ucdp_candidate, acled, ...).")
+        str | None,
+        typer.Option(help="Override the detected source (ucdp_ged, ucdp_candidate, acled, ...)."),
     ] = None,
     release: Annotated[str | None, typer.Option(help="Override the detected release name.")] = None,
     period: Annotated[
-        str | None, typer.Option(help="Months the release covers, YYYY-MM..YYYY-MM (default: detected).")
+        str | None,
+        typer.Option(help="Months the release covers, YYYY-MM..YYYY-MM (default: detected)."),
     ] = None,
     countries: Annotated[
-        str | None, typer.Option(help="Countries the release covers, comma-separated (default: detected).")
+        str | None,
+        typer.Option(help="Countries the release covers, comma-separated (default: detected)."),
     ] = None,
     no_coverage: Annotated[
         bool, typer.Option("--no-coverage", help="Record no coverage (for samples and extracts).")
@@ -68,8 +75,15 @@ def ingest(
         scope = [resolve_country(store, c) for c in countries.split(",")] if countries else None
         for path in files or []:
             report = ingest_file(
-                store, path, source=source, release=release, period=span, countries=scope,
-                record_coverage=not no_coverage, encoding=encoding, progress=_err,
+                store,
+                path,
+                source=source,
+                release=release,
+                period=span,
+                countries=scope,
+                record_coverage=not no_coverage,
+                encoding=encoding,
+                progress=_err,
             )
             typer.echo(report.summary())
 
@@ -105,16 +119,26 @@ def status(
 
 @app.command()
 def events(
-    country: Annotated[list[str] | None, typer.Option(help="ISO3, number or name; repeatable.")] = None,
+    country: Annotated[
+        list[str] | None, typer.Option(help="ISO3, number or name; repeatable.")
+    ] = None,
     period: Annotated[str | None, typer.Option(help="YYYY-MM or YYYY-MM..YYYY-MM.")] = None,
-    violence: Annotated[list[str] | None, typer.Option("--type", help="sb, ns or os; repeatable.")] = None,
+    violence: Annotated[
+        list[str] | None, typer.Option("--type", help="sb, ns or os; repeatable.")
+    ] = None,
     actor: Annotated[str | None, typer.Option(help="Text in either side's name.")] = None,
     bbox: Annotated[str | None, typer.Option(help="min_lon,min_lat,max_lon,max_lat.")] = None,
     min_fatalities: Annotated[int | None, typer.Option(help="Least best estimate.")] = None,
-    as_of: Annotated[str | None, typer.Option(help="Release (26.0.1 or ucdp_candidate:26.0.1).")] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Only these sources; repeatable.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Release (26.0.1 or ucdp_candidate:26.0.1).")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only these sources; repeatable.")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv, parquet, geojson or jsonl.")] = "csv",
-    out: Annotated[Path | None, typer.Option(help="Output file (default: standard output).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output file (default: standard output).")
+    ] = None,
     raw: Annotated[bool, typer.Option(help="Include each event's raw source record.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -125,9 +149,15 @@ def events(
 
     start, end = parse_period(period) if period else (None, None)
     flt = EventFilter(
-        countries=country or [], start=start, end=end, violence_types=violence or [],
-        actor=actor, bbox=_bbox(bbox) if bbox else None, min_fatalities=min_fatalities,
-        as_of=as_of, sources=source or [],
+        countries=country or [],
+        start=start,
+        end=end,
+        violence_types=violence or [],
+        actor=actor,
+        bbox=_bbox(bbox) if bbox else None,
+        min_fatalities=min_fatalities,
+        as_of=as_of,
+        sources=source or [],
     )
     if fmt == "parquet" and out is None and sys.stdout.isatty():
         raise SahelWatchError("Parquet is binary: pass --out FILE or redirect standard output.")

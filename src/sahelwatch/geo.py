@@ -10,8 +10,9 @@ level than the event's location precision (``where_prec``) allows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, reduce
 from importlib import resources
+from operator import add
 from typing import overload
 
 import geopandas as gpd
@@ -161,10 +162,9 @@ def _coordinates(lat: ArrayLike, lon: ArrayLike) -> tuple[NDArray[np.float64], .
 
 def _row_col(gid: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     values = np.asarray(gid)
-    if not np.issubdtype(values.dtype, np.integer) or not np.all(
-        (values >= 1) & (values <= GRID_CELLS)
-    ):
-        raise QueryError(f"every PRIO-GRID gid must be an integer within 1..{GRID_CELLS}.")
+    numeric = np.issubdtype(values.dtype, np.number)
+    if not numeric or not np.all((values >= 1) & (values <= GRID_CELLS) & (values % 1 == 0)):
+        raise QueryError(f"every PRIO-GRID gid must be a whole number within 1..{GRID_CELLS}.")
     index = values.astype(np.int64) - 1
     return index // GRID_COLS, index % GRID_COLS
 
@@ -231,11 +231,19 @@ def _units() -> gpd.GeoDataFrame:
 
 
 @cache
+def _iso3_of_gw() -> dict[int, str]:
+    """ISO3 codes of the countries with a Gleditsch-Ward code in the admin-0 file."""
+    countries = _admin(0).dropna(subset=["country_gw"])
+    return dict(zip(countries["country_gw"].astype(int), countries["iso3"], strict=True))
+
+
+@cache
 def _country_units(gw: int) -> tuple[NDArray[np.int64], gpd.GeoSeries]:
     """Row positions in :func:`_units` of one country's units and their geometry in metres.
 
-    The projection is azimuthal equidistant centred on the country, so distances from any
-    point within ~1,100 km of the centre are exact radially and within 0.5 % otherwise.
+    The projection is azimuthal equidistant centred on the country's bounding box; short
+    distances in it are within 1 % of the geodesic ones anywhere in the country (0.6 % at
+    the corners of Mali's box, the worst case).
     """
     units = _units()
     rows = np.flatnonzero((units["country_gw"] == gw).to_numpy())
@@ -275,9 +283,7 @@ class _Events:
         if missing or not {"country_gw", "country_iso3"} & set(events.columns):
             needed = sorted(missing) or ["country_gw or country_iso3"]
             raise QueryError(f"events lack the column(s) needed to place them: {needed}.")
-        lat, lon, prec = (
-            _floats(events[name]) for name in ("latitude", "longitude", "where_prec")
-        )
+        lat, lon, prec = (_floats(events[name]) for name in ("latitude", "longitude", "where_prec"))
         gw = _floats(events["country_gw"]) if "country_gw" in events else np.full(len(lat), np.nan)
         iso3 = pd.Series(
             events["country_iso3"].to_numpy(dtype=object) if "country_iso3" in events else None,
@@ -310,8 +316,9 @@ def assign_places(events: pd.DataFrame, tolerance_km: float = 10.0) -> pd.DataFr
     admin-1; 6 only the country; 7 nothing. A missing or invalid ``where_prec`` or missing
     coordinates give the country only. Points are matched only to units of the event's own
     country (``country_gw``, else ``country_iso3``); a point outside all of them goes to the
-    nearest one if it is at most ``tolerance_km`` away (geodesic, measured in a projection
-    centred on the country), else it stays out with a note. Events of countries without
+    nearest one if it is at most ``tolerance_km`` away (measured in metres in an azimuthal
+    equidistant projection centred on the country, within 1 % of geodesic), else it stays out
+    with a note. Events of countries without
     bundled boundaries still get their cell.
 
     Parameters
@@ -334,9 +341,8 @@ def assign_places(events: pd.DataFrame, tolerance_km: float = 10.0) -> pd.DataFr
     if not tolerance_km >= 0:
         raise QueryError(f"tolerance_km must be a number of at least 0, not {tolerance_km!r}.")
     units = _units()
-    iso3_of_gw = dict(zip(units["country_gw"].astype(int), units["iso3"], strict=True))
-    ev = _Events.read(events, iso3_of_gw)
-    bundled = np.isin(ev.gw, list(iso3_of_gw))
+    ev = _Events.read(events, _iso3_of_gw())
+    bundled = np.isin(ev.gw, units["country_gw"].to_numpy(dtype=float))
     unit, km = _locate(ev, ev.allows(_ADMIN1_PREC) & bundled, tolerance_km)
     placed = unit >= 0
     admin = {
@@ -352,8 +358,12 @@ def assign_places(events: pd.DataFrame, tolerance_km: float = 10.0) -> pd.DataFr
     gid = pd.Series(pd.NA, index=range(len(cell)), dtype="Int64")
     gid[cell] = priogrid_gid(ev.lat[cell], ev.lon[cell])
     level = np.select(
-        [cell, pd.notna(admin["admin2_pcode"]), pd.notna(admin["admin1_pcode"]),
-         ev.counts_for_country()],
+        [
+            cell,
+            pd.notna(admin["admin2_pcode"]),
+            pd.notna(admin["admin1_pcode"]),
+            ev.counts_for_country(),
+        ],
         ["point", "admin2", "admin1", "country"],
         "none",
     )
@@ -363,9 +373,9 @@ def assign_places(events: pd.DataFrame, tolerance_km: float = 10.0) -> pd.DataFr
         "place_level": pd.Series(level, dtype="str"),
         "place_note": pd.Series(_notes(ev, units, bundled, unit, km), dtype="str"),
     }
-    out = events.drop(columns=list(PLACE_COLUMNS), errors="ignore").copy()
+    out = events.drop(columns=list(PLACE_COLUMNS), errors="ignore")
     for name, values in added.items():
-        out[name] = values.set_axis(events.index)
+        out[name] = values.array
     return out
 
 
@@ -390,11 +400,11 @@ def _locate(
     km = np.full(len(ev.lat), np.nan)
     rows = np.flatnonzero(wanted)
     if rows.size:
-        keys = np.column_stack([ev.lat[rows], ev.lon[rows], ev.gw[rows]])
-        distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
-        found, distance = _locate_distinct(distinct[:, 0], distinct[:, 1], distinct[:, 2])
-        inverse = inverse.ravel()
-        unit[rows], km[rows] = found[inverse], distance[inverse]
+        keys = pd.DataFrame({"lat": ev.lat[rows], "lon": ev.lon[rows], "gw": ev.gw[rows]})
+        group = keys.groupby(["lat", "lon", "gw"], sort=False).ngroup().to_numpy()
+        distinct = keys[~keys.duplicated()]  # in group order: first appearances
+        found, distance = _locate_distinct(*(distinct[c].to_numpy() for c in ("lat", "lon", "gw")))
+        unit[rows], km[rows] = found[group], distance[group]
         unit[rows[km[rows] > tolerance_km]] = -1
     return unit, km
 
@@ -420,9 +430,7 @@ def _locate_distinct(
     return unit, km
 
 
-def _nearest(
-    points: NDArray[np.object_], gw: int
-) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+def _nearest(points: NDArray[np.object_], gw: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Nearest unit of country ``gw`` to each point, and the distance in km."""
     rows, geometry = _country_units(gw)
     projected = gpd.GeoSeries(points, crs=_WGS84).to_crs(geometry.crs)
@@ -445,30 +453,31 @@ def _notes(
     """One note per event saying why it is not placed finer (None when nothing is missing)."""
     level_of = dict(zip(units["country_gw"].astype(float), units["unit_level"], strict=False))
     level = pd.Series(ev.gw).map(level_of).fillna("").to_numpy(dtype=object)
-    km_text = pd.Series(km).map("{:.1f}".format).to_numpy(dtype=object)
-    snapped = (unit >= 0) & (km > 0)
-    beyond = (unit < 0) & np.isfinite(km)
+    far = np.isfinite(km) & (km > 0)
+    km_text = np.full(len(km), "", dtype=object)
+    km_text[far] = [f"{value:.1f}" for value in km[far]]
     has_country = pd.notna(ev.country)
     country = np.where(has_country, ev.country, "")
     usable = np.isfinite(ev.prec) & (ev.prec < 7)
-    parts: list[tuple[NDArray[np.bool_], object]] = [
-        (np.isnan(ev.prec), "no valid where_prec: counted at country level only"),
-        *((ev.prec == p, text) for p, text in _PREC_NOTES.items()),
-        (~ev.has_xy & (ev.prec <= _ADMIN1_PREC), "no usable coordinates: country level only"),
-        (~has_country & usable, "no country given: no admin unit"),
+    parts: list[tuple[NDArray[np.bool_], tuple[str | NDArray[np.object_], ...]]] = [
+        (np.isnan(ev.prec), ("no valid where_prec: counted at country level only",)),
+        *((ev.prec == p, (text,)) for p, text in _PREC_NOTES.items()),
+        (~ev.has_xy & (ev.prec <= _ADMIN1_PREC), ("no usable coordinates: country level only",)),
+        (~has_country & usable, ("no country given: no admin unit",)),
         (
             ev.allows(_ADMIN1_PREC) & has_country & ~bundled,
-            "no admin boundaries bundled for " + country,
+            ("no admin boundaries bundled for ", country),
         ),
         (
             ev.allows(_ADMIN2_PREC) & bundled & (level == "admin-1"),
-            "no admin-2 boundaries bundled for " + country,
+            ("no admin-2 boundaries bundled for ", country),
         ),
-        (snapped, "placed in the nearest " + level + " unit, " + km_text + " km away"),
-        (beyond, "outside every " + level + " unit of " + country + " by " + km_text + " km"),
+        (far & (unit >= 0), ("placed in the nearest ", level, " unit, ", km_text, " km away")),
+        (far & (unit < 0), ("outside every ", level, " unit of ", country, " by ", km_text, " km")),
     ]
     notes = np.full(len(ev.lat), "", dtype=object)
-    for mask, text in parts:
-        new = text[mask] if isinstance(text, np.ndarray) else text
-        notes[mask] = np.where(notes[mask] == "", new, notes[mask] + "; " + new)
+    for mask, pieces in parts:
+        rows = np.flatnonzero(mask)
+        text = reduce(add, (p[rows] if isinstance(p, np.ndarray) else p for p in pieces))
+        notes[rows] = np.where(notes[rows] == "", text, notes[rows] + "; " + text)
     return np.where(notes == "", None, notes)

@@ -61,7 +61,8 @@ class IngestReport:
         """A few lines for people."""
         head = f"{self.path.name}: {self.source} {self.release}"
         if self.already_ingested:
-            return f"{head}: already ingested on {self.already_ingested:%Y-%m-%d %H:%M}; nothing changed."
+            when = f"{self.already_ingested:%Y-%m-%d %H:%M}"
+            return f"{head}: already ingested on {when}; nothing changed."
         lines = [
             f"{head}: {self.rows_read} rows read, {self.added} added, {self.revised} revised, "
             f"{self.unchanged} unchanged, {self.rejected} rejected.",
@@ -107,7 +108,12 @@ def ingest(
     ).fetchone()
     if logged:
         return IngestReport(
-            path, logged[1], logged[2], logged[3], rows_read=logged[4], unchanged=logged[4],
+            path,
+            logged[1],
+            logged[2],
+            logged[3],
+            rows_read=logged[4],
+            unchanged=logged[4],
             already_ingested=logged[0],
         )
     fmt = _detect(path, encoding)
@@ -134,8 +140,18 @@ def ingest(
         con.execute(
             "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [
-                file_id, str(path.resolve()), digest, size, fmt.name, release_id, rows,
-                report.added, report.revised, report.unchanged, report.rejected, started,
+                file_id,
+                str(path.resolve()),
+                digest,
+                size,
+                fmt.name,
+                release_id,
+                rows,
+                report.added,
+                report.revised,
+                report.unchanged,
+                report.rejected,
+                started,
             ],
         )
         con.execute("COMMIT")
@@ -143,7 +159,7 @@ def ingest(
         con.execute("ROLLBACK")
         raise
     finally:
-        for table in ("stage", "cand", "valid", "cover"):
+        for table in ("stage", "cand", "merged", "cover"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     return report
 
@@ -216,7 +232,12 @@ def _release_id(con: duckdb.DuckDBPyConnection, fmt: Format, source: str, releas
     con.execute(
         "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, now())",
         [
-            release_id, fmt.family, source, release, release_key(release), fmt.kind,
+            release_id,
+            fmt.family,
+            source,
+            release,
+            release_key(release),
+            fmt.kind,
             source in ("ucdp_candidate", "ucdp_candidate_cm"),
         ],
     )
@@ -231,7 +252,9 @@ def _next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
 
 def _validate(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
     """``cand``: canonical rows with their reason; a repeated uid is rejected after its first."""
-    con.execute(f"CREATE TEMP TABLE cand AS {fmt.canonical_sql()}")
+    con.execute(
+        f"CREATE TEMP TABLE cand AS SELECT *, md5(raw) AS content_hash FROM ({fmt.canonical_sql()})"
+    )
     con.execute(
         """
         UPDATE cand SET reason = 'duplicate record ' || cand.uid || ' (first at row ' ||
@@ -270,9 +293,8 @@ def _merge(
     columns = list(EVENT_COLUMNS if fmt.kind == "event" else CM_COLUMNS)
     con.execute(
         f"""
-        CREATE TEMP TABLE valid AS
-        WITH mine AS (SELECT * EXCLUDE (reason), md5(raw) AS content_hash FROM cand
-                      WHERE reason = ''),
+        CREATE TEMP TABLE merged AS
+        WITH mine AS (SELECT uid, row_number, content_hash FROM cand WHERE reason = ''),
         prior AS (
             SELECT v.uid, v.content_hash, v.release_id = $rid AS same_release
             FROM {table} v JOIN releases r USING (release_id)
@@ -282,7 +304,7 @@ def _merge(
               AND v.uid IN (SELECT uid FROM mine)
             QUALIFY row_number() OVER (
                 PARTITION BY v.uid ORDER BY v.release_id = $rid DESC, r.release_key DESC) = 1)
-        SELECT mine.*, CASE
+        SELECT mine.uid, mine.row_number, CASE
             WHEN prior.uid IS NULL THEN 'added'
             WHEN prior.content_hash = mine.content_hash THEN 'unchanged'
             WHEN prior.same_release THEN 'conflict'
@@ -292,9 +314,9 @@ def _merge(
         """,
         {"rid": release_id},
     )
-    counts = dict(con.execute("SELECT status, count(*) FROM valid GROUP BY status").fetchall())
+    counts = dict(con.execute("SELECT status, count(*) FROM merged GROUP BY status").fetchall())
     if counts.get("conflict"):
-        uid = _scalar(con, "SELECT min(uid) FROM valid WHERE status = 'conflict'")
+        uid = _scalar(con, "SELECT min(uid) FROM merged WHERE status = 'conflict'")
         raise ReleaseError(
             f"{report.path.name}: {counts['conflict']} records (e.g. {uid}) differ from the same "
             f"release {report.release} already stored; a changed file needs a new --release."
@@ -302,15 +324,16 @@ def _merge(
     report.added = counts.get("added", 0)
     report.revised = counts.get("revised", 0)
     report.unchanged = counts.get("unchanged", 0)
-    names = ", ".join(columns)
+    names = ", ".join(f"c.{column}" for column in columns)
     con.execute(
-        f"INSERT INTO {table} (release_id, file_id, row_number, content_hash, {names}, raw) "
-        f"SELECT $rid, $fid, row_number, content_hash, {names}, raw FROM valid "
-        "WHERE status IN ('added', 'revised') ORDER BY row_number",
+        f"INSERT INTO {table} (release_id, file_id, row_number, content_hash, "
+        f"{names.replace('c.', '')}, raw) "
+        f"SELECT $rid, $fid, c.row_number, c.content_hash, {names}, c.raw "
+        "FROM cand c JOIN merged m USING (row_number) WHERE m.status IN ('added', 'revised')",
         {"rid": release_id, "fid": file_id},
     )
     con.execute(
-        "INSERT INTO sightings SELECT uid, $rid, $fid, row_number FROM valid "
+        "INSERT INTO sightings SELECT uid, $rid, $fid, row_number FROM merged "
         "WHERE NOT seen_in_release",
         {"rid": release_id, "fid": file_id},
     )
@@ -328,13 +351,14 @@ def _cover(
     """Record the (country, month) cells this release covers."""
     if fmt.kind == "country_month":
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE cover AS SELECT DISTINCT country_gw, month FROM valid"
+            "CREATE OR REPLACE TEMP TABLE cover AS SELECT DISTINCT country_gw, month FROM cand "
+            "WHERE reason = ''"
         )
     else:
         months = {
             r[0]
             for r in con.execute(
-                "SELECT DISTINCT date_trunc('month', date_start)::DATE FROM valid"
+                "SELECT DISTINCT date_trunc('month', date_start)::DATE FROM cand WHERE reason = ''"
             ).fetchall()
         }
         bounds = period or (ucdp.nominal_period(release) if fmt.family == "ucdp" else None)
@@ -342,7 +366,12 @@ def _cover(
             months = set(month_range(*period))
         elif bounds:
             months = {m for m in months if bounds[0] <= m <= bounds[1]}
-        present = [r[0] for r in con.execute("SELECT DISTINCT country_gw FROM valid").fetchall()]
+        present = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT country_gw FROM cand WHERE reason = ''"
+            ).fetchall()
+        ]
         scope = countries or present
         if countries is None and fmt.family == "ucdp" and len(present) >= GLOBAL_MIN_COUNTRIES:
             scope = [r[0] for r in con.execute("SELECT gw FROM countries").fetchall()]

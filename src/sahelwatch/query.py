@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -72,7 +71,9 @@ def resolve_release(store: Store, text: str, kind: str = "event") -> int:
         {"r": release, "s": source, "k": kind},
     ).fetchall()
     if not rows:
-        raise QueryError(f"the store holds no {kind} release '{text}'; 'sahelwatch status' lists them.")
+        raise QueryError(
+            f"the store holds no {kind} release '{text}'; 'sahelwatch status' lists them."
+        )
     if len(rows) > 1:
         names = ", ".join(f"{s}:{release}" for _, s in rows)
         raise QueryError(f"release '{text}' is ambiguous; name one of {names}.")

@@ -106,11 +106,12 @@ def _excel_rows(path: Path, limit: int | None = None) -> list[list[str | None]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise InputError(f"{path.name}: cannot be read as an Excel workbook ({_short(exc)}).") from exc
+        raise InputError(
+            f"{path.name}: cannot be read as an Excel workbook ({_short(exc)})."
+        ) from exc
     sheet = book.worksheets[0]
     rows = [
-        [_excel_text(v) for v in row]
-        for row in sheet.iter_rows(values_only=True, max_row=limit)
+        [_excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True, max_row=limit)
     ]
     book.close()
     if not rows or not any(rows[0]):

@@ -114,6 +114,9 @@ def status(store: Store, country: int | None = None, today: date | None = None) 
     quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
     events = con.execute(f"SELECT count(*) FROM ({store.current_sql()})").fetchone()
     return Status(
-        str(store.path), releases, sources, quarantined[0] if quarantined else 0,
+        str(store.path),
+        releases,
+        sources,
+        quarantined[0] if quarantined else 0,
         events[0] if events else 0,
     )

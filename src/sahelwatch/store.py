@@ -28,7 +28,10 @@ from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
 
 SCHEMA_VERSION = "1"
 
-_VERSION_COLUMNS = "release_id INTEGER NOT NULL, file_id INTEGER NOT NULL, row_number BIGINT, content_hash VARCHAR NOT NULL"
+_VERSION_COLUMNS = (
+    "release_id INTEGER NOT NULL, file_id INTEGER NOT NULL, row_number BIGINT, "
+    "content_hash VARCHAR NOT NULL"
+)
 
 
 def _columns(spec: dict[str, str]) -> str:
@@ -90,6 +93,7 @@ class Store:
     ----------
     path : database file; default :func:`default_path`.
     read_only : open without the right to write (several readers may share a file).
+    memory_limit : DuckDB's memory budget; larger work spills to a temporary directory.
 
     Examples
     --------
@@ -97,7 +101,13 @@ class Store:
     ...     store.ingest("GEDEvent_v26_0_2.csv")
     """
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        memory_limit: str = "1GB",
+    ) -> None:
         self.path = Path(path).expanduser() if path is not None else default_path()
         if read_only and not self.path.exists():
             raise StoreError(
@@ -105,11 +115,15 @@ class Store:
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = duckdb.connect(
+                str(self.path), read_only=read_only, config={"memory_limit": memory_limit}
+            )
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreError(f"the store {self.path} is in use by another process.") from exc
-            raise StoreError(f"cannot open the store {self.path}: {str(exc).splitlines()[0]}") from exc
+            raise StoreError(
+                f"cannot open the store {self.path}: {str(exc).splitlines()[0]}"
+            ) from exc
         except duckdb.Error as exc:
             raise StoreError(
                 f"{self.path} is not a SahelWatch store ({str(exc).splitlines()[0]})."
@@ -136,10 +150,11 @@ class Store:
         """SQL of the newest version of each record, optionally as of a release id."""
         where = "TRUE"
         if as_of is not None:
+            pick = f"FROM releases WHERE release_id = {int(as_of)}"
             where = (
-                "r.family = (SELECT family FROM releases WHERE release_id = {id}) AND "
-                "r.release_key <= (SELECT release_key FROM releases WHERE release_id = {id})"
-            ).format(id=int(as_of))
+                f"r.family = (SELECT family {pick}) AND "
+                f"r.release_key <= (SELECT release_key {pick})"
+            )
         return CURRENT_SQL.format(table=table, where=where)
 
     def close(self) -> None:

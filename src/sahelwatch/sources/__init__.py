@@ -9,7 +9,13 @@ from sahelwatch.sources.base import Format
 from sahelwatch.sources.ucdp import GED, REDUCED
 
 FORMATS: tuple[Format, ...] = (
-    GED, REDUCED, ACLED_CURRENT, ACLED_PRE2023, VIEWS_CM, GED_CM, CANDIDATE_CM,
+    GED,
+    REDUCED,
+    ACLED_CURRENT,
+    ACLED_PRE2023,
+    VIEWS_CM,
+    GED_CM,
+    CANDIDATE_CM,
 )
 
 

@@ -54,7 +54,12 @@ VIEWS_CM = Format(
 )
 
 _GED_COUNTS = (
-    "events_total", "events_sb", "events_ns", "events_os", "best_total", "high_total",
+    "events_total",
+    "events_sb",
+    "events_ns",
+    "events_os",
+    "best_total",
+    "high_total",
     "deaths_civilians",
 )
 
@@ -75,7 +80,13 @@ GED_CM = Format(
 )
 
 _CANDIDATE_COUNTS = (
-    "best_sb", "best_ns", "best_os", "events_sb", "events_ns", "events_os", "best_total",
+    "best_sb",
+    "best_ns",
+    "best_os",
+    "events_sb",
+    "events_ns",
+    "events_os",
+    "best_total",
     "events_total",
 )
 

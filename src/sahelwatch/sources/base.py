@@ -17,7 +17,9 @@ MACROS = {
     "sw_text": "(x) AS NULLIF(trim(x), '')",
     "sw_num": "(x) AS TRY_CAST(NULLIF(trim(x), '') AS DOUBLE)",
     "sw_int": "(x) AS TRY_CAST(TRY_CAST(NULLIF(trim(x), '') AS DOUBLE) AS BIGINT)",
-    "sw_bad_num": "(x) AS (NULLIF(trim(x), '') IS NOT NULL AND TRY_CAST(trim(x) AS DOUBLE) IS NULL)",
+    "sw_bad_num": (
+        "(x) AS (NULLIF(trim(x), '') IS NOT NULL AND TRY_CAST(trim(x) AS DOUBLE) IS NULL)"
+    ),
     "sw_date": (
         "(x) AS COALESCE(TRY_CAST(left(trim(x), 10) AS DATE), "
         "TRY_STRPTIME(trim(x), '%d %B %Y')::DATE, TRY_STRPTIME(trim(x), '%d-%B-%Y')::DATE)"

@@ -14,19 +14,23 @@ from datetime import date
 from sahelwatch.sources.base import Format, common_checks
 
 GED_COLUMNS = (
-    "id relid year active_year code_status type_of_violence conflict_dset_id conflict_new_id "
-    "conflict_name dyad_dset_id dyad_new_id dyad_name side_a_dset_id side_a_new_id side_a "
-    "side_b_dset_id side_b_new_id side_b number_of_sources source_article source_office "
-    "source_date source_headline source_original where_prec where_coordinates where_description "
-    "adm_1 adm_2 latitude longitude geom_wkt priogrid_gid country country_id region "
-    "event_clarity date_prec date_start date_end deaths_a deaths_b deaths_civilians "
-    "deaths_unknown best high low gwnoa gwnob"
-).split()
+    "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
+    "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name",
+    "side_a_dset_id", "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b",
+    "number_of_sources", "source_article", "source_office", "source_date", "source_headline",
+    "source_original", "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2",
+    "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region",
+    "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
+    "deaths_civilians", "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob",
+)
 
 VIOLENCE = "CASE sw_int(type_of_violence) WHEN 1 THEN 'sb' WHEN 2 THEN 'ns' WHEN 3 THEN 'os' END"
 
 _UCDP_COMMON_CHECKS = (
-    ("sw_text(id) IS NULL OR sw_int(id) IS NULL", "'missing or non-numeric event id ' || sw_quote(id)"),
+    (
+        "sw_text(id) IS NULL OR sw_int(id) IS NULL",
+        "'missing or non-numeric event id ' || sw_quote(id)",
+    ),
     (
         "sw_int(type_of_violence) IS NULL OR sw_int(type_of_violence) NOT IN (1, 2, 3)",
         "'unknown violence type ' || sw_quote(type_of_violence)",
@@ -94,8 +98,14 @@ REDUCED = Format(
     kind="event",
     family="ucdp",
     required=(
-        "id", "conflict_new_id", "conflict_name", "country", "country_id", "best",
-        "type_of_violence", "date",
+        "id",
+        "conflict_new_id",
+        "conflict_name",
+        "country",
+        "country_id",
+        "best",
+        "type_of_violence",
+        "date",
     ),
     select={
         "uid": "'ucdp:' || sw_int(id)",
