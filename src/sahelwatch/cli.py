@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -211,3 +212,11 @@ def main() -> None:
     except KeyboardInterrupt:
         _err("interrupted; the store is as it was before the interrupted command.")
         sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("SAHELWATCH_DEBUG"):
+            raise
+        _err(
+            f"error: an unexpected {type(exc).__name__} occurred ({exc}); this is a bug in "
+            "SahelWatch: please report it (set SAHELWATCH_DEBUG=1 to see the traceback)."
+        )
+        sys.exit(2)

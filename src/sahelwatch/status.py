@@ -40,6 +40,34 @@ class SourceStatus:
     stale_days: int | None
 
 
+# Gleditsch-Ward codes of the Sahel countries the status shows by default.
+SAHEL = (432, 439, 436, 435, 615, 433, 438, 437)
+
+COUNTRY_SQL = """
+WITH cov AS (
+    SELECT c.country_gw, r.source, list(DISTINCT c.month ORDER BY c.month) AS months
+    FROM coverage c JOIN releases r USING (release_id)
+    WHERE list_contains($countries, c.country_gw) GROUP BY ALL),
+newest AS (
+    SELECT country_gw, source, max(date_start) AS newest_event
+    FROM ({current}) WHERE list_contains($countries, country_gw) GROUP BY ALL)
+SELECT k.name, cov.source, cov.months, newest.newest_event
+FROM cov JOIN countries k ON k.gw = cov.country_gw
+LEFT JOIN newest USING (country_gw, source)
+ORDER BY list_position($countries, cov.country_gw), cov.source
+"""
+
+
+@dataclass
+class CountryStatus:
+    """Coverage of one country by one source, and its newest event."""
+
+    country: str
+    source: str
+    covered: list[tuple[date, date]]
+    newest_event: date | None
+
+
 @dataclass
 class Status:
     """A snapshot of the store."""
@@ -47,6 +75,7 @@ class Status:
     path: str
     releases: list[dict[str, Any]]
     sources: list[SourceStatus]
+    countries: list[CountryStatus]
     quarantined: int
     events: int
 
@@ -73,6 +102,12 @@ class Status:
                 f"  {s.source}: covers {format_runs(s.covered) or '-'}; gaps {gaps}; "
                 f"newest data {_day(s.newest)}{stale}"
             )
+        lines.append("\nCountries:")
+        for c in self.countries:
+            lines.append(
+                f"  {c.country} / {c.source}: covers {format_runs(c.covered)}; "
+                f"newest event {_day(c.newest_event)}"
+            )
         if self.quarantined:
             lines.append(
                 f"\n{self.quarantined} rows are in quarantine: 'sahelwatch quarantine' shows them."
@@ -85,7 +120,7 @@ def _day(value: date | None) -> str:
 
 
 def status(store: Store, country: int | None = None, today: date | None = None) -> Status:
-    """Summarise the store, for every country or for one (Gleditsch-Ward code)."""
+    """Summarise the store; per country for the Sahel countries, or for one (Gleditsch-Ward)."""
     today = today or date.today()
     con = store.con
     cursor = con.execute(RELEASES_SQL)
@@ -111,12 +146,18 @@ def status(store: Store, country: int | None = None, today: date | None = None) 
                 source, runs, gaps, last, (today - last).days if last is not None else None
             )
         )
+    rows = con.execute(
+        COUNTRY_SQL.format(current=store.current_sql()),
+        {"countries": list(SAHEL) if country is None else [int(country)]},
+    ).fetchall()
+    countries = [CountryStatus(n, src, compress_months(m), new) for n, src, m, new in rows]
     quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
     events = con.execute(f"SELECT count(*) FROM ({store.current_sql()})").fetchone()
     return Status(
         str(store.path),
         releases,
         sources,
+        countries,
         quarantined[0] if quarantined else 0,
         events[0] if events else 0,
     )
