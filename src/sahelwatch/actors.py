@@ -82,16 +82,17 @@ class ActorDictionary:
         pandas.DataFrame
             Columns ``canonical`` and ``family`` (str), with the index of ``names``.
         """
-        found = {name: self.match(name) for name in names.dropna().astype(str).unique()}
         text = names.where(names.isna(), names.astype(str))
+        known = {n: a for n in text.dropna().unique() if (a := self.match(n)) is not None}
         return pd.DataFrame(
             {
-                column: text.map({n: getattr(a, column) for n, a in found.items() if a})
-                .astype("str")
-                .where(text.map(lambda n: found.get(n) is not None, na_action="ignore") == True)  # noqa: E712
+                column: pd.Series(
+                    text.map({n: getattr(a, column) for n, a in known.items()}).to_numpy(),
+                    index=names.index,
+                    dtype="str",
+                )
                 for column in ("canonical", "family")
-            },
-            index=names.index,
+            }
         )
 
     def unknown_actors(self, events: pd.DataFrame) -> pd.DataFrame:
@@ -107,12 +108,14 @@ class ActorDictionary:
         if missing:
             raise QueryError(f"events lack the actor column(s) {missing}.")
         sides = pd.concat(
-            [pd.DataFrame({"row": range(len(events)), "name": events[c].to_numpy()})
-             for c in ("side_a", "side_b")]
+            pd.DataFrame({"row": range(len(events)), "name": events[c].to_numpy(dtype=object)})
+            for c in ("side_a", "side_b")
         ).dropna()
-        sides = sides[sides["name"].astype(str).str.strip() != ""].drop_duplicates()
-        unknown = sides[[self.match(str(n)) is None for n in sides["name"]]]
-        counts = unknown.groupby("name").size().rename("events").reset_index()
+        sides["name"] = sides["name"].astype(str).str.strip()
+        sides = sides[sides["name"] != ""].drop_duplicates()
+        unknown = [n for n in sides["name"].unique() if self.match(n) is None]
+        counts = sides[sides["name"].isin(unknown)].groupby("name").size()
+        counts = counts.rename("events").reset_index()
         return counts.sort_values(["events", "name"], ascending=[False, True], ignore_index=True)
 
 
@@ -188,7 +191,7 @@ def _actor(entry: object, number: int, file: str) -> Actor:
 def _entry_problem(entry: dict[str, Any]) -> str | None:
     """What is wrong with an entry's keys and values (regexes aside), or None."""
     unknown = sorted(set(entry) - _ENTRY_KEYS)
-    texts = [*entry.get("names", []), *entry.get("patterns", [])]
+    texts = [t for k in ("names", "patterns") if isinstance(entry.get(k), list) for t in entry[k]]
     checks = [
         (unknown, f"unknown key(s) {unknown}"),
         (not _is_text(entry.get("canonical")), "'canonical' must be a non-empty string"),

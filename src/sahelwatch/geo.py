@@ -455,7 +455,7 @@ def _notes(
     level = pd.Series(ev.gw).map(level_of).fillna("").to_numpy(dtype=object)
     far = np.isfinite(km) & (km > 0)
     km_text = np.full(len(km), "", dtype=object)
-    km_text[far] = [f"{value:.1f}" for value in km[far]]
+    km_text[far] = [f"{value:.1f}" if value >= 0.05 else "<0.1" for value in km[far]]
     has_country = pd.notna(ev.country)
     country = np.where(has_country, ev.country, "")
     usable = np.isfinite(ev.prec) & (ev.prec < 7)
