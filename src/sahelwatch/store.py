@@ -116,7 +116,9 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(
-                str(self.path), read_only=read_only, config={"memory_limit": memory_limit}
+                str(self.path),
+                read_only=read_only,
+                config={"memory_limit": memory_limit, "enable_progress_bar": False},
             )
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():

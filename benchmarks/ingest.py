@@ -1,0 +1,109 @@
+"""Ingest benchmark on a SYNTHETIC GED-sized file (385,918 events, about 230 MB of CSV).
+
+Generates the synthetic file and a revised copy (a "newer release": 5% of events revised, 2%
+new), then measures, each in a fresh child process so that peak memory belongs to one step:
+
+* floor: DuckDB's own ``read_csv`` of the file into a table of a fresh on-disk database;
+* pass 1: ``sahelwatch.ingest`` of the file into a fresh store;
+* pass 2: ``sahelwatch.ingest`` of the revised copy into that store, as a newer release.
+
+Prints seconds, events/s, peak resident memory and the ratio of each pass to the floor measured
+in the same run. Targets: ratio <= 3 for both passes, peak memory < 2 GB.
+
+Run: ``.venv/bin/python benchmarks/ingest.py [--events N] [--workdir DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def child(step: str, csv: str, db: str, release: str) -> None:
+    """Run one measured step and print its figures as JSON."""
+    import duckdb
+
+    started = time.perf_counter()
+    if step == "generate":
+        from sahelwatch.synthetic import write_revised_copy, write_synthetic_ged
+
+        write_synthetic_ged(csv, n_events=int(release))
+        write_revised_copy(csv, db)
+        rows = int(release)
+    elif step == "floor":
+        con = duckdb.connect(db)
+        con.execute(
+            "CREATE TABLE floor AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
+            [csv],
+        )
+        rows = con.execute("SELECT count(*) FROM floor").fetchall()[0][0]
+        con.close()
+    else:
+        from sahelwatch import Store, ingest
+
+        with Store(db) as store:
+            report = ingest(store, csv, release=release)
+        rows = report.rows_read
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"seconds": seconds, "rows": rows, "peak_bytes": peak}))
+
+
+def measure(step: str, csv: Path, db: Path, release: str = "") -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", step, str(csv), str(db), release],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=385_918)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        work = Path(tmp)
+        first = work / "SYNTHETIC_ged_release_90.1.csv"
+        second = work / "SYNTHETIC_ged_release_91.1.csv"
+        print(f"generating {args.events} synthetic events ...", flush=True)
+        # Generation runs in a child too, so this process stays small: Linux children inherit
+        # their parent's peak-memory mark.
+        measure("generate", first, second, str(args.events))
+        size_mb = first.stat().st_size / 1e6
+        print(
+            f"synthetic file: {size_mb:.0f} MB; revised copy: {second.stat().st_size / 1e6:.0f} MB"
+        )
+        floor = measure("floor", first, work / "floor.duckdb")
+        store = work / "store.duckdb"
+        passes = {
+            "pass 1 (new store)": measure("ingest", first, store, "90.1"),
+            "pass 2 (newer release)": measure("ingest", second, store, "91.1"),
+        }
+    print(f"\n{'step':<26}{'seconds':>9}{'events/s':>12}{'peak MB':>9}{'x floor':>9}")
+    rows = {"floor: duckdb read_csv": floor, **passes}
+    for name, m in rows.items():
+        print(
+            f"{name:<26}{m['seconds']:>9.2f}{m['rows'] / m['seconds']:>12,.0f}"
+            f"{m['peak_bytes'] / 1e6:>9.0f}{m['seconds'] / floor['seconds']:>9.2f}"
+        )
+    worst = max(m["seconds"] / floor["seconds"] for m in passes.values())
+    peak = max(m["peak_bytes"] for m in passes.values()) / 1e9
+    verdict = "met" if worst <= 3 and peak < 2 else "NOT met"
+    print(f"\ntarget (<= 3x floor, < 2 GB): {verdict}: worst {worst:.2f}x, peak {peak:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
