@@ -118,8 +118,9 @@ class Store:
             self.con = duckdb.connect(
                 str(self.path),
                 read_only=read_only,
-                config={"memory_limit": memory_limit, "enable_progress_bar": False},
+                config={"memory_limit": memory_limit},
             )
+            self.con.execute("SET enable_progress_bar = false")
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreError(f"the store {self.path} is in use by another process.") from exc
