@@ -73,7 +73,11 @@ def ingest(
             for report in ingest_bundled(store, progress=_err):
                 typer.echo(report.summary())
         span = parse_period(period) if period else None
-        scope = [resolve_country(store, c) for c in countries.split(",")] if countries else None
+        scope = (
+            [gw for c in countries.split(",") for gw in resolve_country(store, c)]
+            if countries
+            else None
+        )
         for path in files or []:
             report = ingest_file(
                 store,
@@ -114,8 +118,8 @@ def status(
     from sahelwatch.store import Store
 
     with Store(db, read_only=True) as store:
-        gw = resolve_country(store, country) if country else None
-        typer.echo(store_status(store, gw).to_text())
+        codes = resolve_country(store, country) if country else None
+        typer.echo(store_status(store, codes).to_text())
 
 
 @app.command()
@@ -187,6 +191,60 @@ def quarantine(
         typer.echo("The quarantine is empty.")
 
 
+@app.command()
+def indicators(
+    month: Annotated[str, typer.Option(help="The month, YYYY-MM.")],
+    country: Annotated[str, typer.Option(help="ISO3, number or name.")] = "MLI",
+    level: Annotated[str, typer.Option(help="country, admin1, admin2 or cell.")] = "admin2",
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet or geojson.")] = "csv",
+    out: Annotated[
+        Path | None, typer.Option(help="Output file (default: standard output).")
+    ] = None,
+    family: Annotated[str, typer.Option(help="Event family: ucdp or acled.")] = "ucdp",
+    as_of: Annotated[
+        str | None, typer.Option(help="Release (26.0.1 or ucdp_candidate:26.0.1).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Crisis indicators of every unit of a country for one month (see docs/methodology.md)."""
+    from sahelwatch.indicators import export_indicators
+    from sahelwatch.indicators import indicators as compute
+    from sahelwatch.store import Store
+
+    if fmt == "parquet" and out is None and sys.stdout.isatty():
+        raise SahelWatchError("Parquet is binary: pass --out FILE or redirect standard output.")
+    with Store(db, read_only=True) as store:
+        frame = compute(store, country, level, month, family=family, as_of=as_of)
+    count = export_indicators(frame, fmt, out, level=level)  # type: ignore[arg-type]
+    if out is not None:
+        _err(f"wrote {count} units to {out}")
+
+
+@app.command()
+def actors(
+    country: Annotated[
+        list[str] | None, typer.Option(help="ISO3, number or name; repeatable.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Most names to list.")] = 50,
+    db: DbOption = None,
+) -> None:
+    """List the actor names the actor dictionary does not know, most frequent first."""
+    from sahelwatch.actors import load_dictionary
+    from sahelwatch.query import EventFilter
+    from sahelwatch.query import events as select_events
+    from sahelwatch.store import Store
+
+    with Store(db, read_only=True) as store:
+        frame = select_events(store, EventFilter(countries=country or []))
+    unknown = load_dictionary().unknown_actors(frame)
+    for name, count in unknown.head(limit).itertuples(index=False):
+        typer.echo(f"{count:7d}  {name}")
+    if unknown.empty:
+        typer.echo("The dictionary knows every actor name in these events.")
+    elif len(unknown) > limit:
+        _err(f"... and {len(unknown) - limit} more names; raise --limit to see them.")
+
+
 def _bbox(text: str) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(v) for v in text.split(","))
@@ -198,14 +256,25 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def main() -> None:
-    """Entry point: run the app, turning SahelWatch errors into one-line messages."""
+    """Entry point: run the app, turning every error into a one-line message."""
     import duckdb
+    from typer.exceptions import Abort, Exit, TyperException
 
     try:
-        app()
+        app(standalone_mode=False)
+    except Exit as exc:
+        sys.exit(exc.exit_code)
+    except Abort:
+        _err("interrupted; the store is as it was before the interrupted command.")
+        sys.exit(130)
     except SahelWatchError as exc:
         _err(f"error: {exc}")
         sys.exit(1)
+    except TyperException as exc:  # usage errors: unknown option, bad value, missing argument
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if message.strip():  # empty when the help was shown for a bare command
+            _err(f"error: {message} (see --help)")
+        sys.exit(2)
     except duckdb.Error as exc:
         _err(f"error: the store reported a problem: {str(exc).splitlines()[0]}")
         sys.exit(1)

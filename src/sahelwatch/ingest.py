@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from sahelwatch import sources
-from sahelwatch.errors import InputError, ReleaseError
+from sahelwatch.errors import InputError, ReleaseError, StoreError
 from sahelwatch.periods import compress_months, format_runs, month_range
 from sahelwatch.reader import load_stage, read_header
 from sahelwatch.sources import ucdp
@@ -99,6 +99,8 @@ def ingest(
     record_coverage : False for a sample or extract that covers nothing completely.
     """
     path = Path(path)
+    if store.read_only:
+        raise StoreError(f"the store {store.path} is open read-only; nothing was ingested.")
     say = progress or (lambda _msg: None)
     digest, size = _sha256(path)
     logged = store.con.execute(
@@ -252,8 +254,13 @@ def _next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
 
 def _validate(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
     """``cand``: canonical rows with their reason; a repeated uid is rejected after its first."""
+    columns = EVENT_COLUMNS if fmt.kind == "event" else CM_COLUMNS
+    canonical = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in columns)
+    # A record's content is its canonical fields: the same event written with other number
+    # formats (Excel), extra columns or in another column order is the same version.
     con.execute(
-        f"CREATE TEMP TABLE cand AS SELECT *, md5(raw) AS content_hash FROM ({fmt.canonical_sql()})"
+        f"CREATE TEMP TABLE cand AS SELECT *, md5(concat_ws(chr(31), {canonical})) "
+        f"AS content_hash FROM ({fmt.canonical_sql()})"
     )
     con.execute(
         """
@@ -331,6 +338,19 @@ def _merge(
         f"SELECT $rid, $fid, c.row_number, c.content_hash, {names}, c.raw "
         "FROM cand c JOIN merged m USING (row_number) WHERE m.status IN ('added', 'revised')",
         {"rid": release_id, "fid": file_id},
+    )
+    # A newer release ingested earlier may now hold a copy of the version just inserted.
+    con.execute(
+        f"""
+        DELETE FROM {table} t USING (
+            SELECT v.uid, v.release_id, v.content_hash = lag(v.content_hash) OVER (
+                PARTITION BY v.uid ORDER BY r.release_key) AS same
+            FROM {table} v JOIN releases r USING (release_id)
+            WHERE r.family = (SELECT family FROM releases WHERE release_id = $rid)
+              AND v.uid IN (SELECT uid FROM merged WHERE status IN ('added', 'revised'))) d
+        WHERE d.same AND t.uid = d.uid AND t.release_id = d.release_id AND t.release_id <> $rid
+        """,
+        {"rid": release_id},
     )
     con.execute(
         "INSERT INTO sightings SELECT uid, $rid, $fid, row_number FROM merged "

@@ -18,6 +18,7 @@ from sahelwatch.store import Store
 ExportFormat = Literal["csv", "parquet", "geojson", "jsonl"]
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "geojson", "jsonl")
 VIOLENCE_TYPES = ("sb", "ns", "os")
+EVENT_SOURCES = ("ucdp_ged", "ucdp_candidate", "acled")
 
 
 @dataclass
@@ -47,19 +48,23 @@ class EventFilter:
     sources: list[str] = field(default_factory=list)
 
 
-def resolve_country(store: Store, text: str) -> int:
-    """The Gleditsch-Ward code of a country given by ISO3, number or name."""
-    row = store.con.execute(
+def resolve_country(store: Store, text: str | int) -> list[int]:
+    """The Gleditsch-Ward codes of a country given by ISO3, number or name.
+
+    One country can have several codes: ``SRB`` is Serbia (340) and, in UCDP data, Serbia
+    (Yugoslavia) (345).
+    """
+    rows = store.con.execute(
         "SELECT gw FROM countries WHERE CAST(gw AS VARCHAR) = $t OR upper(iso3) = upper($t) "
-        "OR list_contains(string_split(lower(aliases), ';'), lower($t)) ORDER BY gw LIMIT 1",
-        {"t": text.strip()},
-    ).fetchone()
-    if row is None:
+        "OR list_contains(string_split(lower(aliases), ';'), lower($t)) ORDER BY gw",
+        {"t": str(text).strip()},
+    ).fetchall()
+    if not rows:
         raise QueryError(
             f"unknown country '{text}'; give an ISO3 code (MLI), a Gleditsch-Ward number (432) "
             "or a name (Mali)."
         )
-    return int(row[0])
+    return [int(r[0]) for r in rows]
 
 
 def resolve_release(store: Store, text: str, kind: str = "event") -> int:
@@ -84,7 +89,7 @@ def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if flt.countries:
-        params["countries"] = [resolve_country(store, c) for c in flt.countries]
+        params["countries"] = [gw for c in flt.countries for gw in resolve_country(store, c)]
         clauses.append("list_contains($countries, country_gw)")
     if flt.start:
         params["start"] = flt.start
@@ -101,8 +106,8 @@ def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
         params["types"] = list(flt.violence_types)
         clauses.append("list_contains($types, violence_type)")
     if flt.actor:
-        params["actor"] = f"%{flt.actor.lower()}%"
-        clauses.append("(lower(side_a) LIKE $actor OR lower(side_b) LIKE $actor)")
+        params["actor"] = flt.actor.lower()
+        clauses.append("(contains(lower(side_a), $actor) OR contains(lower(side_b), $actor))")
     if flt.bbox:
         west, south, east, north = flt.bbox
         if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
@@ -116,6 +121,11 @@ def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
         params["min_fatalities"] = flt.min_fatalities
         clauses.append("best >= $min_fatalities")
     if flt.sources:
+        unknown = set(flt.sources) - set(EVENT_SOURCES)
+        if unknown:
+            raise QueryError(
+                f"unknown source {', '.join(sorted(unknown))}; use {', '.join(EVENT_SOURCES)}."
+            )
         params["sources"] = list(flt.sources)
         clauses.append("list_contains($sources, source)")
     return " AND ".join(clauses) or "TRUE", params

@@ -34,7 +34,9 @@ def read_header(path: Path, encoding: str = "utf-8") -> list[str]:
         try:
             with opener(csv_file, "rt", encoding=encoding, newline="") as fh:
                 first = next(csv.reader(io.StringIO(fh.readline())), [])
-        except (UnicodeDecodeError, OSError, EOFError) as exc:
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path.name}: {_not_encoded(encoding, ' in its header')}") from exc
+        except (OSError, EOFError) as exc:
             raise InputError(f"{path.name}: cannot read its header ({_short(exc)}).") from exc
     if not first:
         raise InputError(f"{path.name}: the file is empty.")
@@ -77,16 +79,19 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, csv_file: Path, encod
 def _describe_csv_error(message: str, encoding: str) -> str:
     line = re.search(r"[Ll]ine:? (\d+)", message)
     where = f" at line {line.group(1)}" if line else ""
-    if "unicode" in message.lower() or "encod" in message.lower():
-        return (
-            f"the file is not valid {encoding}{where}; re-save it as UTF-8 or pass "
-            "--encoding latin-1."
-        )
+    if "invalid unicode" in message.lower():
+        return _not_encoded(encoding, where)
     if "gzip" in message.lower():
         return "the compressed file is truncated or corrupt."
     if "columns" in message.lower() or "quote" in message.lower() or "sniff" in message.lower():
         return f"the file is truncated or malformed{where} (a row has the wrong number of fields)."
     return f"cannot be read as CSV{where} ({message.splitlines()[0]})."
+
+
+def _not_encoded(encoding: str, where: str) -> str:
+    return (
+        f"the file is not valid {encoding}{where}; re-save it as UTF-8 or pass --encoding latin-1."
+    )
 
 
 def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -119,17 +119,20 @@ def _day(value: date | None) -> str:
     return "-" if value is None else f"{value:%Y-%m-%d}"
 
 
-def status(store: Store, country: int | None = None, today: date | None = None) -> Status:
-    """Summarise the store; per country for the Sahel countries, or for one (Gleditsch-Ward)."""
+def status(store: Store, countries: list[int] | None = None, today: date | None = None) -> Status:
+    """Summarise the store; per country for the Sahel countries, or for the given
+    Gleditsch-Ward codes."""
     today = today or date.today()
     con = store.con
     cursor = con.execute(RELEASES_SQL)
     names = [d[0] for d in cursor.description]
     releases = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    where = "" if country is None else f"WHERE c.country_gw = {int(country)}"
     per_source = con.execute(
-        f"SELECT r.source, list(DISTINCT c.month ORDER BY c.month) FROM coverage c "
-        f"JOIN releases r USING (release_id) {where} GROUP BY r.source ORDER BY r.source"
+        "SELECT r.source, list(DISTINCT c.month ORDER BY c.month) FROM coverage c "
+        "JOIN releases r USING (release_id) "
+        "WHERE $focus IS NULL OR list_contains($focus, c.country_gw) "
+        "GROUP BY r.source ORDER BY r.source",
+        {"focus": None if countries is None else [int(c) for c in countries]},
     ).fetchall()
     newest = dict(
         con.execute(
@@ -148,7 +151,7 @@ def status(store: Store, country: int | None = None, today: date | None = None) 
         )
     rows = con.execute(
         COUNTRY_SQL.format(current=store.current_sql()),
-        {"countries": list(SAHEL) if country is None else [int(country)]},
+        {"countries": list(SAHEL) if countries is None else [int(c) for c in countries]},
     ).fetchall()
     countries = [CountryStatus(n, src, compress_months(m), new) for n, src, m, new in rows]
     quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()

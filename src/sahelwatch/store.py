@@ -81,6 +81,19 @@ def default_path() -> Path:
     return Path(user_data_dir("sahelwatch")) / "sahelwatch.duckdb"
 
 
+def _check_store_path(path: Path) -> None:
+    """Refuse a path that is not (or cannot become) a DuckDB database file."""
+    if path.is_file() and path.stat().st_size > 0:
+        with path.open("rb") as fh:
+            magic = fh.read(12)[8:12]
+        if magic != b"DUCK":
+            raise StoreError(f"{path} is not a SahelWatch store (it is not a DuckDB file).")
+    elif not path.exists() and path.suffix.lower() in {".csv", ".gz", ".zip", ".xlsx", ".json"}:
+        raise StoreError(
+            f"{path} looks like a data file, not a store; name the store file *.duckdb."
+        )
+
+
 def bundled_file(name: str) -> Path:
     """Path of a data file shipped inside the package."""
     return Path(str(resources.files("sahelwatch") / "data" / name))
@@ -113,14 +126,18 @@ class Store:
             raise StoreError(
                 f"there is no store at {self.path}; build one with 'sahelwatch ingest --bundled'."
             )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        _check_store_path(self.path)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(
                 str(self.path),
                 read_only=read_only,
                 config={"memory_limit": memory_limit},
             )
             self.con.execute("SET enable_progress_bar = false")
+        except OSError as exc:
+            raise StoreError(f"cannot create the store {self.path}: {exc.strerror}.") from exc
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreError(f"the store {self.path} is in use by another process.") from exc

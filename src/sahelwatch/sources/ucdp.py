@@ -14,14 +14,55 @@ from datetime import date
 from sahelwatch.sources.base import Format, common_checks
 
 GED_COLUMNS = (
-    "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
-    "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name",
-    "side_a_dset_id", "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b",
-    "number_of_sources", "source_article", "source_office", "source_date", "source_headline",
-    "source_original", "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2",
-    "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region",
-    "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
-    "deaths_civilians", "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob",
+    "id",
+    "relid",
+    "year",
+    "active_year",
+    "code_status",
+    "type_of_violence",
+    "conflict_dset_id",
+    "conflict_new_id",
+    "conflict_name",
+    "dyad_dset_id",
+    "dyad_new_id",
+    "dyad_name",
+    "side_a_dset_id",
+    "side_a_new_id",
+    "side_a",
+    "side_b_dset_id",
+    "side_b_new_id",
+    "side_b",
+    "number_of_sources",
+    "source_article",
+    "source_office",
+    "source_date",
+    "source_headline",
+    "source_original",
+    "where_prec",
+    "where_coordinates",
+    "where_description",
+    "adm_1",
+    "adm_2",
+    "latitude",
+    "longitude",
+    "geom_wkt",
+    "priogrid_gid",
+    "country",
+    "country_id",
+    "region",
+    "event_clarity",
+    "date_prec",
+    "date_start",
+    "date_end",
+    "deaths_a",
+    "deaths_b",
+    "deaths_civilians",
+    "deaths_unknown",
+    "best",
+    "high",
+    "low",
+    "gwnoa",
+    "gwnob",
 )
 
 VIOLENCE = "CASE sw_int(type_of_violence) WHEN 1 THEN 'sb' WHEN 2 THEN 'ns' WHEN 3 THEN 'os' END"
@@ -134,6 +175,8 @@ def release_from_filename(filename: str) -> str | None:
 
     >>> release_from_filename("GEDEvent_v26_0_1.csv")
     '26.0.1'
+    >>> release_from_filename("GEDEvent_v25_01_25_12.csv")
+    '25.01.25.12'
     >>> release_from_filename("ged251-csv.zip")
     '25.1'
     """
@@ -142,7 +185,7 @@ def release_from_filename(filename: str) -> str | None:
         return f"{compact.group(1)}.{compact.group(2)}"
     match = _VERSION.search(filename)
     if match:
-        return ".".join(str(int(g)) if i else g for i, g in enumerate(match.groups()) if g)
+        return ".".join(g for g in match.groups() if g)
     return None
 
 

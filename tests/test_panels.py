@@ -1,0 +1,326 @@
+"""Tests of sahelwatch.panels: the bundled real store and a tiny hand-written GED store."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sahelwatch import panels
+from sahelwatch.errors import QueryError
+from sahelwatch.ingest import ingest
+from sahelwatch.sources.ucdp import GED_COLUMNS
+from sahelwatch.store import Store, bundled_file
+
+MALI, BURKINA, NIGER = 432, 439, 436
+SAHEL = [432, 433, 435, 436, 437, 438, 439, 615]
+
+# --- a tiny hand-written store --------------------------------------------------------------
+
+# id, date, type, side_a, side_b, country, where_prec, lat, lon, deaths_a, deaths_b, civilians
+TINY_EVENTS = [
+    (1, "2026-01-10", 1, "Government of Mali", "JNIM", MALI, 1, 12.65, -8.0, 5, 0, 0),
+    (2, "2026-01-15", 3, "JNIM", "Civilians", MALI, 1, 15.92, 2.40, 0, 0, 7),
+    (3, "2026-01-20", 1, "Government of Mali, Government of Russia (Soviet Union)", "JNIM",
+     MALI, 4, 16.27, -0.04, 0, 3, 0),
+    (4, "2025-12-05", 2, "Dozos (Mali)", "JNIM", MALI, 2, 14.5, -4.2, 1, 1, 0),
+    (5, "2026-01-03", 1, "Government of Burkina Faso", "IS", BURKINA, 1, 14.75, 0.0, 4, 0, 0),
+    (8, "2026-02-10", 1, "Government of Mali", "JNIM", MALI, 1, 12.65, -8.0, 50, 50, 0),
+    (9, "2026-01-25", 1, "Government of Mali, Government of Russia (Soviet Union)", "JNIM",
+     MALI, 1, 16.27, -0.04, 6, 0, 0),
+]  # fmt: skip
+# A later release covering March 2026 only.
+TINY_LATER = [
+    (6, "2026-03-02", 1, "Government of Niger", "IS", NIGER, 1, 14.8, 0.6, 0, 10, 0),
+]
+NAMES = {MALI: "Mali", BURKINA: "Burkina Faso", NIGER: "Niger"}
+
+
+def ged_csv(path: Path, events: list[tuple]) -> Path:
+    """Write events in the 49-column UCDP GED CSV layout."""
+    lines = []
+    for uid, day, tov, side_a, side_b, gw, prec, lat, lon, da, db, dc in events:
+        best = da + db + dc
+        row = dict.fromkeys(GED_COLUMNS, "")
+        row.update(
+            id=uid, relid=f"X-{uid}", year=day[:4], active_year="true", code_status="Clear",
+            type_of_violence=tov, conflict_new_id=1, conflict_name="test", dyad_new_id=1,
+            dyad_name=f"{side_a} - {side_b}", side_a_new_id=1, side_a=side_a,
+            side_b_new_id=2, side_b=side_b, number_of_sources=1, where_prec=prec,
+            where_coordinates="somewhere", latitude=f"{lat:.6f}", longitude=f"{lon:.6f}",
+            priogrid_gid=1, country=NAMES[gw], country_id=gw, region="Africa", event_clarity=1,
+            date_prec=1, date_start=f"{day} 00:00:00.000", date_end=f"{day} 00:00:00.000",
+            deaths_a=da, deaths_b=db, deaths_civilians=dc, deaths_unknown=0, best=best,
+            high=best, low=best,
+        )  # fmt: skip
+        lines.append([str(row[c]) for c in GED_COLUMNS])
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(GED_COLUMNS)
+        writer.writerows(lines)
+    return path
+
+
+def build_tiny_store(folder: Path) -> Store:
+    """Release 26.0.1 covers the 8 Sahel countries 2025-10..2026-01 (its February event lies
+    outside its coverage), release 26.0.3 covers March 2026: February 2026 is a gap."""
+    store = Store(folder / "tiny.duckdb")
+    ingest(store, ged_csv(folder / "GEDEvent_v26_0_1.csv", TINY_EVENTS),
+           period=(date(2025, 10, 1), date(2026, 1, 1)), countries=SAHEL)  # fmt: skip
+    ingest(store, ged_csv(folder / "GEDEvent_v26_0_3.csv", TINY_LATER),
+           period=(date(2026, 3, 1), date(2026, 3, 1)), countries=SAHEL)  # fmt: skip
+    return store
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = build_tiny_store(tmp_path_factory.mktemp("tiny"))
+    yield store
+    store.close()
+
+
+def _row(panel: pd.DataFrame, unit: object, month: str) -> pd.Series:
+    rows = panel[(panel["unit_id"] == unit) & (panel["month"] == pd.Timestamp(month))]
+    assert len(rows) == 1, f"{unit} {month}: {len(rows)} rows"
+    return rows.iloc[0]
+
+
+def _series(panel: pd.DataFrame, unit: object, column: str) -> list[float]:
+    return panel.loc[panel["unit_id"] == unit, column].tolist()
+
+
+def _same(actual: list[float], expected: list[float]) -> bool:
+    return np.allclose(np.array(actual, float), np.array(expected, float), equal_nan=True)
+
+
+# --- tiny store: hand-checked -----------------------------------------------------------------
+
+
+def test_country_panel_counts_zero_and_gap(tiny: Store) -> None:
+    panel = panels.build_panel(tiny, "country", countries=["MLI"])
+    assert list(panel.columns) == list(panels.PANEL_COLUMNS)
+    assert [m.strftime("%Y-%m") for m in panel["month"]] == [
+        "2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03",
+    ]  # fmt: skip
+    assert _series(panel, MALI, "covered") == [True, True, True, True, False, True]
+    # the 100 deaths of event 8 lie in February, which no release covers: unknown, not 100
+    assert _same(_series(panel, MALI, "best_total"), [0, 0, 2, 21, np.nan, 0])
+    assert _same(_series(panel, MALI, "best_sb"), [0, 0, 0, 14, np.nan, 0])
+    assert _same(_series(panel, MALI, "best_os"), [0, 0, 0, 7, np.nan, 0])
+    assert _same(_series(panel, MALI, "best_ns"), [0, 0, 2, 0, np.nan, 0])
+    assert _same(_series(panel, MALI, "events_total"), [0, 0, 1, 4, np.nan, 0])
+    assert _same(_series(panel, MALI, "deaths_civilians"), [0, 0, 0, 7, np.nan, 0])
+
+
+def test_rolling_sums_and_months_since_violence_respect_gaps(tiny: Store) -> None:
+    panel = panels.build_panel(tiny, "country", countries=["MLI"])
+    assert _same(_series(panel, MALI, "best_total_r3"), [np.nan, np.nan, 2, 23, np.nan, np.nan])
+    assert _same(_series(panel, MALI, "events_total_r3"), [np.nan, np.nan, 1, 5, np.nan, np.nan])
+    assert _series(panel, MALI, "best_total_r12") == pytest.approx([np.nan] * 6, nan_ok=True)
+    # no violence on record before December; February is unknown; March follows the gap
+    assert _same(
+        _series(panel, MALI, "months_since_violence"), [np.nan, np.nan, 0, 0, np.nan, np.nan]
+    )
+
+
+def test_actor_family_columns(tiny: Store) -> None:
+    jan = _row(panels.build_panel(tiny, "country", countries=["MLI"]), MALI, "2026-01")
+    assert jan["best_jihadist"] == 21 and jan["events_jihadist"] == 4
+    assert jan["best_state"] == 14 and jan["events_state"] == 3
+    # "Government of Mali, Government of Russia (Soviet Union)" involves foreign forces too
+    assert jan["best_foreign"] == 9 and jan["events_foreign"] == 2
+    assert jan["best_civilians"] == 7
+    dec = _row(panels.build_panel(tiny, "country", countries=["MLI"]), MALI, "2025-12")
+    assert dec["best_progov_militia"] == 2 and dec["best_jihadist"] == 2
+
+
+def test_spatial_lag_is_nan_when_a_neighbour_is_not_covered(tiny: Store) -> None:
+    panel = panels.build_panel(tiny, "country", countries=["MLI", "BFA"])
+    # Mali's neighbours are all Sahel countries (covered): Burkina Faso's 4 deaths
+    assert _row(panel, MALI, "2026-01")["best_total_splag"] == 4
+    assert _row(panel, MALI, "2026-01")["events_total_splag"] == 1
+    # Burkina Faso borders Ghana, Togo and Benin, which no release covers
+    assert np.isnan(_row(panel, BURKINA, "2026-01")["best_total_splag"])
+
+
+def test_precision_where_prec_4_counts_in_admin1_and_country_only(tiny: Store) -> None:
+    country = _row(panels.build_panel(tiny, "country", countries=["MLI"]), MALI, "2026-01")
+    admin1 = panels.build_panel(tiny, "admin1", countries=["MLI"])
+    admin2 = panels.build_panel(tiny, "admin2", countries=["MLI"])
+    cells = panels.build_panel(tiny, "cell", countries=["MLI"])
+    jan = pd.Timestamp("2026-01-01")
+    assert admin1.loc[admin1["month"] == jan, "best_total"].sum() == country["best_total"] == 21
+    assert admin2.loc[admin2["month"] == jan, "best_total"].sum() == 18  # event 3 left out
+    assert cells.loc[cells["month"] == jan, "best_total"].sum() == 18
+    for panel in (admin2, cells):
+        row = panel[panel["month"] == jan].iloc[0]
+        assert (row["unplaced_events"], row["unplaced_best"]) == (1, 3)
+    gao = admin1[(admin1["unit_name"] == "Gao") & (admin1["month"] == jan)].iloc[0]
+    assert gao["best_total"] == 9 and gao["best_foreign"] == 9
+
+
+def test_admin_and_cell_units_are_complete(tiny: Store) -> None:
+    admin2 = panels.build_panel(tiny, "admin2", countries=["MLI"])
+    assert admin2["unit_id"].nunique() == 53  # Mali's cercles
+    cells = panels.build_panel(tiny, "cell", countries=["MLI"])
+    mali_cells = panels.cells_in_units("country").query("unit_id == @MALI")
+    assert set(cells["unit_id"]) == set(mali_cells["gid"])
+    bamako = panels.build_panel(tiny, "cell", countries=["MLI"]).query("unit_id == 147945")
+    assert bamako["best_total"].tolist()[:4] == [0, 0, 0, 5]
+
+
+def test_cell_spatial_lag_sums_eight_neighbours(tiny: Store) -> None:
+    cells = panels.build_panel(tiny, "cell", countries=["MLI"], start="2026-01", end="2026-01")
+    around = {147945 + dr * 720 + dc for dr in (-1, 0, 1) for dc in (-1, 0, 1)} - {147945}
+    lagged = cells[cells["unit_id"].isin(around)]
+    assert (lagged["best_total_splag"] == 5).all()
+    assert cells.loc[cells["unit_id"] == 147945, "best_total_splag"].item() == 0
+
+
+def test_as_of_an_older_release(tiny: Store) -> None:
+    panel = panels.build_panel(tiny, "country", countries=["NER"], as_of="26.0.1")
+    assert panel["month"].max() == pd.Timestamp("2026-01-01")
+    later = panels.build_panel(tiny, "country", countries=["NER"])
+    assert _row(later, NIGER, "2026-03")["best_total"] == 10
+
+
+def test_helpers_on_hand_arrays() -> None:
+    values = np.array([[1.0, 2.0, np.nan, 4.0, 5.0, 6.0]])
+    assert _same(panels.rolling_sum(values, 2)[0].tolist(), [np.nan, 3, np.nan, np.nan, 9, 11])
+    active = np.array([[1, 0, 0, 0, 1, 0]], bool)
+    known = np.array([[1, 1, 0, 1, 1, 1]], bool)
+    assert _same(panels.months_since(active, known)[0].tolist(), [0, 1, np.nan, np.nan, 0, 1])
+    grid = np.array([[1.0], [2.0], [np.nan]])
+    lag = panels.spatial_lag(grid, (np.array([0, 0, 1]), np.array([1, 2, 0])))
+    assert _same(lag[:, 0].tolist(), [np.nan, 1, 0])
+
+
+def test_side_families_splits_joint_sides() -> None:
+    sides = pd.Series(["Government of Mali, Government of Russia (Soviet Union)", "JNIM", None])
+    fams = panels.side_families(sides)
+    assert fams.loc[0, "state"] and fams.loc[0, "foreign"] and not fams.loc[0, "jihadist"]
+    assert fams.loc[1, "jihadist"] and not fams.loc[2].any()
+    assert panels.side_actors(sides)[2] == ()
+
+
+def test_bad_requests(tiny: Store) -> None:
+    with pytest.raises(QueryError, match="unknown level"):
+        panels.build_panel(tiny, "province")  # type: ignore[arg-type]
+    with pytest.raises(QueryError, match="no release of family"):
+        panels.build_panel(tiny, "country", family="views_cm")
+    with pytest.raises(QueryError, match="end month is before"):
+        panels.build_panel(tiny, "country", start="2026-02", end="2026-01")
+    with pytest.raises(QueryError, match="no admin2 boundaries are bundled for Senegal"):
+        panels.build_panel(tiny, "admin2", countries=["SEN"])
+
+
+# --- the bundled real store -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    from sahelwatch.bundled import ingest_bundled
+
+    store = Store(tmp_path_factory.mktemp("real") / "s.duckdb")
+    ingest_bundled(store)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def real_country(real: Store) -> pd.DataFrame:
+    return panels.build_panel(real, "country", countries=list(SAHEL))
+
+
+def test_real_gap_month_is_nan_not_zero(real_country: pd.DataFrame) -> None:
+    june = _row(real_country, MALI, "2025-06")
+    assert not june["covered"]
+    for column in ("best_total", "best_sb", "events_total", "best_jihadist", "best_total_splag"):
+        assert np.isnan(june[column]), column
+    gap = real_country[real_country["month"].between("2025-03-01", "2025-11-01")]
+    assert len(gap) == 9 * 8 and gap["best_total"].isna().all()
+
+
+def test_real_rolling_sum_reaching_into_the_gap_is_nan(real_country: pd.DataFrame) -> None:
+    dec = _row(real_country, MALI, "2025-12")
+    assert dec["covered"] and dec["best_total"] == 27
+    assert np.isnan(dec["best_total_r3"]) and np.isnan(dec["best_total_r12"])
+    assert _row(real_country, MALI, "2026-02")["best_total_r3"] == 27 + 107 + 96
+
+
+def test_real_mali_january_state_based_equals_direct_count(
+    real: Store, real_country: pd.DataFrame
+) -> None:
+    direct = real.con.execute(
+        f"SELECT sum(best), count(*) FROM ({real.current_sql()}) WHERE country_gw = 432 "
+        "AND violence_type = 'sb' AND date_start >= DATE '2026-01-01' "
+        "AND date_start < DATE '2026-02-01'"
+    ).fetchone()
+    # and straight from the two release files, the newer release winning
+    files = [bundled_file(f"ucdp_candidate_26.0.{i}_events_global.csv.gz") for i in (1, 2)]
+    raw = pd.concat([pd.read_csv(f) for f in files]).drop_duplicates("id", keep="last")
+    raw = raw[(raw["country_id"] == MALI) & (raw["type_of_violence"] == 1)]
+    raw = raw[raw["date_start"].str.startswith("2026-01")]
+    jan = _row(real_country, MALI, "2026-01")
+    assert (jan["best_sb"], jan["events_sb"]) == (direct[0], direct[1])
+    assert (jan["best_sb"], jan["events_sb"]) == (raw["best"].sum(), len(raw)) == (64, 43)
+
+
+def test_real_reduced_release_covers_countries_without_actors(real_country: pd.DataFrame) -> None:
+    dec = _row(real_country, MALI, "2025-12")
+    assert dec["covered"] and not dec["covered_actors"] and not dec["covered_located"]
+    assert np.isnan(dec["best_jihadist"]) and np.isnan(dec["deaths_civilians"])
+    jan = _row(real_country, MALI, "2026-01")
+    assert jan["covered_actors"] and jan["best_jihadist"] > 0
+
+
+def test_real_admin2_units_plus_unplaced_equal_the_country(
+    real: Store, real_country: pd.DataFrame
+) -> None:
+    admin2 = panels.build_panel(real, "admin2", countries=["MLI", "BFA", "NER"])
+    assert set(admin2["month"].dt.strftime("%Y-%m")) == {"2026-01", "2026-02"}  # located months
+    for gw in (MALI, BURKINA, NIGER):
+        for month in ("2026-01-01", "2026-02-01"):
+            units = admin2[(admin2["country_gw"] == gw) & (admin2["month"] == month)]
+            whole = _row(real_country, gw, month[:7])
+            assert units["best_total"].sum() + units["unplaced_best"].iloc[0] == whole["best_total"]
+
+
+def test_real_views_country_panel_equals_the_file(real: Store) -> None:
+    panel = panels.build_panel(real, "country", family="views_cm", countries=["MLI", "NER"])
+    with gzip.open(bundled_file("views_cm_ged_2017-11_2024-04.csv.gz"), "rt") as fh:
+        views = pd.read_csv(fh)
+    views = views[views["gwcode"].isin([MALI, NIGER])]
+    views["month_start"] = pd.to_datetime(dict(year=views["year"], month=views["month"], day=1))
+    merged = panel.merge(
+        views, left_on=["unit_id", "month"], right_on=["gwcode", "month_start"], how="outer"
+    )
+    assert len(merged) == len(panel) == 2 * 78
+    for ours, theirs in (("best_sb", "ged_sb"), ("best_ns", "ged_ns"), ("best_os", "ged_os")):
+        assert (merged[ours] == merged[theirs]).all()
+    assert (merged["best_total"] == merged[["ged_sb", "ged_ns", "ged_os"]].sum(axis=1)).all()
+    assert merged["events_total"].isna().all()  # VIEWS carries no event counts
+    assert merged["best_total_r12"].notna().sum() == 2 * (78 - 11)
+    with pytest.raises(QueryError, match="only make a country panel"):
+        panels.build_panel(real, "admin1", family="views_cm")
+
+
+def test_real_ged_country_months_without_niger(real: Store) -> None:
+    panel = panels.build_panel(real, "country", family="ucdp_ged_cm", countries=["MLI", "NER"])
+    assert panel.loc[panel["unit_id"] == NIGER, "best_total"].isna().all()
+    mali = panel[panel["unit_id"] == MALI]
+    assert mali["covered"].all() and mali["best_sb"].isna().all()
+    assert _row(panel, MALI, "2024-12")["best_total"] == 129
+    assert np.isnan(_row(panel, MALI, "2024-12")["best_total_splag"])  # Niger unknown
+
+
+def test_real_country_panel_default_covers_every_country(real: Store) -> None:
+    panel = panels.build_panel(real, "country")
+    assert panel["unit_id"].nunique() > 150
+    coverage = panels.coverage(real, "ucdp", countries=["MLI"])
+    assert len(coverage) == 5 and coverage["covered_located"].sum() == 2
