@@ -254,14 +254,9 @@ def _next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
 
 def _validate(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
     """``cand``: canonical rows with their reason; a repeated uid is rejected after its first."""
-    columns = EVENT_COLUMNS if fmt.kind == "event" else CM_COLUMNS
-    canonical = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in columns)
-    # A record's content is its canonical fields: the same event written with other number
-    # formats (Excel), extra columns or in another column order is the same version.
-    con.execute(
-        f"CREATE TEMP TABLE cand AS SELECT *, md5(concat_ws(chr(31), {canonical})) "
-        f"AS content_hash FROM ({fmt.canonical_sql()})"
-    )
+    header = [row[0] for row in con.execute("DESCRIBE stage").fetchall()]
+    content = f"{fmt.content_sql(header)} AS content_hash"
+    con.execute(f"CREATE TEMP TABLE cand AS {fmt.canonical_sql(content)}")
     con.execute(
         """
         UPDATE cand SET reason = 'duplicate record ' || cand.uid || ' (first at row ' ||

@@ -99,7 +99,10 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
     rows = _excel_rows(path)
     header = [str(h).strip().lower() for h in rows[0]]
-    frame = pd.DataFrame(rows[1:], columns=header, dtype="string")
+    width = len(header)
+    # openpyxl drops trailing empty cells of a row: pad every row to the header's width.
+    body = [row[:width] + [None] * (width - len(row)) for row in rows[1:]]
+    frame = pd.DataFrame(body, columns=header, dtype="string")
     con.register("excel_rows", frame)
     con.execute("CREATE TEMP TABLE stage AS SELECT * FROM excel_rows")
     con.unregister("excel_rows")

@@ -88,7 +88,9 @@ def _check_store_path(path: Path) -> None:
             magic = fh.read(12)[8:12]
         if magic != b"DUCK":
             raise StoreError(f"{path} is not a SahelWatch store (it is not a DuckDB file).")
-    elif not path.exists() and path.suffix.lower() in {".csv", ".gz", ".zip", ".xlsx", ".json"}:
+    if path.suffix.lower() in {".csv", ".gz", ".zip", ".xlsx", ".json", ".parquet"} and (
+        not path.exists() or path.stat().st_size == 0
+    ):
         raise StoreError(
             f"{path} looks like a data file, not a store; name the store file *.duckdb."
         )

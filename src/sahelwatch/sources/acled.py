@@ -32,6 +32,25 @@ _COUNTRY_GW = (
 )
 
 
+# Further columns of ACLED exports (either layout) that belong to an event's content.
+OPTIONAL = (
+    "data_id",
+    "event_id_no_cnty",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "assoc_actor_1",
+    "assoc_actor_2",
+    "interaction",
+    "civilian_targeting",
+    "region",
+    "admin3",
+    "source_scale",
+    "tags",
+    "iso3",
+)
+
+
 def _acled(name: str, title: str, required: tuple[str, ...], civilian_target: str) -> Format:
     violence = (
         "CASE trim(event_type) "
@@ -75,6 +94,7 @@ def _acled(name: str, title: str, required: tuple[str, ...], civilian_target: st
             "source_text": "sw_text(notes)",
             "n_sources": "len(string_split(source, ';'))",
         },
+        optional=OPTIONAL,
         release_sql="strftime(to_timestamp(max(sw_int(timestamp))), '%Y-%m-%d')",
         checks=(
             ("sw_text(event_id_cnty) IS NULL", "'missing event id (event_id_cnty)'"),

@@ -25,6 +25,10 @@ MACROS = {
         "TRY_STRPTIME(trim(x), '%d %B %Y')::DATE, TRY_STRPTIME(trim(x), '%d-%B-%Y')::DATE)"
     ),
     "sw_quote": "(x) AS '''' || left(coalesce(x, ''), 40) || ''''",
+    "sw_norm": (
+        "(x) AS coalesce(CAST(TRY_CAST(trim(x) AS DOUBLE) AS VARCHAR), "
+        "CASE WHEN trim(x) LIKE '____-__-__ 00:00:00%' THEN left(trim(x), 10) ELSE trim(x) END, '')"
+    ),
 }
 
 # The canonical event columns, in store order, with their DuckDB types.
@@ -95,6 +99,7 @@ class Format:
     select : canonical column name -> SQL expression over ``stage``.
     checks : (condition, reason) SQL pairs; a true condition sends the row to quarantine.
     release_sql : optional SQL aggregate over ``stage`` naming the release the file holds.
+    optional : further columns of the format that belong to a record's content.
     """
 
     name: str
@@ -105,14 +110,15 @@ class Format:
     select: dict[str, str]
     checks: tuple[tuple[str, str], ...] = field(default=())
     release_sql: str | None = None
+    optional: tuple[str, ...] = ()
 
     def matches(self, header: list[str]) -> bool:
         """Whether a file with this header is in this format."""
         return set(self.required) <= set(header)
 
-    def canonical_sql(self) -> str:
-        """SQL that reads ``stage`` and yields canonical rows with ``row_number``, ``raw`` and
-        ``reason`` (empty when the row is valid)."""
+    def canonical_sql(self, *extra: str) -> str:
+        """SQL that reads ``stage`` and yields canonical rows with ``row_number``, ``raw``,
+        ``reason`` (empty when the row is valid) and any ``extra`` select expressions."""
         columns = EVENT_COLUMNS if self.kind == "event" else CM_COLUMNS
         typed = ",\n  ".join(
             f"CAST({self.select.get(col, 'NULL')} AS {typ}) AS {col}"
@@ -121,8 +127,18 @@ class Format:
         checks = ", ".join(f"CASE WHEN {cond} THEN {reason} END" for cond, reason in self.checks)
         return (
             "SELECT s.rowid + 2 AS row_number, to_json(s)::VARCHAR AS raw,\n  "
-            f"{typed},\n  concat_ws('; ', {checks or 'NULL'}) AS reason\nFROM stage s"
+            f"{typed},\n  concat_ws('; ', {checks or 'NULL'}) AS reason"
+            + "".join(f",\n  {e}" for e in extra)
+            + "\nFROM stage s"
         )
+
+    def content_sql(self, header: list[str]) -> str:
+        """SQL of a record's content hash: its format's columns, normalised so that the same
+        record written by another tool (numbers as ``12.30`` or ``12.3``, dates with a midnight
+        time, extra or reordered columns) hashes the same."""
+        known = [c for c in (*self.required, *self.optional) if c in header]
+        parts = ", ".join(f"sw_norm({c})" for c in sorted(known))
+        return f"md5(concat_ws(chr(31), {parts}))"
 
 
 def common_checks(

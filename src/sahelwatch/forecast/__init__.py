@@ -1,0 +1,62 @@
+"""Forecasts of fatalities per unit and month, as samples, with benchmarks and backtests.
+
+::
+
+    from sahelwatch.forecast import forecast, summarize, store_forecast, evaluate
+
+    frame = forecast(store, level="country", origin="2025-02")   # 1,000 draws per unit-month
+    table = summarize(frame)                                     # quantiles, P(>=1/25/100)
+    store_forecast(store, frame, "2025-02", MODEL_VERSION)
+    evaluate(store, "eval/")                                     # report.md + report.html
+
+Modules: :mod:`~sahelwatch.forecast.data` (series from the store, forecast frames),
+:mod:`~sahelwatch.forecast.benchmarks` (the VIEWS challenge benchmarks),
+:mod:`~sahelwatch.forecast.models` (the model and :func:`forecast`),
+:mod:`~sahelwatch.forecast.scores`, :mod:`~sahelwatch.forecast.backtest`,
+:mod:`~sahelwatch.forecast.report`. Heavy libraries (LightGBM, scoringrules, Dask) are imported
+only when a model is fitted or scored.
+"""
+
+from __future__ import annotations
+
+from sahelwatch.forecast.backtest import (
+    CHALLENGE_WINDOWS,
+    TUNING_WINDOWS,
+    Evaluation,
+    Window,
+    backtest,
+    evaluate,
+    tune,
+)
+from sahelwatch.forecast.benchmarks import BENCHMARKS
+from sahelwatch.forecast.data import (
+    SAHEL,
+    TARGETS,
+    CountryPanel,
+    load_country_panel,
+    load_forecast,
+    store_forecast,
+    summarize,
+)
+from sahelwatch.forecast.models import MODEL_VERSION, ModelConfig, forecast
+
+__all__ = [
+    "BENCHMARKS",
+    "CHALLENGE_WINDOWS",
+    "MODEL_VERSION",
+    "SAHEL",
+    "TARGETS",
+    "TUNING_WINDOWS",
+    "CountryPanel",
+    "Evaluation",
+    "ModelConfig",
+    "Window",
+    "backtest",
+    "evaluate",
+    "forecast",
+    "load_country_panel",
+    "load_forecast",
+    "store_forecast",
+    "summarize",
+    "tune",
+]

@@ -1,0 +1,405 @@
+"""Country-month fatality series read from the store, and forecast frames written back to it.
+
+Everything a forecast knows about the past comes through :func:`load_country_panel`, which reads
+only months up to and including ``until``. A month that no source covers for a country stays
+``NaN`` ("no data"); it is never filled with zero.
+
+Sources and their precedence (the first that covers a country-month wins, per series):
+
+=========  ==========================================================================
+series     sources, in order
+=========  ==========================================================================
+sb/ns/os   UCDP GED events > VIEWS ``views_cm`` > UCDP Candidate events > Candidate
+           country-month sums (``ucdp_candidate_cm``)
+total      UCDP GED events > GED country-month totals (``ucdp_ged_cm``) > VIEWS (sum of the
+           three types) > UCDP Candidate events > Candidate country-month sums
+=========  ==========================================================================
+
+Event sources count only in months their releases cover (table ``coverage``); a covered month
+without events is a real zero. Events are assigned to the month of ``date_start``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from sahelwatch.errors import QueryError
+from sahelwatch.periods import add_months, format_month
+from sahelwatch.store import Store
+
+TARGETS: tuple[str, ...] = ("sb", "ns", "os", "total")
+"""Forecast targets: UCDP best estimates by type of violence, and their total."""
+
+SAHEL: dict[int, str] = {
+    432: "Mali",
+    439: "Burkina Faso",
+    436: "Niger",
+    435: "Mauritania",
+    615: "Algeria",
+    433: "Senegal",
+    438: "Guinea",
+    437: "Côte d'Ivoire",
+}
+"""The Sahel countries reported one by one (Gleditsch-Ward code -> name)."""
+
+# Sources of each series, in order of precedence.
+PRECEDENCE: dict[str, tuple[str, ...]] = {
+    "sb": ("ucdp_ged", "views_cm", "ucdp_candidate", "ucdp_candidate_cm"),
+    "ns": ("ucdp_ged", "views_cm", "ucdp_candidate", "ucdp_candidate_cm"),
+    "os": ("ucdp_ged", "views_cm", "ucdp_candidate", "ucdp_candidate_cm"),
+    "total": ("ucdp_ged", "ucdp_ged_cm", "views_cm", "ucdp_candidate", "ucdp_candidate_cm"),
+}
+_EVENT_SOURCES = ("ucdp_ged", "ucdp_candidate")
+
+FORECASTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS forecasts (
+    origin DATE NOT NULL, model_version VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+    level VARCHAR NOT NULL, unit_id BIGINT NOT NULL, month DATE NOT NULL,
+    target VARCHAR NOT NULL, draw INTEGER NOT NULL, value DOUBLE NOT NULL)
+"""
+
+
+def month_number(month: date) -> int:
+    """Months since year 0, so that differences of two months are month counts."""
+    return month.year * 12 + month.month - 1
+
+
+@dataclass(frozen=True)
+class CountryPanel:
+    """Monthly fatalities of every unit, month and target, ``NaN`` where there are no data.
+
+    Attributes
+    ----------
+    units : Gleditsch-Ward codes, sorted (shape ``(n_units,)``).
+    start : the first month of the panel.
+    values : array ``(n_units, n_months, len(TARGETS))``; ``values[:, -1]`` is the last month.
+    """
+
+    units: np.ndarray
+    start: date
+    values: np.ndarray
+
+    @property
+    def n_months(self) -> int:
+        """Number of months in the panel."""
+        return int(self.values.shape[1])
+
+    @property
+    def end(self) -> date:
+        """The last month of the panel."""
+        return add_months(self.start, self.n_months - 1)
+
+    def month(self, index: int) -> date:
+        """The month at position ``index``."""
+        return add_months(self.start, index)
+
+    def index(self, month: date) -> int:
+        """Position of ``month`` on the panel's month axis."""
+        return month_number(month) - month_number(self.start)
+
+    def until(self, month: date) -> CountryPanel:
+        """The panel cut after ``month``: nothing later survives, not even as ``NaN``."""
+        i = self.index(month)
+        if i < 0:
+            raise QueryError(f"{format_month(month)} is before the panel starts.")
+        if i >= self.n_months - 1:
+            return self
+        return CountryPanel(self.units, self.start, self.values[:, : i + 1].copy())
+
+    def frame(self) -> pd.DataFrame:
+        """The panel as a long table: unit_id, month, target, value (``NaN`` = no data)."""
+        n_units, n_months, n_targets = self.values.shape
+        months = [format_month(self.month(i)) for i in range(n_months)]
+        return pd.DataFrame(
+            {
+                "unit_id": np.repeat(self.units, n_months * n_targets),
+                "month": np.tile(np.repeat(months, n_targets), n_units),
+                "target": np.tile(TARGETS, n_units * n_months),
+                "value": self.values.reshape(-1),
+            }
+        )
+
+
+def newest_covered_month(store: Store) -> date:
+    """The newest month that any release covers."""
+    row = store.con.execute("SELECT max(month) FROM coverage").fetchone()
+    if not row or row[0] is None:
+        raise QueryError("the store covers no month yet; ingest data first.")
+    return _as_date(row[0])
+
+
+def forecast_units(store: Store) -> np.ndarray:
+    """The units forecast at country level: the countries VIEWS covers (191), else every
+    country that any UCDP source covers. This reads which countries a source covers, never
+    their values."""
+    rows = store.con.execute(
+        "SELECT DISTINCT c.country_gw FROM coverage c JOIN releases r USING (release_id) "
+        "WHERE r.source = 'views_cm' ORDER BY 1"
+    ).fetchall()
+    if not rows:
+        rows = store.con.execute(
+            "SELECT DISTINCT c.country_gw FROM coverage c JOIN releases r USING (release_id) "
+            "WHERE r.source IN ('ucdp_ged', 'ucdp_candidate', 'ucdp_ged_cm', "
+            "'ucdp_candidate_cm') ORDER BY 1"
+        ).fetchall()
+    if not rows:
+        raise QueryError("the store holds no country-month or UCDP data to forecast from.")
+    return np.array([r[0] for r in rows], dtype=np.int64)
+
+
+def load_country_panel(
+    store: Store,
+    until: date | None = None,
+    units: Sequence[int] | None = None,
+    start: date | None = None,
+) -> CountryPanel:
+    """Read the country-month series of every target up to and including ``until``.
+
+    Parameters
+    ----------
+    store : the store to read.
+    until : the last month read (default: the newest covered month). The panel's month axis
+        ends exactly there, even when that month has no data.
+    units : Gleditsch-Ward codes (default :func:`forecast_units`).
+    start : the first month (default: the oldest month with data, not before 1989-01).
+
+    Returns
+    -------
+    CountryPanel
+        ``NaN`` wherever no source covers the country-month.
+
+    Examples
+    --------
+    >>> panel = load_country_panel(store, until=date(2025, 2, 1))     # doctest: +SKIP
+    >>> panel.values.shape                                            # doctest: +SKIP
+    (191, 434, 4)
+    """
+    until = until or newest_covered_month(store)
+    until = date(until.year, until.month, 1)
+    unit_ids = np.array(sorted(units), dtype=np.int64) if units else forecast_units(store)
+    cm = _cm_rows(store, until)
+    ev = _event_rows(store, until)
+    if start is None:
+        firsts = [f["month"].min() for f in (cm, ev) if len(f)]
+        start = max(_as_date(min(firsts)), date(1989, 1, 1)) if firsts else until
+    n_months = month_number(until) - month_number(start) + 1
+    if n_months < 1:
+        raise QueryError(f"the panel would start after {format_month(until)}.")
+    values = np.full((len(unit_ids), n_months, len(TARGETS)), np.nan)
+    layers: dict[str, pd.DataFrame] = {}
+    for name, frame in list(cm.groupby("source")) + list(ev.groupby("source")):
+        layers[str(name)] = frame
+    for k, target in enumerate(TARGETS):
+        for source in PRECEDENCE[target]:
+            frame = layers.get(source)
+            if frame is None:
+                continue
+            u = np.searchsorted(unit_ids, frame["country_gw"].to_numpy())
+            ok = (u < len(unit_ids)) & (
+                unit_ids[np.minimum(u, len(unit_ids) - 1)] == frame["country_gw"].to_numpy()
+            )
+            m = _month_index(frame["month"], start)
+            ok &= (m >= 0) & (m < n_months)
+            col = frame[f"best_{target}"].to_numpy(dtype=float, na_value=np.nan)
+            ok &= ~np.isnan(col)
+            target_cells = values[u[ok], m[ok], k]
+            fill = np.isnan(target_cells)
+            values[u[ok][fill], m[ok][fill], k] = col[ok][fill]
+    return CountryPanel(unit_ids, start, values)
+
+
+def _cm_rows(store: Store, until: date) -> pd.DataFrame:
+    sql = (
+        f"WITH cur AS ({store.current_sql('cm_versions')}) "
+        "SELECT source, country_gw, month, best_sb, best_ns, best_os, "
+        "coalesce(best_total, CASE WHEN source = 'views_cm' THEN best_sb + best_ns + best_os END)"
+        " AS best_total FROM cur WHERE month <= $until AND source IN "
+        "('views_cm', 'ucdp_ged_cm', 'ucdp_candidate_cm')"
+    )
+    return store.con.execute(sql, {"until": until}).df()
+
+
+def _event_rows(store: Store, until: date) -> pd.DataFrame:
+    sources = ", ".join(f"'{s}'" for s in _EVENT_SOURCES)
+    sql = f"""
+    WITH cov AS (
+        SELECT DISTINCT r.source, c.country_gw, c.month
+        FROM coverage c JOIN releases r USING (release_id)
+        WHERE r.kind = 'event' AND r.source IN ({sources}) AND c.month <= $until),
+    ev AS (
+        SELECT source, country_gw, date_trunc('month', date_start)::DATE AS month,
+               violence_type, best
+        FROM ({store.current_sql("event_versions")})
+        WHERE date_start < $until + INTERVAL 1 MONTH AND source IN ({sources}))
+    SELECT cov.source, cov.country_gw, cov.month,
+        coalesce(sum(best) FILTER (WHERE violence_type = 'sb'), 0) AS best_sb,
+        coalesce(sum(best) FILTER (WHERE violence_type = 'ns'), 0) AS best_ns,
+        coalesce(sum(best) FILTER (WHERE violence_type = 'os'), 0) AS best_os,
+        coalesce(sum(best) FILTER (WHERE violence_type IN ('sb', 'ns', 'os')), 0) AS best_total
+    FROM cov LEFT JOIN ev USING (source, country_gw, month)
+    GROUP BY ALL
+    """
+    return store.con.execute(sql, {"until": until}).df()
+
+
+def _as_date(value: object) -> date:
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    return date(stamp.year, stamp.month, 1)
+
+
+def _month_index(months: pd.Series, start: date) -> np.ndarray:
+    stamps = pd.to_datetime(months)
+    return (stamps.dt.year.to_numpy() * 12 + stamps.dt.month.to_numpy() - 1) - month_number(start)
+
+
+# --- forecast frames ---------------------------------------------------------------------------
+
+
+def draws_frame(
+    level: str,
+    units: np.ndarray,
+    months: Sequence[date],
+    targets: Sequence[str],
+    draws: np.ndarray,
+) -> pd.DataFrame:
+    """One row per sample from an array ``draws[unit, month, target, draw]``.
+
+    Columns: level, unit_id, month (``YYYY-MM``), target, draw, value.
+    """
+    n_units, n_months, n_targets, n_draws = draws.shape
+    if (n_units, n_months, n_targets) != (len(units), len(months), len(targets)):
+        raise ValueError("draws do not match units x months x targets.")
+    per_unit = n_months * n_targets * n_draws
+    month_labels = [format_month(m) for m in months]
+    month_codes = np.tile(
+        np.repeat(np.arange(n_months, dtype=np.int16), n_targets * n_draws), n_units
+    )
+    target_codes = np.tile(
+        np.repeat(np.arange(n_targets, dtype=np.int8), n_draws), n_units * n_months
+    )
+    return pd.DataFrame(
+        {
+            "level": pd.Categorical.from_codes(np.zeros(n_units * per_unit, np.int8), [level]),
+            "unit_id": np.repeat(np.asarray(units, dtype=np.int32), per_unit),
+            "month": pd.Categorical.from_codes(month_codes, month_labels),
+            "target": pd.Categorical.from_codes(target_codes, list(targets)),
+            "draw": np.tile(np.arange(n_draws, dtype=np.int16), n_units * n_months * n_targets),
+            "value": draws.reshape(-1).astype(np.float32),
+        }
+    )
+
+
+KEYS = ["level", "unit_id", "month", "target"]
+DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+THRESHOLDS: tuple[int, ...] = (1, 25, 100)
+
+
+def summarize(
+    frame: pd.DataFrame,
+    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    thresholds: Sequence[int] = THRESHOLDS,
+) -> pd.DataFrame:
+    """Quantiles and exceedance probabilities of each unit-month-target.
+
+    Parameters
+    ----------
+    frame : samples as returned by :func:`sahelwatch.forecast.forecast`.
+    quantiles : probabilities of the quantiles (columns ``q05``, ``q50``, ...).
+    thresholds : ``p_ge_N`` columns: share of draws with at least N fatalities.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per level, unit_id, month, target with ``mean``, the quantiles and
+        probabilities.
+    """
+    keys = frame.groupby(KEYS, observed=True, sort=True).ngroup().to_numpy()
+    order = np.argsort(keys, kind="stable")
+    counts = np.bincount(keys)
+    values = frame["value"].to_numpy(dtype=float)[order]
+    first = frame.iloc[order[np.concatenate([[0], np.cumsum(counts)[:-1]])]][KEYS]
+    out = first.reset_index(drop=True).astype({"month": str, "target": str, "level": str})
+    if counts.min() == counts.max():
+        matrix = values.reshape(len(counts), int(counts[0]))
+        out["mean"] = matrix.mean(axis=1)
+        qs = np.quantile(matrix, list(quantiles), axis=1)
+        for q, row in zip(quantiles, qs, strict=True):
+            out[f"q{round(q * 100):02d}"] = row
+        for t in thresholds:
+            out[f"p_ge_{t}"] = (matrix >= t).mean(axis=1)
+        return out
+    grouped = pd.Series(values).groupby(np.repeat(np.arange(len(counts)), counts))
+    out["mean"] = grouped.mean().to_numpy()
+    for q in quantiles:
+        out[f"q{round(q * 100):02d}"] = grouped.quantile(q).to_numpy()
+    for t in thresholds:
+        out[f"p_ge_{t}"] = (pd.Series(values >= t).groupby(grouped.ngroup()).mean()).to_numpy()
+    return out
+
+
+def store_forecast(
+    store: Store, frame: pd.DataFrame, origin: date | str, model_version: str
+) -> int:
+    """Write samples to the store's ``forecasts`` table, replacing an earlier run of the same
+    origin, model version and level. Returns the number of rows written.
+
+    Examples
+    --------
+    >>> store_forecast(store, frame, "2025-02", "lgbm-direct-1")      # doctest: +SKIP
+    """
+    from sahelwatch.periods import parse_month
+
+    origin_month = parse_month(origin) if isinstance(origin, str) else origin
+    con = store.con
+    con.execute(FORECASTS_SCHEMA)
+    table = pa.table(
+        {
+            "level": frame["level"].astype(str).to_numpy(),
+            "unit_id": frame["unit_id"].to_numpy(dtype=np.int64),
+            "month": frame["month"].astype(str).to_numpy(),
+            "target": frame["target"].astype(str).to_numpy(),
+            "draw": frame["draw"].to_numpy(dtype=np.int32),
+            "value": frame["value"].to_numpy(dtype=np.float64),
+        }
+    )
+    levels = sorted(set(table.column("level").to_pylist())) if len(frame) else []
+    con.register("sw_forecast_frame", table)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "DELETE FROM forecasts WHERE origin = ? AND model_version = ? "
+            "AND list_contains(?, level)",
+            [origin_month, model_version, levels],
+        )
+        con.execute(
+            "INSERT INTO forecasts SELECT ?, ?, now(), level, unit_id, "
+            "strptime(month, '%Y-%m')::DATE, target, draw, value FROM sw_forecast_frame",
+            [origin_month, model_version],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("sw_forecast_frame")
+    return len(frame)
+
+
+def load_forecast(store: Store, origin: date | str, model_version: str) -> pd.DataFrame:
+    """Read back samples written by :func:`store_forecast` (columns as in the frame)."""
+    from sahelwatch.periods import parse_month
+
+    origin_month = parse_month(origin) if isinstance(origin, str) else origin
+    store.con.execute(FORECASTS_SCHEMA)
+    return store.con.execute(
+        "SELECT level, unit_id, strftime(month, '%Y-%m') AS month, target, draw, value "
+        "FROM forecasts WHERE origin = ? AND model_version = ? "
+        "ORDER BY level, unit_id, month, target, draw",
+        [origin_month, model_version],
+    ).df()

@@ -1,0 +1,497 @@
+"""The forecasting model and :func:`forecast`, the entry point that turns a store into samples.
+
+Model ``lgbm-direct``
+---------------------
+One LightGBM regressor per horizon ``h`` (direct multi-step), pooled over all countries and the
+four series (``sb``, ``ns``, ``os``, ``total``; the series is a feature), fitted on
+``log1p(fatalities h months after the feature month)``. Features at month ``t`` use only months
+up to ``t`` and skip months without data (means over the months that have data, never zeros
+for no data); see :data:`FEATURES`.
+
+The distribution comes from a second stage: the model is first fitted without the last
+``VALIDATION_MONTHS`` feature months, and its errors on those months (on the log scale) are
+kept, grouped into bins of the predicted value. The final model is refitted on all months;
+each forecast draws errors from the bin of its prediction:
+``draw = max(0, round(expm1(prediction + error)))``.
+
+Everything a task needs is a :class:`CountryPanel` cut at the origin, so a forecast made at
+origin ``T`` cannot see data after ``T``. Horizons (and origins, in backtests) are fanned out
+over a local process pool or a Dask cluster (:func:`fan_out`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sahelwatch.errors import QueryError
+from sahelwatch.forecast.benchmarks import BENCHMARKS
+from sahelwatch.forecast.data import (
+    TARGETS,
+    CountryPanel,
+    draws_frame,
+    load_country_panel,
+    month_number,
+    newest_covered_month,
+)
+from sahelwatch.periods import add_months, parse_month
+from sahelwatch.store import Store
+
+MODEL_VERSION = "lgbm-direct-1"
+"""Version written with stored forecasts; change it when the model or its parameters change."""
+
+VALIDATION_MONTHS = 24
+MIN_HISTORY = 12
+MEANS = (3, 6, 12, 24, 60, 120)
+SINCE_CAP = 240
+
+# Chosen by `sahelwatch.forecast.backtest.tune` on the tuning windows (origins 2013-10 ..
+# 2016-10, total fatalities in 2014-2017), which end before the first evaluation window; see
+# docs/forecasting.md for the grid and the scores.
+DEFAULT_PARAMS: dict[str, Any] = {
+    "objective": "regression",
+    "learning_rate": 0.05,
+    "num_iterations": 300,
+    "num_leaves": 15,
+    "min_data_in_leaf": 100,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Settings of the ``lgbm-direct`` model.
+
+    Attributes
+    ----------
+    params : LightGBM parameters (merged over :data:`DEFAULT_PARAMS`).
+    train_months : feature months used for training, the newest (None: all); 240 was chosen
+        by tuning.
+    min_bin : least number of validation errors in one bin of the second stage.
+    monotone : constrain the prediction to rise with every level feature (recent means,
+        lags, maxima) and to fall with the months since the last fatalities; without it the
+        few extreme wars in the training data (Rwanda 1994) teach the trees that the highest
+        levels collapse, and a war like Syria's in 2013 is forecast at a hundredth of its level.
+    baseline : None, or an own-series feature (``mean3``, ``mean12``, ``last_known``): the model
+        then learns ``log1p(y) - baseline``, a change from the recent level, which keeps large
+        wars at their own scale instead of shrinking them towards the leaves' means.
+    """
+
+    params: dict[str, Any] = field(default_factory=dict)
+    train_months: int | None = 240
+    min_bin: int = 300
+    baseline: str | None = None
+    monotone: bool = True
+
+    def base(self, x: np.ndarray) -> np.ndarray:
+        """The log-scale level the model predicts a change from (0 without a baseline)."""
+        if self.baseline is None:
+            return np.zeros(len(x))
+        column = x[:, FEATURES.index(f"own_{self.baseline}")].astype(np.float64)
+        fallback = x[:, FEATURES.index("own_last_known")].astype(np.float64)
+        return np.nan_to_num(np.where(np.isnan(column), fallback, column))
+
+    def lgbm_params(self, seed: int) -> dict[str, Any]:
+        """LightGBM parameters for one fit: single-threaded and deterministic."""
+        extra: dict[str, Any] = {}
+        if self.monotone:
+            extra = {"monotone_constraints": monotone_constraints(),
+                     "monotone_constraints_method": "intermediate"}
+        return {
+            **DEFAULT_PARAMS,
+            **extra,
+            **self.params,
+            "num_threads": 1,
+            "deterministic": True,
+            "force_row_wise": True,
+            "seed": seed,
+            "verbosity": -1,
+        }
+
+
+# --- features ----------------------------------------------------------------------------------
+
+
+def _own_features(series: np.ndarray) -> tuple[list[np.ndarray], list[str]]:
+    """Features of one series per unit (rows) and month (columns)."""
+    n_units, n_months = series.shape
+    known = ~np.isnan(series)
+    filled = np.where(known, series, 0.0)
+    idx = np.arange(n_months)
+    csum = np.concatenate([np.zeros((n_units, 1)), filled.cumsum(axis=1)], axis=1)
+    ccount = np.concatenate([np.zeros((n_units, 1)), known.cumsum(axis=1)], axis=1)
+    feats: list[np.ndarray] = []
+    names: list[str] = []
+
+    def lag(k: int) -> np.ndarray:
+        out = np.full_like(series, np.nan)
+        out[:, k:] = series[:, : n_months - k]
+        return np.log1p(out)
+
+    for k in (0, 1, 2):
+        feats.append(lag(k))
+        names.append(f"lag{k}")
+    for w in MEANS:
+        lo = np.maximum(idx + 1 - w, 0)
+        total = csum[:, idx + 1] - csum[:, lo]
+        count = ccount[:, idx + 1] - ccount[:, lo]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            feats.append(np.log1p(np.where(count > 0, total / count, np.nan)))
+        names.append(f"mean{w}")
+        if w in (12, 60):
+            feats.append(count / w)
+            names.append(f"known{w}")
+    padded = np.concatenate([np.full((n_units, 11), np.nan), series], axis=1)
+    window = np.lib.stride_tricks.sliding_window_view(padded, 12, axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        feats.append(np.log1p(np.nanmax(window, axis=2)))
+    names.append("max12")
+    first = np.minimum.accumulate(np.where(known, idx, n_months), axis=1)
+    for threshold in (1, 25, 100):
+        hit = known & (series >= threshold)
+        last_hit = np.maximum.accumulate(np.where(hit, idx, -1), axis=1)
+        since = np.where(last_hit >= 0, idx - last_hit, idx - first + 1).astype(float)
+        since[first > idx] = np.nan
+        feats.append(np.minimum(since, SINCE_CAP))
+        names.append(f"since{threshold}")
+    last = np.maximum.accumulate(np.where(known, idx, -1), axis=1)
+    last_value = np.take_along_axis(series, np.maximum(last, 0), axis=1)
+    feats.append(np.log1p(np.where(last >= 0, last_value, np.nan)))
+    names.append("last_known")
+    feats.append(np.where(last >= 0, idx - last, np.nan).astype(float))
+    names.append("age")
+    return feats, names
+
+
+def feature_tensor(panel: CountryPanel) -> tuple[np.ndarray, list[str]]:
+    """Features of every unit, month and series: array ``(units, months, targets, features)``.
+
+    Own-series features (``own_*``) describe the series being forecast; ``x_<target>_*``
+    features describe each of the four series of the same country, and ``series`` is the
+    index of the series in :data:`TARGETS`. All use months up to the feature month only.
+    """
+    n_units, n_months, n_targets = panel.values.shape
+    per_target = [_own_features(panel.values[:, :, k]) for k in range(n_targets)]
+    own_names = [f"own_{n}" for n in per_target[0][1]]
+    pick = {"mean12": "mean12", "mean60": "mean60", "last_known": "last"}
+    cross_names: list[str] = []
+    cross: list[np.ndarray] = []
+    for k, target in enumerate(TARGETS[:n_targets]):
+        names = per_target[k][1]
+        for key, short in pick.items():
+            cross.append(per_target[k][0][names.index(key)])
+            cross_names.append(f"x_{target}_{short}")
+    n_feats = len(own_names) + len(cross_names) + 1
+    out = np.empty((n_units, n_months, n_targets, n_feats), dtype=np.float32)
+    for k in range(n_targets):
+        out[:, :, k, : len(own_names)] = np.stack(per_target[k][0], axis=-1)
+        out[:, :, k, len(own_names) : -1] = np.stack(cross, axis=-1)
+        out[:, :, k, -1] = k
+    return out, [*own_names, *cross_names, "series"]
+
+
+FEATURES: tuple[str, ...] = tuple(
+    feature_tensor(
+        CountryPanel(np.zeros(1, np.int64), date(2000, 1, 1), np.zeros((1, 2, len(TARGETS))))
+    )[1]
+)
+"""Names of the model's features, in column order."""
+
+
+def monotone_constraints() -> list[int]:
+    """+1 for level features, -1 for months-since features, 0 for the rest (see FEATURES)."""
+    levels = ("lag", "mean", "max", "last")
+    out = []
+    for name in FEATURES:
+        stem = "last" if name.endswith("last_known") else name.split("_")[-1]
+        if stem.startswith("since"):
+            out.append(-1)
+        elif stem.startswith(levels):
+            out.append(1)
+        else:
+            out.append(0)
+    return out
+
+
+# --- one horizon ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HorizonTask:
+    """One fit: origin month, horizon, targets to forecast, draws and seed."""
+
+    origin: date
+    horizon: int
+    targets: tuple[int, ...]
+    n_draws: int
+    seed: int
+
+
+def _rows(
+    feats: np.ndarray, values: np.ndarray, first: int, last: int, h: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training rows with feature months ``first..last`` and targets ``h`` months later."""
+    x = feats[:, first : last + 1].reshape(-1, feats.shape[-1])
+    y = values[:, first + h : last + h + 1].reshape(-1)
+    keep = ~np.isnan(y)
+    return x[keep], np.log1p(y[keep])
+
+
+def _fit(x: np.ndarray, y: np.ndarray, params: dict[str, Any]) -> Any:
+    import lightgbm as lgb
+
+    data = lgb.Dataset(x, y, free_raw_data=True, params={"verbosity": -1})
+    return lgb.train(params, data)
+
+
+def _error_bins(pred: np.ndarray, errors: np.ndarray, min_bin: int) -> tuple[np.ndarray, list]:
+    """Upper edges of prediction bins and the sorted errors in each (at least ``min_bin``)."""
+    order = np.argsort(pred, kind="stable")
+    pred, errors = pred[order], errors[order]
+    n_bins = max(1, len(pred) // max(min_bin, 1))
+    splits = np.array_split(np.arange(len(pred)), n_bins)
+    edges = np.array([pred[s[-1]] for s in splits[:-1]] + [np.inf])
+    return edges, [np.sort(errors[s]) for s in splits]
+
+
+def fit_predict(panel: CountryPanel, task: HorizonTask, config: ModelConfig) -> np.ndarray:
+    """Fit the horizon-``h`` model at the task's origin and draw samples.
+
+    Returns
+    -------
+    numpy.ndarray
+        Draws ``(units, len(task.targets), n_draws)`` for month ``origin + h``.
+    """
+    panel = panel.until(task.origin)
+    t = panel.index(task.origin)
+    h = task.horizon
+    feats, _ = feature_tensor(panel)
+    values = panel.values
+    last = t - h
+    first = (
+        MIN_HISTORY
+        if config.train_months is None
+        else max(MIN_HISTORY, last - config.train_months + 1)
+    )
+    if last < first + VALIDATION_MONTHS:
+        raise QueryError(
+            f"too little history before {task.origin:%Y-%m} to fit horizon {h}; "
+            f"the panel starts {panel.start:%Y-%m}."
+        )
+    seed = int(
+        np.random.SeedSequence([task.seed, month_number(task.origin), h]).generate_state(1)[0]
+        % (2**31 - 1)
+    )
+    params = config.lgbm_params(seed)
+    # Stage 2 errors: fit without the newest months, predict them.
+    x_fit, y_fit = _rows(feats, values, first, last - VALIDATION_MONTHS, h)
+    x_val, y_val = _rows(feats, values, last - VALIDATION_MONTHS + 1, last, h)
+    early = _fit(x_fit, y_fit - config.base(x_fit), params)
+    pred_val = config.base(x_val) + early.predict(x_val)
+    edges, errors = _error_bins(pred_val, y_val - pred_val, config.min_bin)
+    del early
+    # Final model on every month.
+    x_all, y_all = _rows(feats, values, first, last, h)
+    model = _fit(x_all, y_all - config.base(x_all), params)
+    ceiling = float(y_all.max()) + 1.0
+    out = np.empty((len(panel.units), len(task.targets), task.n_draws))
+    for j, k in enumerate(task.targets):
+        x_now = feats[:, t, k].astype(np.float64)
+        mu = config.base(x_now) + model.predict(x_now)
+        rng = np.random.default_rng([task.seed, month_number(task.origin), h, k])
+        bins = np.searchsorted(edges, mu, side="left")
+        for b in np.unique(bins):
+            rows = np.flatnonzero(bins == b)
+            pool = errors[b]
+            picks = pool[rng.integers(0, len(pool), size=(len(rows), task.n_draws))]
+            logs = np.minimum(mu[rows, None] + picks, ceiling)
+            out[rows, j] = np.maximum(np.round(np.expm1(logs)), 0.0)
+    return out
+
+
+def _horizon_job(payload: tuple[CountryPanel, ModelConfig], task: HorizonTask) -> np.ndarray:
+    panel, config = payload
+    return fit_predict(panel, task, config)
+
+
+# --- fan-out -----------------------------------------------------------------------------------
+
+_WORKER_PAYLOAD: Any = None
+
+
+def _init_worker(payload: Any) -> None:
+    global _WORKER_PAYLOAD
+    _WORKER_PAYLOAD = payload
+
+
+def _call_in_worker(fn: Callable[[Any, Any], Any], task: Any) -> Any:
+    return fn(_WORKER_PAYLOAD, task)
+
+
+def fan_out(
+    fn: Callable[[Any, Any], Any],
+    payload: Any,
+    tasks: Iterable[Any],
+    workers: int = 2,
+    scheduler: str | Any | None = None,
+) -> list[Any]:
+    """Run ``fn(payload, task)`` for every task and return the results in task order.
+
+    Parameters
+    ----------
+    fn : a module-level function (it is pickled).
+    payload : data shared by every task, sent once to each worker.
+    workers : local worker processes (``spawn``ed); 1 runs in this process.
+    scheduler : a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
+        when given, tasks run on that cluster and ``workers`` is ignored.
+    """
+    tasks = list(tasks)
+    if scheduler is not None:
+        from distributed import Client
+
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        try:
+            shared = client.scatter(payload, broadcast=True)
+            futures = [client.submit(fn, shared, task, pure=False) for task in tasks]
+            return list(client.gather(futures))
+        finally:
+            if client is not scheduler:
+                client.close()
+    if workers <= 1 or len(tasks) <= 1:
+        return [fn(payload, task) for task in tasks]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(payload,),
+    ) as pool:
+        return list(pool.map(_call_in_worker, [fn] * len(tasks), tasks))
+
+
+# --- public entry point ------------------------------------------------------------------------
+
+
+def forecast_array(
+    panel: CountryPanel,
+    origin: date,
+    horizons: Sequence[int],
+    targets: Sequence[int],
+    n_draws: int,
+    seed: int,
+    model: str = "lgbm",
+    config: ModelConfig | None = None,
+    workers: int = 2,
+    scheduler: str | Any | None = None,
+) -> np.ndarray:
+    """Draws ``(units, horizons, targets, n_draws)`` of ``model`` (``lgbm`` or a benchmark
+    name) made at ``origin`` from ``panel`` (cut at ``origin`` first)."""
+    panel = panel.until(origin)
+    if panel.end != origin:
+        raise QueryError(f"the panel ends {panel.end:%Y-%m}, before the origin {origin:%Y-%m}.")
+    if model in BENCHMARKS:
+        return BENCHMARKS[model](panel, list(horizons), n_draws, seed, list(targets))
+    if model != "lgbm":
+        names = ", ".join(["lgbm", *BENCHMARKS])
+        raise QueryError(f"unknown model '{model}'; choose one of {names}.")
+    tasks = [HorizonTask(origin, int(h), tuple(targets), n_draws, seed) for h in horizons]
+    results = fan_out(_horizon_job, (panel, config or ModelConfig()), tasks, workers, scheduler)
+    return np.stack(results, axis=1)
+
+
+def forecast(
+    store: Store,
+    level: str = "country",
+    origin: str | date | None = None,
+    horizons: Iterable[int] = range(1, 37),
+    n_draws: int = 1000,
+    seed: int = 0,
+    *,
+    targets: Sequence[str] = TARGETS,
+    model: str = "lgbm",
+    config: ModelConfig | None = None,
+    workers: int = 2,
+    scheduler: str | Any | None = None,
+) -> pd.DataFrame:
+    """Forecast fatalities of every country for months ``origin + h``, as samples.
+
+    Parameters
+    ----------
+    store : the store; only months up to and including ``origin`` are read.
+    level : unit of analysis; only ``"country"`` is implemented.
+    origin : the last month with data the forecast may use (``YYYY-MM``); default the newest
+        month any release covers. A month without data is no data, not zero.
+    horizons : months ahead, 1..36.
+    n_draws : samples per unit, month and target (the VIEWS format uses 1,000).
+    seed : the same seed gives the same samples.
+    targets : among ``sb``, ``ns``, ``os``, ``total``.
+    model : ``lgbm`` (the model) or a benchmark: ``zero``, ``last_historical``,
+        ``bootstrap``, ``conflictology``.
+    config : model settings (default :class:`ModelConfig`).
+    workers, scheduler : where horizons run (see :func:`fan_out`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns level, unit_id (Gleditsch-Ward), month (``YYYY-MM``), target, draw, value;
+        ``attrs`` holds ``origin`` and ``model_version``.
+
+    Examples
+    --------
+    >>> frame = forecast(store, origin="2025-02", horizons=[1, 2], n_draws=100)  # doctest: +SKIP
+    >>> summarize(frame).head()                                                  # doctest: +SKIP
+    """
+    if level != "country":
+        raise QueryError(f"level '{level}' is not implemented yet; use level='country'.")
+    unknown = [t for t in targets if t not in TARGETS]
+    if unknown:
+        raise QueryError(f"unknown target {unknown[0]!r}; choose among {', '.join(TARGETS)}.")
+    hs = [int(h) for h in horizons]
+    if not hs or min(hs) < 1 or max(hs) > 36:
+        raise QueryError("horizons must lie between 1 and 36 months.")
+    if n_draws < 1:
+        raise QueryError("n_draws must be at least 1.")
+    if origin is None:
+        origin_month = newest_covered_month(store)
+    elif isinstance(origin, str):
+        origin_month = parse_month(origin)
+    else:
+        origin_month = date(origin.year, origin.month, 1)
+    panel = load_country_panel(store, until=origin_month)
+    k = [TARGETS.index(t) for t in targets]
+    draws = forecast_array(
+        panel, origin_month, hs, k, n_draws, seed, model, config, workers, scheduler
+    )
+    months = [add_months(origin_month, h) for h in hs]
+    frame = draws_frame(level, panel.units, months, list(targets), draws)
+    frame.attrs.update(
+        origin=f"{origin_month:%Y-%m}",
+        model_version=MODEL_VERSION if model == "lgbm" else f"benchmark-{model}",
+    )
+    return frame
+
+
+__all__ = [
+    "DEFAULT_PARAMS",
+    "FEATURES",
+    "MODEL_VERSION",
+    "HorizonTask",
+    "ModelConfig",
+    "fan_out",
+    "feature_tensor",
+    "fit_predict",
+    "forecast",
+    "forecast_array",
+]

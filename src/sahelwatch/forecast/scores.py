@@ -1,0 +1,157 @@
+"""Scores of sample forecasts against observed values.
+
+Every function takes ``obs`` of shape ``(n,)`` and ``draws`` of shape ``(n, m)`` (m samples per
+forecast) and returns one score per forecast, shape ``(n,)``; lower is better unless said.
+The definitions follow the VIEWS 2023/24 Prediction Challenge:
+
+* :func:`crps_ensemble`: the empirical CRPS of the ensemble, ``E|X - y| - E|X - X'| / 2`` (the
+  same as ``scoringrules.crps_ensemble`` with its default estimator and
+  ``properscoring.crps_ensemble``).
+* :func:`ignorance_score`: ``-log2`` of the ensemble's probability of the observation's bin,
+  bins ``[0, 0.5), [0.5, 2.5), ... [500.5, 1000.5), [1000.5, inf)`` (11 bins), the probability
+  smoothed by adding one pseudo-draw to every bin: ``p = (count + 1) / (m + 11)``, as in the
+  challenge's code, so an empty bin scores ``log2(m + 11)`` (9.98 bits for 1,000 draws), not
+  infinity.
+* :func:`interval_score`: the interval score of the central ``1 - alpha`` interval between the
+  ``alpha/2`` and ``1 - alpha/2`` sample quantiles (linear interpolation):
+  ``(u - l) + 2/alpha (l - y) 1[y < l] + 2/alpha (y - u) 1[y > u]``.
+* :func:`brier_score`: ``(P(X >= t) - 1[y >= t])^2``.
+* :func:`interval_coverage`: whether ``y`` lies in the central interval (closed); not a score.
+* :func:`pit`: the randomised probability integral transform for counts,
+  ``F(y-1) + V (F(y) - F(y-1))``, ``V`` uniform; flat when the forecast is calibrated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+IGNORANCE_BINS: tuple[float, ...] = (
+    0,
+    0.5,
+    2.5,
+    5.5,
+    10.5,
+    25.5,
+    50.5,
+    100.5,
+    250.5,
+    500.5,
+    1000.5,
+)
+
+
+def _check(obs: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    obs = np.asarray(obs, dtype=float)
+    draws = np.asarray(draws, dtype=float)
+    if draws.ndim != 2 or obs.shape != draws.shape[:1]:
+        raise ValueError(f"expected obs (n,) and draws (n, m); got {obs.shape} and {draws.shape}")
+    if np.isnan(obs).any() or np.isnan(draws).any():
+        raise ValueError("obs and draws must not contain NaN; drop rows without data first")
+    return obs, draws
+
+
+def crps_ensemble(obs: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Empirical CRPS of each ensemble (own kernel: sorted-sample formula).
+
+    With sorted draws ``x_(1) <= ... <= x_(m)``:
+    ``CRPS = mean|x_i - y| - (1/m^2) sum_i (2i - m - 1) x_(i)``.
+
+    Examples
+    --------
+    >>> float(crps_ensemble(np.array([0.0]), np.array([[0.0, 2.0]]))[0])
+    0.5
+    """
+    obs, draws = _check(obs, draws)
+    m = draws.shape[1]
+    x = np.sort(draws, axis=1)
+    spread = ((2 * np.arange(1, m + 1) - m - 1) * x).sum(axis=1) / m**2
+    return np.abs(x - obs[:, None]).mean(axis=1) - spread
+
+
+def crps_ensemble_sr(obs: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """The same score computed by ``scoringrules.crps_ensemble`` (cross-check)."""
+    import scoringrules
+
+    obs, draws = _check(obs, draws)
+    return np.asarray(scoringrules.crps_ensemble(obs, draws, backend="numpy"), dtype=float)
+
+
+def ignorance_score(
+    obs: np.ndarray, draws: np.ndarray, bins: tuple[float, ...] = IGNORANCE_BINS
+) -> np.ndarray:
+    """The challenge's binned ensemble ignorance score in bits (see the module docstring).
+
+    Examples
+    --------
+    >>> round(float(ignorance_score(np.array([0.0]), np.zeros((1, 1000)))[0]), 4)
+    0.0143
+    """
+    obs, draws = _check(obs, draws)
+    edges = np.asarray(bins, dtype=float)
+    n_bins = len(edges)
+    obs_bin = np.digitize(obs, edges) - 1
+    draw_bin = np.digitize(draws, edges) - 1
+    counts = (draw_bin == obs_bin[:, None]).sum(axis=1)
+    return -np.log2((counts + 1) / (draws.shape[1] + n_bins))
+
+
+def _quantiles(draws: np.ndarray, probs: list[float]) -> np.ndarray:
+    return np.quantile(draws, probs, axis=1)
+
+
+def interval_score(obs: np.ndarray, draws: np.ndarray, alpha: float = 0.1) -> np.ndarray:
+    """Interval score of the central ``1 - alpha`` sample interval."""
+    obs, draws = _check(obs, draws)
+    lower, upper = _quantiles(draws, [alpha / 2, 1 - alpha / 2])
+    return (
+        (upper - lower)
+        + 2 / alpha * np.maximum(lower - obs, 0)
+        + 2 / alpha * np.maximum(obs - upper, 0)
+    )
+
+
+def interval_coverage(obs: np.ndarray, draws: np.ndarray, level: float) -> np.ndarray:
+    """1.0 where ``obs`` lies in the central ``level`` interval of the draws, else 0.0."""
+    obs, draws = _check(obs, draws)
+    lower, upper = _quantiles(draws, [(1 - level) / 2, (1 + level) / 2])
+    return ((obs >= lower) & (obs <= upper)).astype(float)
+
+
+def brier_score(obs: np.ndarray, draws: np.ndarray, threshold: float = 25) -> np.ndarray:
+    """Brier score of the event ``y >= threshold`` with ``P = share of draws >= threshold``."""
+    obs, draws = _check(obs, draws)
+    prob = (draws >= threshold).mean(axis=1)
+    return (prob - (obs >= threshold)) ** 2
+
+
+def pit(obs: np.ndarray, draws: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Randomised PIT values in [0, 1] for count forecasts (seeded, so reproducible)."""
+    obs, draws = _check(obs, draws)
+    below = (draws < obs[:, None]).mean(axis=1)
+    at_or_below = (draws <= obs[:, None]).mean(axis=1)
+    v = np.random.default_rng(seed).uniform(size=obs.shape)
+    return below + v * (at_or_below - below)
+
+
+def pit_histogram(values: np.ndarray, n_bins: int = 10) -> np.ndarray:
+    """Share of PIT values in each of ``n_bins`` equal bins of [0, 1] (sums to 1)."""
+    counts, _ = np.histogram(values, bins=n_bins, range=(0.0, 1.0))
+    return counts / max(len(values), 1)
+
+
+SCORES = ("crps", "crps_sr", "ign", "mis90", "brier25", "cov50", "cov90")
+"""Per-forecast columns of :func:`score_all`."""
+
+
+def score_all(obs: np.ndarray, draws: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
+    """Every per-forecast score and the PIT values, keyed by the names in :data:`SCORES`."""
+    return {
+        "crps": crps_ensemble(obs, draws),
+        "crps_sr": crps_ensemble_sr(obs, draws),
+        "ign": ignorance_score(obs, draws),
+        "mis90": interval_score(obs, draws, 0.1),
+        "brier25": brier_score(obs, draws, 25),
+        "cov50": interval_coverage(obs, draws, 0.5),
+        "cov90": interval_coverage(obs, draws, 0.9),
+        "pit": pit(obs, draws, seed),
+    }

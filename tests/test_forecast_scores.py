@@ -1,0 +1,66 @@
+"""Scores: hand-computed cases and cross-checks against scoringrules and properscoring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sahelwatch.forecast import scores as sc
+
+
+def test_crps_hand_cases() -> None:
+    # E|X - y| - E|X - X'|/2 with X uniform on {0, 2}, y = 0: 1 - 1/2.
+    assert sc.crps_ensemble(np.array([0.0]), np.array([[0.0, 2.0]]))[0] == pytest.approx(0.5)
+    # A perfect point forecast scores zero; a wrong one scores the absolute error.
+    got = sc.crps_ensemble(np.array([3.0, 3.0]), np.array([[3.0, 3.0], [7.0, 7.0]]))
+    np.testing.assert_allclose(got, [0.0, 4.0])
+
+
+def test_crps_matches_scoringrules_and_properscoring() -> None:
+    properscoring = pytest.importorskip("properscoring")
+    rng = np.random.default_rng(1)
+    obs = rng.poisson(3, 200).astype(float) * rng.integers(0, 50, 200)
+    draws = rng.negative_binomial(1, 0.05, (200, 301)).astype(float)
+    own = sc.crps_ensemble(obs, draws)
+    np.testing.assert_allclose(own, sc.crps_ensemble_sr(obs, draws), rtol=1e-10)
+    np.testing.assert_allclose(own, properscoring.crps_ensemble(obs, draws), rtol=1e-10)
+
+
+def test_ignorance_bins_and_smoothing() -> None:
+    zeros = np.zeros((1, 1000))
+    # All 1,000 draws in the observation's bin: p = 1001 / 1011.
+    assert sc.ignorance_score(np.array([0.0]), zeros)[0] == pytest.approx(-np.log2(1001 / 1011))
+    # An empty bin scores log2(m + 11), not infinity.
+    assert sc.ignorance_score(np.array([30.0]), zeros)[0] == pytest.approx(np.log2(1011))
+    # Bin edges: [0.5, 2.5) holds 1 and 2; 3 is in the next bin; >= 1000.5 is the last bin.
+    draws = np.array([[1.0, 2.0]])
+    assert sc.ignorance_score(np.array([2.0]), draws)[0] == pytest.approx(-np.log2(3 / 13))
+    assert sc.ignorance_score(np.array([3.0]), draws)[0] == pytest.approx(-np.log2(1 / 13))
+    big = np.array([[2000.0, 50000.0]])
+    assert sc.ignorance_score(np.array([1001.0]), big)[0] == pytest.approx(-np.log2(3 / 13))
+
+
+def test_interval_brier_coverage_hand_cases() -> None:
+    draws = np.tile(np.arange(101, dtype=float), (3, 1))  # 5% quantile 5, 95% quantile 95
+    obs = np.array([50.0, 100.0, 0.0])
+    np.testing.assert_allclose(sc.interval_score(obs, draws, 0.1), [90, 90 + 20 * 5, 90 + 20 * 5])
+    np.testing.assert_allclose(sc.interval_coverage(obs, draws, 0.9), [1, 0, 0])
+    half = np.array([[0.0, 0.0, 30.0, 40.0]])
+    assert sc.brier_score(np.array([30.0]), half, 25)[0] == pytest.approx(0.25)
+    assert sc.brier_score(np.array([0.0]), half, 25)[0] == pytest.approx(0.25)
+
+
+def test_pit_is_uniform_for_a_calibrated_count_forecast() -> None:
+    rng = np.random.default_rng(2)
+    obs = rng.poisson(2.0, 20000).astype(float)
+    draws = rng.poisson(2.0, (20000, 400)).astype(float)
+    hist = sc.pit_histogram(sc.pit(obs, draws))
+    np.testing.assert_allclose(hist, 0.1, atol=0.015)
+    np.testing.assert_array_equal(sc.pit(obs, draws, seed=5), sc.pit(obs, draws, seed=5))
+
+
+def test_scores_reject_missing_values() -> None:
+    with pytest.raises(ValueError, match="NaN"):
+        sc.crps_ensemble(np.array([np.nan]), np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="expected"):
+        sc.crps_ensemble(np.zeros(2), np.zeros((3, 3)))
