@@ -25,10 +25,6 @@ MACROS = {
         "TRY_STRPTIME(trim(x), '%d %B %Y')::DATE, TRY_STRPTIME(trim(x), '%d-%B-%Y')::DATE)"
     ),
     "sw_quote": "(x) AS '''' || left(coalesce(x, ''), 40) || ''''",
-    "sw_norm": (
-        "(x) AS coalesce(CAST(TRY_CAST(trim(x) AS DOUBLE) AS VARCHAR), "
-        "CASE WHEN trim(x) LIKE '____-__-__ 00:00:00%' THEN left(trim(x), 10) ELSE trim(x) END, '')"
-    ),
 }
 
 # The canonical event columns, in store order, with their DuckDB types.
@@ -134,11 +130,14 @@ class Format:
 
     def content_sql(self, header: list[str]) -> str:
         """SQL of a record's content hash: its format's columns, normalised so that the same
-        record written by another tool (numbers as ``12.30`` or ``12.3``, dates with a midnight
-        time, extra or reordered columns) hashes the same."""
-        known = [c for c in (*self.required, *self.optional) if c in header]
-        parts = ", ".join(f"sw_norm({c})" for c in sorted(known))
-        return f"md5(concat_ws(chr(31), {parts}))"
+        record written by another tool (numbers as ``12.30`` or ``12.3``, ``7.0`` or ``7``,
+        dates with a midnight time, extra or reordered columns) hashes the same."""
+        known = sorted(c for c in (*self.required, *self.optional) if c in header)
+        # One separator after every field, so each rule below sees whole field ends.
+        text = ", ".join(f"coalesce(trim({c}), '')" for c in known)
+        joined = f"replace(concat_ws(chr(31), {text}, ''), ' 00:00:00.000' || chr(31), chr(31))"
+        zeros = f"regexp_replace({joined}, '(\\.\\d*?)0+\\x1f', '\\1' || chr(31), 'g')"
+        return f"md5(replace({zeros}, '.' || chr(31), chr(31)))"
 
 
 def common_checks(
