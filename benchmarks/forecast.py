@@ -29,8 +29,12 @@ from sahelwatch.store import Store
 
 
 def _busy(times: Any) -> float:
-    return times.user + times.nice + times.system + getattr(times, "irq", 0.0) + getattr(
-        times, "softirq", 0.0
+    return (
+        times.user
+        + times.nice
+        + times.system
+        + getattr(times, "irq", 0.0)
+        + getattr(times, "softirq", 0.0)
     )
 
 
@@ -54,8 +58,14 @@ def main() -> None:
         own_before = os.times()
         wall = time.perf_counter()
         with Store(path, read_only=args.db is not None) as store:
-            frame = forecast(store, level="country", origin=args.origin,
-                             horizons=range(1, 37), n_draws=args.draws, workers=args.workers)
+            frame = forecast(
+                store,
+                level="country",
+                origin=args.origin,
+                horizons=range(1, 37),
+                n_draws=args.draws,
+                workers=args.workers,
+            )
         elapsed = time.perf_counter() - wall
         cpu_after = psutil.cpu_times()
         own_after = os.times()
@@ -66,17 +76,25 @@ def main() -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     busy = _busy(cpu_after) - _busy(cpu_before)
-    ours = sum(getattr(own_after, f) - getattr(own_before, f)
-               for f in ("user", "system", "children_user", "children_system"))
-    print(f"country level, origin {args.origin}: {frame['unit_id'].nunique()} countries x 36 "
-          f"horizons x {frame['target'].nunique()} targets x {args.draws} draws = "
-          f"{len(frame):,} samples ({len(table):,} unit-month-targets)")
+    ours = sum(
+        getattr(own_after, f) - getattr(own_before, f)
+        for f in ("user", "system", "children_user", "children_system")
+    )
+    print(
+        f"country level, origin {args.origin}: {frame['unit_id'].nunique()} countries x 36 "
+        f"horizons x {frame['target'].nunique()} targets x {args.draws} draws = "
+        f"{len(frame):,} samples ({len(table):,} unit-month-targets)"
+    )
     print(f"wall time        {elapsed:8.1f} s  (36 horizons, {args.workers} worker processes)")
     print(f"peak memory      {own:8.0f} MiB in this process; largest worker {children:.0f} MiB")
-    print(f"CPU used         {busy / (elapsed * cores):8.0%} of {cores} cores "
-          f"({busy:.0f} core-seconds, machine-wide)")
-    print(f"CPU of this run  {ours / (elapsed * cores):8.0%} of {cores} cores "
-          f"({ours:.0f} core-seconds in this process and its workers)")
+    print(
+        f"CPU used         {busy / (elapsed * cores):8.0%} of {cores} cores "
+        f"({busy:.0f} core-seconds, machine-wide)"
+    )
+    print(
+        f"CPU of this run  {ours / (elapsed * cores):8.0%} of {cores} cores "
+        f"({ours:.0f} core-seconds in this process and its workers)"
+    )
 
 
 if __name__ == "__main__":

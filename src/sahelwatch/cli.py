@@ -245,6 +245,97 @@ def actors(
         _err(f"... and {len(unknown) - limit} more names; raise --limit to see them.")
 
 
+@app.command("forecast")
+def forecast_cmd(
+    out: Annotated[Path, typer.Option(help="Parquet file for the samples (one row per draw).")],
+    level: Annotated[
+        str, typer.Option(help="Unit of analysis; only 'country' so far.")
+    ] = "country",
+    origin: Annotated[
+        str | None,
+        typer.Option(help="Last month the forecast may use, YYYY-MM (default: newest covered)."),
+    ] = None,
+    horizons: Annotated[int, typer.Option(help="Forecast 1..N months ahead (N <= 36).")] = 36,
+    draws: Annotated[int, typer.Option(help="Samples per unit, month and target.")] = 1000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same samples.")
+    ] = 0,
+    model: Annotated[
+        str,
+        typer.Option(help="lgbm, or a benchmark: zero, last_historical, bootstrap, conflictology."),
+    ] = "lgbm",
+    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) to run on.")
+    ] = None,
+    summary: Annotated[
+        Path | None,
+        typer.Option(help="Also write quantiles and P(>=1/25/100) (.csv or .parquet)."),
+    ] = None,
+    save: Annotated[
+        bool, typer.Option(help="Also keep the samples in the store's forecasts table.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Forecast fatalities (sb, ns, os, total) per unit and month as 1,000 samples each."""
+    from sahelwatch.forecast import forecast, store_forecast, summarize
+    from sahelwatch.store import Store
+
+    with Store(db, read_only=not save) as store:
+        frame = forecast(
+            store,
+            level=level,
+            origin=origin,
+            horizons=range(1, horizons + 1),
+            n_draws=draws,
+            seed=seed,
+            model=model,
+            workers=workers,
+            scheduler=scheduler,
+        )
+        if save:
+            store_forecast(store, frame, frame.attrs["origin"], frame.attrs["model_version"])
+    frame.to_parquet(out, index=False)
+    _err(
+        f"wrote {len(frame):,} samples ({frame.attrs['model_version']}, origin "
+        f"{frame.attrs['origin']}, {frame['unit_id'].nunique()} units) to {out}"
+    )
+    if summary is not None:
+        table = summarize(frame)
+        if summary.suffix == ".parquet":
+            table.to_parquet(summary, index=False)
+        else:
+            table.to_csv(summary, index=False)
+        _err(f"wrote {len(table):,} summary rows to {summary}")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    out: Annotated[Path, typer.Option(help="Folder for report.md, report.html, scores.csv.gz.")],
+    draws: Annotated[int, typer.Option(help="Samples per unit-month.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) to run on.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Backtest the model and the VIEWS benchmarks on the challenge windows Y2019-Y2023."""
+    from sahelwatch.forecast import evaluate
+    from sahelwatch.store import Store
+
+    with Store(db, read_only=True) as store:
+        result = evaluate(
+            store, out, n_draws=draws, seed=seed, workers=workers, scheduler=scheduler
+        )
+    table = result.scores.pivot_table(
+        index="window", columns="model", values="crps", aggfunc="mean", sort=False
+    )
+    typer.echo("mean CRPS (ged_sb, country-month)")
+    typer.echo(table.round(2).to_string())
+    _err(f"wrote {result.report_md} and {result.report_html}")
+
+
 def _bbox(text: str) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(v) for v in text.split(","))

@@ -189,14 +189,30 @@ def summary_table(scores: pd.DataFrame, by: Sequence[str] = ("window", "model"))
     return out.reset_index()
 
 
-# Candidate settings tried by `tune` (a small grid: two cores).
+# Every setting tried by `tune`, in the order tried (the last rounds refine the best of the
+# first); the chosen one is the default `ModelConfig()`. A small grid: two cores.
+_OLD = {"monotone": False, "baseline": None}
 TUNING_GRID: tuple[ModelConfig, ...] = (
-    ModelConfig(train_months=None),
-    ModelConfig(params={"num_leaves": 31}, train_months=None),
-    ModelConfig(params={"min_data_in_leaf": 300}, train_months=None),
-    ModelConfig(params={"num_leaves": 63, "min_data_in_leaf": 50}, train_months=None),
-    ModelConfig(params={"num_iterations": 600, "learning_rate": 0.025}, train_months=None),
-    ModelConfig(train_months=240),
+    ModelConfig(train_months=None, **_OLD),
+    ModelConfig(params={"num_leaves": 31}, train_months=None, **_OLD),
+    ModelConfig(params={"min_data_in_leaf": 300}, train_months=None, **_OLD),
+    ModelConfig(params={"num_leaves": 63, "min_data_in_leaf": 50}, train_months=None, **_OLD),
+    ModelConfig(params={"num_iterations": 600, "learning_rate": 0.025}, train_months=None,
+                **_OLD),
+    ModelConfig(**_OLD),
+    ModelConfig(monotone=False, baseline="mean3"),
+    ModelConfig(monotone=False, baseline="mean12"),
+    ModelConfig(monotone=False, baseline="last_known"),
+    ModelConfig(monotone=False, baseline="last_known", min_bin=100),
+    ModelConfig(baseline=None),
+    ModelConfig(baseline=None, min_bin=100),
+    ModelConfig(baseline="last_known", min_bin=100),
+    ModelConfig(baseline="mean12", min_bin=100),
+    ModelConfig(),
+    ModelConfig(baseline="mean24", min_bin=100),
+    ModelConfig(baseline="mean12", min_bin=50),
+    ModelConfig(baseline="mean6", min_bin=100),
+    ModelConfig(baseline="mean12", min_bin=100, params={"num_leaves": 31}),
 )
 
 
@@ -278,7 +294,8 @@ def evaluate(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scores = backtest(
-        store, windows, "sb", MODELS, n_draws, seed, config, workers=workers, scheduler=scheduler
+        store, windows, "sb", MODELS, n_draws, seed, config, horizons,
+        workers=workers, scheduler=scheduler,
     )
     scores.to_csv(out / "scores.csv.gz", index=False)
     md, html = write_report(scores, out, n_draws=n_draws, seed=seed)

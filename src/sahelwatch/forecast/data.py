@@ -319,28 +319,43 @@ def summarize(
         One row per level, unit_id, month, target with ``mean``, the quantiles and
         probabilities.
     """
-    keys = frame.groupby(KEYS, observed=True, sort=True).ngroup().to_numpy()
-    order = np.argsort(keys, kind="stable")
-    counts = np.bincount(keys)
-    values = frame["value"].to_numpy(dtype=float)[order]
-    first = frame.iloc[order[np.concatenate([[0], np.cumsum(counts)[:-1]])]][KEYS]
-    out = first.reset_index(drop=True).astype({"month": str, "target": str, "level": str})
-    if counts.min() == counts.max():
-        matrix = values.reshape(len(counts), int(counts[0]))
-        out["mean"] = matrix.mean(axis=1)
-        qs = np.quantile(matrix, list(quantiles), axis=1)
-        for q, row in zip(quantiles, qs, strict=True):
-            out[f"q{round(q * 100):02d}"] = row
-        for t in thresholds:
-            out[f"p_ge_{t}"] = (matrix >= t).mean(axis=1)
-        return out
-    grouped = pd.Series(values).groupby(np.repeat(np.arange(len(counts)), counts))
-    out["mean"] = grouped.mean().to_numpy()
-    for q in quantiles:
-        out[f"q{round(q * 100):02d}"] = grouped.quantile(q).to_numpy()
+    n = _block_size(frame)
+    if n is not None:  # the layout of `draws_frame`: no sorting needed
+        out = frame.iloc[np.arange(0, len(frame), n)][KEYS].reset_index(drop=True)
+        matrix = frame["value"].to_numpy(dtype=float).reshape(-1, n)
+    else:
+        ordered = frame.sort_values([*KEYS, "draw"], kind="stable")
+        sizes = ordered.groupby(KEYS, observed=True, sort=False).size().to_numpy()
+        if len(sizes) == 0 or sizes.min() != sizes.max():
+            raise ValueError("every unit-month-target must have the same number of draws")
+        n = int(sizes[0])
+        out = ordered.iloc[np.arange(0, len(ordered), n)][KEYS].reset_index(drop=True)
+        matrix = ordered["value"].to_numpy(dtype=float).reshape(-1, n)
+    out = out.astype({"month": str, "target": str, "level": str})
+    out["mean"] = matrix.mean(axis=1)
+    for q, row in zip(quantiles, np.quantile(matrix, list(quantiles), axis=1), strict=True):
+        out[f"q{round(q * 100):02d}"] = row
     for t in thresholds:
-        out[f"p_ge_{t}"] = (pd.Series(values >= t).groupby(grouped.ngroup()).mean()).to_numpy()
+        out[f"p_ge_{t}"] = (matrix >= t).mean(axis=1)
     return out
+
+
+def _block_size(frame: pd.DataFrame) -> int | None:
+    """Draws per block if rows come in blocks of draws 0..n-1 sharing their keys, else None."""
+    draw = frame["draw"].to_numpy()
+    if len(draw) == 0:
+        return None
+    n = int(draw.max()) + 1
+    if len(draw) % n or not (draw.reshape(-1, n) == np.arange(n)).all():
+        return None
+    for column in KEYS:
+        values = frame[column]
+        codes = values.cat.codes.to_numpy() if isinstance(values.dtype, pd.CategoricalDtype) \
+            else values.to_numpy()
+        block = codes.reshape(-1, n)
+        if not (block == block[:, :1]).all():
+            return None
+    return n
 
 
 def store_forecast(

@@ -53,9 +53,9 @@ MIN_HISTORY = 12
 MEANS = (3, 6, 12, 24, 60, 120)
 SINCE_CAP = 240
 
-# Chosen by `sahelwatch.forecast.backtest.tune` on the tuning windows (origins 2013-10 ..
-# 2016-10, total fatalities in 2014-2017), which end before the first evaluation window; see
-# docs/forecasting.md for the grid and the scores.
+# With the defaults of `ModelConfig`, chosen by `sahelwatch.forecast.backtest.tune` on the
+# tuning windows (origins 2013-10 .. 2016-10, total fatalities in 2014-2017), which end before
+# the first evaluation window; see docs/forecasting.md for the grid and the scores.
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "regression",
     "learning_rate": 0.05,
@@ -83,7 +83,7 @@ class ModelConfig:
         lags, maxima) and to fall with the months since the last fatalities; without it the
         few extreme wars in the training data (Rwanda 1994) teach the trees that the highest
         levels collapse, and a war like Syria's in 2013 is forecast at a hundredth of its level.
-    baseline : None, or an own-series feature (``mean3``, ``mean12``, ``last_known``): the model
+    baseline : None, or an own-series feature (``mean12``, the default, ``mean3``, ...): the model
         then learns ``log1p(y) - baseline``, a change from the recent level, which keeps large
         wars at their own scale instead of shrinking them towards the leaves' means.
     """
@@ -91,7 +91,7 @@ class ModelConfig:
     params: dict[str, Any] = field(default_factory=dict)
     train_months: int | None = 240
     min_bin: int = 300
-    baseline: str | None = None
+    baseline: str | None = "mean12"
     monotone: bool = True
 
     def base(self, x: np.ndarray) -> np.ndarray:

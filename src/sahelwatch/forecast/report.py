@@ -231,8 +231,9 @@ def _where_it_loses(scores: pd.DataFrame, crps: pd.DataFrame, models: list[str])
     names = country_names()
     top.insert(2, "country", [names.get(int(u), "?") for u in top["unit_id"]])
     obs = scores[scores["model"] == "lgbm"].groupby(["window", "unit_id"])["obs"].sum()
+    top["added to the window's mean CRPS"] = top.iloc[:, -1] / n_units
     top.insert(
-        2,
+        3,
         "observed (year)",
         [obs.get((w, u), np.nan) for w, u in zip(top["window"], top["unit_id"], strict=True)],
     )
