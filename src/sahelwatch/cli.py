@@ -336,6 +336,128 @@ def evaluate_cmd(
     _err(f"wrote {result.report_md} and {result.report_html}")
 
 
+@app.command()
+def watch(
+    config: Annotated[Path, typer.Option("--config", help="The watch configuration (TOML).")],
+    once: Annotated[bool, typer.Option(help="Run one cycle, then stop.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Poll every source now, whatever its schedule.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Keep the store current: poll sources, load new releases, alert, notify (until stopped)."""
+    import logging
+
+    from sahelwatch.config import load_config
+    from sahelwatch.watch import run as run_watch
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    reports = run_watch(load_config(config), once=once, force=force)
+    if once:
+        for report in reports:
+            typer.echo(report.summary())
+        if not reports:
+            raise SahelWatchError("the cycle failed; the log above says why.")
+
+
+@app.command()
+def alerts(
+    limit: Annotated[int, typer.Option(help="Most alerts to show.")] = 20,
+    rule: Annotated[str | None, typer.Option(help="Only this rule's alerts.")] = None,
+    severity: Annotated[
+        str | None,
+        typer.Option(help="Only alerts at least this severe (info, warning, critical)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List stored alerts, newest first, with their evidence."""
+    import json
+
+    from sahelwatch.alerts import list_alerts
+    from sahelwatch.store import Store
+
+    with Store(db, read_only=True) as store:
+        found = list_alerts(store, limit=limit, rule=rule, min_severity=severity)
+    for alert in found:
+        if as_json:
+            typer.echo(json.dumps({**alert.to_dict(), "delivered": alert.delivered}))
+            continue
+        when = f"{alert.fired_at:%Y-%m-%d %H:%M}" if alert.fired_at else "-"
+        sent = ", ".join(sorted(alert.delivered)) or "not yet delivered"
+        typer.echo(f"{when}  [{alert.severity}] {alert.title}")
+        typer.echo(f"    rule {alert.rule}, id {alert.id}; {sent}")
+        ids = alert.evidence.get("event_ids")
+        if ids:
+            more = f" (+{len(ids) - 10} more)" if len(ids) > 10 else ""
+            typer.echo(f"    events: {', '.join(ids[:10])}{more}")
+    if not found:
+        typer.echo("No alerts.")
+
+
+@app.command()
+def held(
+    load: Annotated[
+        int | None, typer.Option(help="Load this held pull anyway (an operator's decision).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """List pulls the data-quality checks held back, or load one of them."""
+    from sahelwatch.connectors.state import holds
+    from sahelwatch.store import Store
+    from sahelwatch.watch import release_hold
+
+    if load is not None:
+        with Store(db) as store:
+            typer.echo(release_hold(store, load).summary())
+        return
+    with Store(db, read_only=True) as store:
+        found = holds(store)
+    for hold in found:
+        state = hold.resolution or "held"
+        typer.echo(
+            f"{hold.hold_id}  {hold.held_at:%Y-%m-%d %H:%M}  {hold.source} "
+            f"{hold.release or ''} [{state}]  {hold.path}"
+        )
+        for reason in hold.reasons:
+            typer.echo(f"    - {reason}")
+    if not found:
+        typer.echo("No pull is held back.")
+
+
+@app.command()
+def feed(
+    out: Annotated[
+        Path | None, typer.Option(help="Write the feed here (default: standard output).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Most entries.")] = 100,
+    link: Annotated[str, typer.Option(help="The site the entries link to.")] = (
+        "http://localhost:8000/"
+    ),
+    db: DbOption = None,
+) -> None:
+    """Write the Atom feed of the stored alerts."""
+    from sahelwatch.alerts import list_alerts
+    from sahelwatch.config import FeedSettings
+    from sahelwatch.delivery import atom_feed
+    from sahelwatch.store import Store
+
+    settings = FeedSettings(link=link, max_entries=limit)
+    with Store(db, read_only=True) as store:
+        text = atom_feed(list_alerts(store, limit=limit), settings)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+        _err(f"wrote the feed to {out}")
+
+
 def _bbox(text: str) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(v) for v in text.split(","))

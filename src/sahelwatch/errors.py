@@ -10,6 +10,9 @@ what went wrong and where; the CLI prints it without a traceback.
     ├── ReleaseError      a release that cannot be named, ordered or re-ingested consistently
     ├── QueryError        a filter or request that makes no sense (bad country, period, bbox, ...)
     └── StoreError        the store cannot be opened or is locked by another process
+
+Connectors, configuration and delivery add their own subclasses in
+``sahelwatch.connectors.errors`` (ConfigError, ConnectorError and its kinds, DeliveryError).
 """
 
 from __future__ import annotations

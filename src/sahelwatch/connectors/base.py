@@ -1,0 +1,182 @@
+"""What every connector shares: the pull it hands over, the context it works in, and the
+checkpoint it keeps.
+
+A connector's :meth:`Connector.poll` fetches what is new since its checkpoint and yields
+:class:`Pull` objects, each a file on disk in a format :func:`sahelwatch.ingest.ingest` reads.
+It never writes events itself: the watch service checks each pull
+(:mod:`sahelwatch.connectors.checks`), loads or holds it, and only then saves the pull's
+``commit`` as the new checkpoint. While paging, a connector saves its progress with
+:meth:`Context.save` after every page, so a killed process resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sahelwatch.config import SourceSettings
+from sahelwatch.connectors.errors import ConfigError
+from sahelwatch.connectors.http import HttpClient
+from sahelwatch.connectors.state import save_state
+from sahelwatch.store import Store
+
+__all__ = ["Connector", "Context", "Pull", "file_sha256", "iso3_to_gw", "iso3_to_iso_num"]
+
+log = logging.getLogger("sahelwatch.connectors")
+
+
+@dataclass
+class Pull:
+    """A file fetched by a connector, ready to be checked and loaded.
+
+    Attributes
+    ----------
+    source : the connector's name (``[[sources]] name``).
+    path : the file on disk.
+    release : the release to load it as (None: detected from the file).
+    ingest_source : the store source (``ucdp_candidate``, ``acled``, ...; None: detected).
+    complete : True when the file is a whole release (size and zero-month checks apply);
+        False for an incremental pull that holds only what changed.
+    countries : Gleditsch-Ward codes the release covers (None: detected).
+    period : first and last month (``YYYY-MM``) the release covers (None: detected).
+    record_coverage : record the release's coverage when loading.
+    columns : the fields as received (for the schema check).
+    commit : checkpoint changes to save once the pull is loaded.
+    on_hold : checkpoint changes to save when the pull is held back instead.
+    note : a few words for the log.
+    """
+
+    source: str
+    path: Path
+    release: str | None = None
+    ingest_source: str | None = None
+    complete: bool = True
+    countries: list[int] | None = None
+    period: tuple[str, str] | None = None
+    record_coverage: bool = True
+    columns: list[str] = field(default_factory=list)
+    commit: dict[str, Any] = field(default_factory=dict)
+    on_hold: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    def ingest_arguments(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`sahelwatch.ingest.ingest` (JSON-serialisable)."""
+        return {
+            "source": self.ingest_source,
+            "release": self.release,
+            "countries": self.countries,
+            "period": list(self.period) if self.period else None,
+            "record_coverage": self.record_coverage,
+        }
+
+
+@dataclass
+class Context:
+    """What a connector may use while polling.
+
+    Attributes
+    ----------
+    store : the open store (read it; write only through :meth:`save`).
+    http : the shared HTTP client.
+    work_dir : the connector's own folder for downloads and pages.
+    state : the checkpoint as loaded; connectors update it and call :meth:`save`.
+    env : where secrets are read (the process environment by default).
+    now : the clock.
+    """
+
+    store: Store
+    http: HttpClient
+    work_dir: Path
+    source: str
+    state: dict[str, Any] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    now: Callable[[], datetime] = field(default_factory=lambda: lambda: datetime.now(UTC))
+
+    def save(self) -> None:
+        """Store the checkpoint as it is now (paging progress)."""
+        save_state(self.store, self.source, self.state)
+
+    def secret(self, variable: str | None, setting: str) -> str:
+        """The value of a secret's environment variable; :class:`ConfigError` if unset."""
+        value = self.env.get(variable or "")
+        if not variable or not value:
+            raise ConfigError(
+                f"source {self.source}: set the environment variable {variable} ({setting})."
+            )
+        return value
+
+    def stored_releases(self, sources: tuple[str, ...]) -> set[str]:
+        """Releases of these store sources that the store already holds."""
+        rows = self.store.con.execute(
+            "SELECT release FROM releases WHERE list_contains(?, source)", [list(sources)]
+        ).fetchall()
+        return {r[0] for r in rows}
+
+
+class Connector(ABC):
+    """A source of new releases. Subclasses set :attr:`KIND` and implement :meth:`poll`."""
+
+    KIND: ClassVar[str] = ""
+
+    def __init__(self, settings: SourceSettings, ctx: Context) -> None:
+        self.settings = settings
+        self.ctx = ctx
+
+    @abstractmethod
+    def poll(self) -> Iterator[Pull]:
+        """Fetch what is new and yield it, oldest first.
+
+        Raises
+        ------
+        ConnectorError : the source could not be pulled (nothing of this attempt is loaded;
+            paging progress is kept).
+        """
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _countries(store: Store) -> list[tuple[int, str, int | None]]:
+    return [
+        (int(r[0]), str(r[1]), int(r[2]) if r[2] is not None else None)
+        for r in store.con.execute("SELECT gw, iso3, iso_num FROM countries").fetchall()
+    ]
+
+
+def iso3_to_gw(store: Store, codes: list[str], where: str) -> list[int]:
+    """Gleditsch-Ward codes of ISO3 codes (or numbers), in order; unknown ones are an error."""
+    table = _countries(store)
+    out: list[int] = []
+    for code in codes:
+        found = [gw for gw, iso3, _ in table if iso3.upper() == code.upper() or str(gw) == code]
+        if not found:
+            raise ConfigError(f"{where}: unknown country '{code}'; give an ISO3 code such as MLI.")
+        out.append(found[0])
+    return out
+
+
+def iso3_to_iso_num(store: Store, codes: list[str], where: str) -> list[int]:
+    """ISO 3166 numeric codes (ACLED's ``iso``) of ISO3 codes."""
+    table = _countries(store)
+    out: list[int] = []
+    for code in codes:
+        found = [num for _, iso3, num in table if iso3.upper() == code.upper() and num]
+        if not found:
+            raise ConfigError(f"{where}: unknown country '{code}'; give an ISO3 code such as MLI.")
+        out.append(found[0])
+    return out
