@@ -102,7 +102,9 @@ def ingest(
     if store.read_only:
         raise StoreError(f"the store {store.path} is open read-only; nothing was ingested.")
     say = progress or (lambda _msg: None)
-    digest, size = _sha256(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file.")
+    digest, size = file_sha256(path)
     logged = store.con.execute(
         "SELECT l.finished_at, l.format, r.source, r.release, l.rows_read FROM ingest_log l "
         "JOIN releases r USING (release_id) WHERE sha256 = ? ORDER BY file_id LIMIT 1",
@@ -166,9 +168,8 @@ def ingest(
     return report
 
 
-def _sha256(path: Path) -> tuple[str, int]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file.")
+def file_sha256(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file."""
     digest = hashlib.sha256()
     size = 0
     with path.open("rb") as fh:

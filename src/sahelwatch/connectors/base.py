@@ -11,7 +11,6 @@ It never writes events itself: the watch service checks each pull
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from abc import ABC, abstractmethod
@@ -25,6 +24,7 @@ from sahelwatch.config import SourceSettings
 from sahelwatch.connectors.errors import ConfigError
 from sahelwatch.connectors.http import HttpClient
 from sahelwatch.connectors.state import save_state
+from sahelwatch.ingest import file_sha256
 from sahelwatch.store import Store
 
 __all__ = ["Connector", "Context", "Pull", "file_sha256", "iso3_to_gw", "iso3_to_iso_num"]
@@ -138,17 +138,6 @@ class Connector(ABC):
         ConnectorError : the source could not be pulled (nothing of this attempt is loaded;
             paging progress is kept).
         """
-
-
-def file_sha256(path: Path) -> tuple[str, int]:
-    """SHA-256 (hex) and size of a file."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _countries(store: Store) -> list[tuple[int, str, int | None]]:
