@@ -1,14 +1,22 @@
-"""Train and forecast all 36 horizons at country level (the whole world) and print the cost.
+"""Train and forecast all 36 horizons at country level (the whole world) and at grid level on
+an Africa-sized SYNTHETIC cell panel, and print the cost of each.
 
 Usage::
 
-    .venv/bin/python benchmarks/forecast.py [--db STORE] [--origin 2025-02] [--workers 2]
-                                            [--draws 1000] [--out FILE.parquet]
+    .venv/bin/python benchmarks/forecast.py [--level country|grid|both] [--db STORE]
+        [--origin 2025-02] [--workers 2] [--draws 1000] [--grid-draws 100]
+        [--grid-events 200000] [--out FILE.parquet]
 
-Without ``--db`` a fresh store is built from the bundled data in a temporary folder. Prints wall
-time, peak memory (this process and, summed, its worker processes) and the share of the
-machine's CPU time used during the run (from ``psutil.cpu_times``: busy time of all cores over
-wall time x cores), and the share used by this run's own processes (``os.times``).
+Country level: without ``--db`` a fresh store is built from the bundled data in a temporary
+folder. Grid level: ``--grid-events`` SYNTHETIC GED events (1989-2024,
+:func:`sahelwatch.synthetic.write_synthetic_ged`; invented, not UCDP data) are ingested into a
+temporary store and every cell of the African countries (Gleditsch-Ward 400-626) is forecast
+from origin 2024-12 (the country model trained on the synthetic world, shared out over cells),
+with ``--grid-draws`` draws. Each level runs in its own process (``--level both``, the default)
+so that peak memory is its own. Prints wall time of the forecast, peak memory (this process and
+the largest worker process) and the share of the machine's CPU time used during the run (from
+``psutil.cpu_times``: busy time of all cores over wall time x cores), and the share used by
+this run's own processes (``os.times``).
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,33 +48,46 @@ def _busy(times: Any) -> float:
     )
 
 
-def main() -> None:
-    """Run the benchmark and print its figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=None)
-    parser.add_argument("--origin", default="2025-02")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--draws", type=int, default=1000)
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
+def _grid_store(tmp: str, n_events: int) -> tuple[Path, list[int]]:
+    """A store of SYNTHETIC GED events and the African countries it covers."""
+    from sahelwatch.ingest import ingest
+    from sahelwatch.synthetic import write_synthetic_ged
 
+    path = Path(tmp) / "synthetic.duckdb"
+    csv = write_synthetic_ged(Path(tmp) / "GEDEvent_v25_1.csv", n_events, seed=0)
+    with Store(path) as store:
+        ingest(store, csv)
+        rows = store.con.execute(
+            "SELECT DISTINCT country_gw FROM coverage WHERE country_gw BETWEEN 400 AND 626"
+        ).fetchall()
+    return path, sorted(int(r[0]) for r in rows)
+
+
+def run_level(args: argparse.Namespace) -> None:
+    """Forecast one level and print its figures."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.db or Path(tmp) / "bench.duckdb"
-        if args.db is None:
-            with Store(path) as store:
-                ingest_bundled(store)
+        countries = None
+        if args.level == "grid":
+            path, countries = _grid_store(tmp, args.grid_events)
+            origin, draws = "2024-12", args.grid_draws
+        else:
+            path, origin, draws = args.db or Path(tmp) / "bench.duckdb", args.origin, args.draws
+            if args.db is None:
+                with Store(path) as store:
+                    ingest_bundled(store)
         cores = psutil.cpu_count() or 1
         cpu_before = psutil.cpu_times()
         own_before = os.times()
         wall = time.perf_counter()
-        with Store(path, read_only=args.db is not None) as store:
+        with Store(path, read_only=True) as store:
             frame = forecast(
                 store,
-                level="country",
-                origin=args.origin,
+                level=args.level,
+                origin=origin,
                 horizons=range(1, 37),
-                n_draws=args.draws,
+                n_draws=draws,
                 workers=args.workers,
+                countries=countries,
             )
         elapsed = time.perf_counter() - wall
         cpu_after = psutil.cpu_times()
@@ -80,9 +103,10 @@ def main() -> None:
         getattr(own_after, f) - getattr(own_before, f)
         for f in ("user", "system", "children_user", "children_system")
     )
+    what = "countries" if args.level == "country" else "cells (SYNTHETIC events)"
     print(
-        f"country level, origin {args.origin}: {frame['unit_id'].nunique()} countries x 36 "
-        f"horizons x {frame['target'].nunique()} targets x {args.draws} draws = "
+        f"{args.level} level, origin {origin}: {frame['unit_id'].nunique()} {what} x 36 "
+        f"horizons x {frame['target'].nunique()} targets x {draws} draws = "
         f"{len(frame):,} samples ({len(table):,} unit-month-targets)"
     )
     print(f"wall time        {elapsed:8.1f} s  (36 horizons, {args.workers} worker processes)")
@@ -95,6 +119,26 @@ def main() -> None:
         f"CPU of this run  {ours / (elapsed * cores):8.0%} of {cores} cores "
         f"({ours:.0f} core-seconds in this process and its workers)"
     )
+
+
+def main() -> None:
+    """Run the benchmark of each level asked for and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--level", choices=("country", "grid", "both"), default="both")
+    parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--origin", default="2025-02")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--grid-draws", type=int, default=100)
+    parser.add_argument("--grid-events", type=int, default=200_000)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    if args.level != "both":
+        run_level(args)
+        return
+    for level in ("country", "grid"):
+        argv = [a for a in sys.argv[1:] if not a.startswith("--level")]
+        subprocess.run([sys.executable, __file__, *argv, "--level", level], check=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Install SahelWatch with its test tools into .venv, lint, and run the whole test suite.
+# Install SahelWatch with its test tools (and the Debian packages they need) into .venv, lint,
+# and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system_packages.sh
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'

@@ -104,7 +104,9 @@ def _export(monkeypatch, capsys, db: Path, out: Path, *args: str) -> tuple[int, 
             ],
         ),
         ("quarantine", ["--limit", "--db"]),
-        ("run", ["--db"]),
+        ("run", ["--db", "--no-serve", "--no-forecast", "--port"]),
+        ("serve", ["--db", "--host", "--port", "--cors-origin", "--tiles-url"]),
+        ("brief", ["--db", "--country", "--region", "--month", "--format", "--out"]),
     ],
 )
 def test_every_command_has_help(command, options):

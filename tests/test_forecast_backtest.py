@@ -61,14 +61,19 @@ def test_backtest_scores_conflictology_by_hand(store: Store) -> None:
 
 def test_evaluate_writes_the_report(store: Store, tmp_path: Path) -> None:
     result = evaluate(store, tmp_path, windows=CHALLENGE_WINDOWS[:2], n_draws=20, config=FAST,
-                      horizons=[3, 14], workers=1)
-    assert set(result.scores["model"]) == {
-        "lgbm", "conflictology", "last_historical", "bootstrap", "zero"}
-    assert len(result.scores) == 5 * 2 * 2 * 191
+                      horizons=[3, 14], workers=1, unit_n_draws=20, unit_horizons=[1])
+    country = result.scores[result.scores["level"] == "country"]
+    models = {"lgbm", "conflictology", "last_historical", "bootstrap", "zero"}
+    assert set(country["model"]) == models
+    assert len(country) == 5 * 2 * 2 * 191
+    grid = result.scores[result.scores["level"] == "grid"]
+    assert set(grid["model"]) == models | {"conflictology_nb"}
+    assert set(result.scores["level"]) == {"country", "admin1", "grid"}
     text = result.report_md.read_text(encoding="utf-8")
     for needle in ("All windows", "Window Y2019", "Window Y2020", "Calibration",
                    "Where the model loses", "Mali (432)", "Burkina Faso (439)", "Niger (436)",
-                   "24.92"):
+                   "24.92", "Level admin1", "Level grid", "conflictology with 8 neighbours",
+                   "the best benchmark"):
         assert needle in text
     page = result.report_html.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<table>" in page and "Niger (436)" in page

@@ -44,6 +44,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from sahelwatch.config import Duration, Severity
@@ -1096,3 +1097,11 @@ def evaluate(
                 raise
             log.error("alert rule %s failed: %s", rule.name, exc, exc_info=True)
     return out
+
+
+def check_rules(store: Store, path: str | Path, now: datetime | None = None) -> list[Alert]:
+    """Evaluate the ``[[alerts.rules]]`` of a TOML file (a rules file or a watch
+    configuration) on the store now, store the new alerts and return them."""
+    from sahelwatch.config import load_config
+
+    return record(store, evaluate(store, load_config(path).rules, now=now, strict=True), now)

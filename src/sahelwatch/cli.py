@@ -63,7 +63,7 @@ def ingest(
     from sahelwatch.bundled import ingest_bundled
     from sahelwatch.ingest import ingest as ingest_file
     from sahelwatch.periods import parse_period
-    from sahelwatch.query import resolve_country
+    from sahelwatch.query import resolve_countries
     from sahelwatch.store import Store
 
     if not files and not bundled:
@@ -73,11 +73,7 @@ def ingest(
             for report in ingest_bundled(store, progress=_err):
                 typer.echo(report.summary())
         span = parse_period(period) if period else None
-        scope = (
-            [gw for c in countries.split(",") for gw in resolve_country(store, c)]
-            if countries
-            else None
-        )
+        scope = resolve_countries(store, countries)
         for path in files or []:
             report = ingest_file(
                 store,
@@ -94,17 +90,98 @@ def ingest(
 
 
 @app.command()
-def run(db: DbOption = None) -> None:
-    """The main job: build the store from the bundled real data and show what it holds."""
-    from sahelwatch.bundled import ingest_bundled
-    from sahelwatch.status import status as store_status
-    from sahelwatch.store import Store
+def run(
+    forecast: Annotated[
+        bool, typer.Option(help="Forecast from the newest covered month and store it.")
+    ] = True,
+    serve: Annotated[bool, typer.Option(help="Then serve the dashboard until stopped.")] = True,
+    host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the dashboard listens on.")] = 8000,
+    draws: Annotated[int, typer.Option(help="Forecast samples per unit, month and target.")] = 1000,
+    db: DbOption = None,
+) -> None:
+    """The main job: bundled data in, forecasts and alerts out, then the dashboard."""
+    from sahelwatch.main_job import build_store, forecast_and_alert
+    from sahelwatch.store import Store, default_path
 
     with Store(db) as store:
-        for report in ingest_bundled(store, progress=_err):
-            typer.echo(report.summary())
-        typer.echo("")
-        typer.echo(store_status(store).to_text())
+        typer.echo(build_store(store, progress=_err))
+        if forecast:
+            typer.echo(forecast_and_alert(store, n_draws=draws, progress=_err))
+    if serve:
+        from sahelwatch.web import serve as serve_web
+
+        _err(f"dashboard: http://{host}:{port}/  (API docs: /docs; stop with Ctrl-C)")
+        serve_web(db or default_path(), host=host, port=port, access_log=False)
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option("--cors-origin", help="An origin allowed to call the API (repeatable)."),
+    ] = None,
+    tiles_url: Annotated[
+        str | None,
+        typer.Option(help="Online map tiles, https://.../{z}/{x}/{y}.png (default: none)."),
+    ] = None,
+    tiles_attribution: Annotated[str, typer.Option(help="Attribution of those tiles.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Serve the dashboard and the API (JSON, GeoJSON, CSV, alerts stream and feed)."""
+    from sahelwatch.store import default_path
+    from sahelwatch.web import serve as serve_web
+
+    path = db or default_path()
+    _err(f"dashboard: http://{host}:{port}/  (API docs: /docs; stop with Ctrl-C)")
+    serve_web(
+        path,
+        host=host,
+        port=port,
+        cors_origins=cors_origin or (),
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+    )
+
+
+@app.command("brief")
+def brief_cmd(
+    country: Annotated[
+        str | None, typer.Option(help="Country: ISO3, Gleditsch-Ward code or name.")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="A region instead: sahel.")] = None,
+    month: Annotated[
+        str | None, typer.Option(help="YYYY-MM (default: the newest covered month).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, pdf or md.")] = "html",
+    out: Annotated[
+        Path | None, typer.Option(help="Output file (default: brief-<place>-<month>.<format>).")
+    ] = None,
+    forecast: Annotated[
+        str,
+        typer.Option(help="auto (stored, else computed), stored, or none."),
+    ] = "auto",
+    db: DbOption = None,
+) -> None:
+    """Write a situation brief whose every number links to the events behind it."""
+    from sahelwatch.brief import FORMATS, build, render
+    from sahelwatch.store import Store
+
+    if (country is None) == (region is None):
+        raise SahelWatchError("give either --country or --region.")
+    if fmt not in FORMATS:
+        raise SahelWatchError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}.")
+    if forecast not in ("auto", "stored", "none"):
+        raise SahelWatchError(f"--forecast must be auto, stored or none, not '{forecast}'.")
+    with Store(db, read_only=True) as store:
+        built = build(store, country=country, region=region, month=month, forecast=forecast)  # type: ignore[arg-type]
+    target = out or Path(f"brief-{(country or region or '').lower()}-{built.month}.{fmt}")
+    render(built, fmt, target)  # type: ignore[arg-type]
+    _err(f"wrote the {built.month} brief for {built.scope} to {target}")
 
 
 @app.command()
@@ -149,7 +226,7 @@ def events(
 ) -> None:
     """Select events and export them as CSV, Parquet, GeoJSON or JSON lines."""
     from sahelwatch.periods import parse_period
-    from sahelwatch.query import EventFilter, export_events
+    from sahelwatch.query import EventFilter, export_events, parse_bbox
     from sahelwatch.store import Store
 
     start, end = parse_period(period) if period else (None, None)
@@ -159,7 +236,7 @@ def events(
         end=end,
         violence_types=violence or [],
         actor=actor,
-        bbox=_bbox(bbox) if bbox else None,
+        bbox=parse_bbox(bbox) if bbox else None,
         min_fatalities=min_fatalities,
         as_of=as_of,
         sources=source or [],
@@ -249,8 +326,16 @@ def actors(
 def forecast_cmd(
     out: Annotated[Path, typer.Option(help="Parquet file for the samples (one row per draw).")],
     level: Annotated[
-        str, typer.Option(help="Unit of analysis; only 'country' so far.")
+        str, typer.Option(help="country, admin1 (P-codes) or grid (PRIO-GRID gids).")
     ] = "country",
+    countries: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--country",
+            help="Gleditsch-Ward code whose units are forecast below country level "
+            "(repeatable; default: the Sahel countries).",
+        ),
+    ] = None,
     origin: Annotated[
         str | None,
         typer.Option(help="Last month the forecast may use, YYYY-MM (default: newest covered)."),
@@ -262,7 +347,10 @@ def forecast_cmd(
     ] = 0,
     model: Annotated[
         str,
-        typer.Option(help="lgbm, or a benchmark: zero, last_historical, bootstrap, conflictology."),
+        typer.Option(
+            help="lgbm, or a benchmark: zero, last_historical, bootstrap, conflictology, "
+            "conflictology_nb (grid only)."
+        ),
     ] = "lgbm",
     workers: Annotated[int, typer.Option(help="Local worker processes.")] = 2,
     scheduler: Annotated[
@@ -292,6 +380,7 @@ def forecast_cmd(
             model=model,
             workers=workers,
             scheduler=scheduler,
+            countries=countries,
         )
         if save:
             store_forecast(store, frame, frame.attrs["origin"], frame.attrs["model_version"])
@@ -318,20 +407,37 @@ def evaluate_cmd(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) to run on.")
     ] = None,
+    level: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--level", help="Levels to backtest: country, admin1, grid (repeatable; default all)."
+        ),
+    ] = None,
+    unit_draws: Annotated[
+        int, typer.Option(help="Samples per unit-month below country level.")
+    ] = 200,
     db: DbOption = None,
 ) -> None:
-    """Backtest the model and the VIEWS benchmarks on the challenge windows Y2019-Y2023."""
+    """Backtest the model and the VIEWS benchmarks: the challenge windows Y2019-Y2023 at country
+    level, rolling origins at admin-1 and grid level."""
     from sahelwatch.forecast import evaluate
     from sahelwatch.store import Store
 
     with Store(db, read_only=True) as store:
         result = evaluate(
-            store, out, n_draws=draws, seed=seed, workers=workers, scheduler=scheduler
+            store,
+            out,
+            n_draws=draws,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            levels=level or ("country", "admin1", "grid"),
+            unit_n_draws=unit_draws,
         )
     table = result.scores.pivot_table(
-        index="window", columns="model", values="crps", aggfunc="mean", sort=False
+        index=["level", "window"], columns="model", values="crps", aggfunc="mean", sort=False
     )
-    typer.echo("mean CRPS (ged_sb, country-month)")
+    typer.echo("mean CRPS (country: ged_sb; admin1 and grid: total)")
     typer.echo(table.round(2).to_string())
     _err(f"wrote {result.report_md} and {result.report_html}")
 
@@ -373,14 +479,23 @@ def alerts(
         typer.Option(help="Only alerts at least this severe (info, warning, critical)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    check: Annotated[
+        Path | None,
+        typer.Option(
+            help="First evaluate the [[alerts.rules]] of this TOML file now and store new alerts."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """List stored alerts, newest first, with their evidence."""
     import json
 
-    from sahelwatch.alerts import list_alerts
+    from sahelwatch.alerts import check_rules, list_alerts
     from sahelwatch.store import Store
 
+    if check is not None:
+        with Store(db) as store:
+            _err(f"{len(check_rules(store, check))} new alerts from the rules in {check}")
     with Store(db, read_only=True) as store:
         found = list_alerts(store, limit=limit, rule=rule, min_severity=severity)
     for alert in found:
@@ -456,16 +571,6 @@ def feed(
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(out)
         _err(f"wrote the feed to {out}")
-
-
-def _bbox(text: str) -> tuple[float, float, float, float]:
-    try:
-        west, south, east, north = (float(v) for v in text.split(","))
-    except ValueError:
-        raise SahelWatchError(
-            f"bounding box '{text}' must be four numbers min_lon,min_lat,max_lon,max_lat."
-        ) from None
-    return west, south, east, north
 
 
 def main() -> None:

@@ -51,10 +51,12 @@ import smtplib
 import ssl as ssl_module
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import partial
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -383,13 +385,16 @@ def sse_event(alert: Alert) -> str:
     return f"id: {alert.seq}\nevent: alert\ndata: {data}\n\n"
 
 
+StoreOpener = Callable[[], AbstractContextManager[Store]]
+
+
 def _read_after(
-    store_path: Path, after: int | None, replay: int, min_severity: str | None
+    open_store: StoreOpener, after: int | None, replay: int, min_severity: str | None
 ) -> list[Alert] | None:
     """Alerts after ``after`` (oldest first), or the newest ``replay`` ones; None when the
     store is busy (the watch service is writing)."""
     try:
-        with Store(store_path, read_only=True) as store:
+        with open_store() as store:
             if after is None:
                 newest = list_alerts(store, limit=replay, min_severity=min_severity)
                 return list(reversed(newest))
@@ -402,7 +407,7 @@ def _read_after(
 
 
 async def sse_stream(
-    store_path: str | Path,
+    store: str | Path | StoreOpener,
     *,
     last_event_id: str | int | None = None,
     poll_interval: float = 5.0,
@@ -419,12 +424,17 @@ async def sse_stream(
     ``heartbeat`` seconds to keep proxies from closing the connection. Ends when ``stop`` is
     set (or the client goes away and the server cancels the generator).
 
+    ``store`` is the store file (opened read-only for a moment at each poll) or a callable
+    returning such a store as a context manager (a web app's own read-only access).
+
     Yields
     ------
     str
         Frames such as ``"id: 12\\nevent: alert\\ndata: {...}\\n\\n"``.
     """
-    path = Path(store_path)
+    open_store: StoreOpener = (
+        partial(Store, Path(store), read_only=True) if isinstance(store, str | Path) else store
+    )
     after: int | None = None
     if last_event_id not in (None, ""):
         try:
@@ -434,7 +444,7 @@ async def sse_stream(
     yield f"retry: {int(poll_interval * 1000)}\n\n"
     quiet = 0.0
     while stop is None or not stop.is_set():
-        found = await asyncio.to_thread(_read_after, path, after, replay, min_severity)
+        found = await asyncio.to_thread(_read_after, open_store, after, replay, min_severity)
         if found is None and after is None:
             found = []
         for alert in found or []:

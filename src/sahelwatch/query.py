@@ -67,6 +67,23 @@ def resolve_country(store: Store, text: str | int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+def resolve_countries(store: Store, text: str | None) -> list[int] | None:
+    """The Gleditsch-Ward codes of comma-separated countries (None when ``text`` is empty)."""
+    names = [c.strip() for c in (text or "").split(",") if c.strip()]
+    return [gw for name in names for gw in resolve_country(store, name)] or None
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """``min_lon,min_lat,max_lon,max_lat`` as four numbers."""
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise QueryError(
+            f"bounding box '{text[:60]}' must be four numbers min_lon,min_lat,max_lon,max_lat."
+        ) from None
+    return west, south, east, north
+
+
 def resolve_release(store: Store, text: str, kind: str = "event") -> int:
     """The id of a release named ``RELEASE`` or ``SOURCE:RELEASE``."""
     source, _, release = text.rpartition(":")

@@ -140,13 +140,14 @@ class Store:
             self.con.execute("SET enable_progress_bar = false")
         except OSError as exc:
             raise StoreError(f"cannot create the store {self.path}: {exc.strerror}.") from exc
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise StoreError(f"the store {self.path} is in use by another process.") from exc
-            raise StoreError(
-                f"cannot open the store {self.path}: {str(exc).splitlines()[0]}"
-            ) from exc
         except duckdb.Error as exc:
+            text = str(exc).lower()
+            if "lock" in text or "different configuration" in text:
+                raise StoreError(f"the store {self.path} is in use by another process.") from exc
+            if isinstance(exc, duckdb.IOException):
+                raise StoreError(
+                    f"cannot open the store {self.path}: {str(exc).splitlines()[0]}"
+                ) from exc
             raise StoreError(
                 f"{self.path} is not a SahelWatch store ({str(exc).splitlines()[0]})."
             ) from exc

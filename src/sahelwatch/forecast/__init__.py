@@ -5,6 +5,7 @@
     from sahelwatch.forecast import forecast, summarize, store_forecast, evaluate
 
     frame = forecast(store, level="country", origin="2025-02")   # 1,000 draws per unit-month
+    cells = forecast(store, level="grid", origin="2026-01")      # PRIO-GRID cells (also admin1)
     table = summarize(frame)                                     # quantiles, P(>=1/25/100)
     store_forecast(store, frame, "2025-02", MODEL_VERSION)
     evaluate(store, "eval/")                                     # report.md + report.html
@@ -12,6 +13,8 @@
 Modules: :mod:`~sahelwatch.forecast.data` (series from the store, forecast frames),
 :mod:`~sahelwatch.forecast.benchmarks` (the VIEWS challenge benchmarks),
 :mod:`~sahelwatch.forecast.models` (the model and :func:`forecast`),
+:mod:`~sahelwatch.forecast.subnational` (admin-1 and grid level),
+:mod:`~sahelwatch.forecast.covariates` (GDELT, coups, VIEWS WDI/V-Dem),
 :mod:`~sahelwatch.forecast.scores`, :mod:`~sahelwatch.forecast.backtest`,
 :mod:`~sahelwatch.forecast.report`. Heavy libraries (LightGBM, scoringrules, Dask) are imported
 only when a model is fitted or scored.
@@ -25,6 +28,7 @@ from sahelwatch.forecast.backtest import (
     Evaluation,
     Window,
     backtest,
+    backtest_units,
     evaluate,
     tune,
 )
@@ -38,11 +42,14 @@ from sahelwatch.forecast.data import (
     store_forecast,
     summarize,
 )
-from sahelwatch.forecast.models import MODEL_VERSION, ModelConfig, forecast
+from sahelwatch.forecast.models import FORECAST_LEVELS, MODEL_VERSION, ModelConfig, forecast
+from sahelwatch.forecast.subnational import DOWNSCALE_VERSION
 
 __all__ = [
     "BENCHMARKS",
     "CHALLENGE_WINDOWS",
+    "DOWNSCALE_VERSION",
+    "FORECAST_LEVELS",
     "MODEL_VERSION",
     "SAHEL",
     "TARGETS",
@@ -52,6 +59,7 @@ __all__ = [
     "ModelConfig",
     "Window",
     "backtest",
+    "backtest_units",
     "evaluate",
     "forecast",
     "load_country_panel",

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sahelwatch.errors import QueryError
 from sahelwatch.forecast.data import TARGETS, load_country_panel, month_number
 from sahelwatch.forecast.models import (
     HorizonTask,
@@ -140,25 +141,111 @@ def backtest(
         obs = obs_index.reindex(keys).to_numpy(dtype=float)
         flat = draws.reshape(-1, draws.shape[-1])
         keep = ~np.isnan(obs) & ~np.isnan(flat).any(axis=1)
-        scores = score_all(obs[keep], flat[keep], seed=seed)
-        q05, q50, q95 = np.quantile(flat[keep], [0.05, 0.5, 0.95], axis=1)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "model": model,
-                    "window": name,
-                    "unit_id": unit[keep],
-                    "month": month[keep],
-                    "horizon": np.tile(hs, len(panel.units))[keep],
-                    "obs": obs[keep],
-                    **scores,
-                    "q05": q05,
-                    "q50": q50,
-                    "q95": q95,
-                }
-            )
-        )
+        horizon = np.tile(hs, len(panel.units))
+        frames.append(score_rows(model, name, unit, month, horizon, obs, flat, keep, seed))
     return pd.concat(frames, ignore_index=True)
+
+
+def score_rows(
+    model: str,
+    window: str,
+    unit: np.ndarray,
+    month: np.ndarray,
+    horizon: np.ndarray,
+    obs: np.ndarray,
+    draws: np.ndarray,
+    keep: np.ndarray,
+    seed: int,
+) -> pd.DataFrame:
+    """The scored rows (``keep``) of one model and window: one row per unit-month with its
+    scores and the draws' median, 5% and 95% quantiles."""
+    scores = score_all(obs[keep], draws[keep], seed=seed)
+    q05, q50, q95 = np.quantile(draws[keep], [0.05, 0.5, 0.95], axis=1)
+    return pd.DataFrame(
+        {
+            "model": model,
+            "window": window,
+            "unit_id": unit[keep],
+            "month": month[keep],
+            "horizon": horizon[keep],
+            "obs": obs[keep],
+            **scores,
+            "q05": q05,
+            "q50": q50,
+            "q95": q95,
+        }
+    )
+
+
+def unit_origins(store: Store, level: str, countries: Sequence[int] | None = None) -> list[date]:
+    """Default origins of sub-national backtests: every month with located data (in the last
+    :data:`~sahelwatch.forecast.subnational.PANEL_MONTHS`) that a later month with located
+    data follows."""
+    from sahelwatch.forecast.data import newest_covered_month
+    from sahelwatch.forecast.subnational import load_unit_panel
+
+    up = load_unit_panel(store, level, newest_covered_month(store), countries)
+    covered = np.flatnonzero(~np.isnan(up.panel.values[:, :, 0]).all(axis=0))
+    return [up.panel.month(int(i)) for i in covered[:-1]]
+
+
+def backtest_units(
+    store: Store,
+    level: str,
+    origins: Sequence[date] | None = None,
+    horizons: Sequence[int] = (1, 2, 3),
+    target: str = "total",
+    models: Sequence[str] | None = None,
+    n_draws: int = 200,
+    seed: int = 0,
+    config: ModelConfig | None = None,
+    countries: Sequence[int] | None = None,
+    workers: int = 2,
+    scheduler: str | Any | None = None,
+) -> pd.DataFrame:
+    """Rolling-origin backtest at ``admin1`` or ``grid`` level, data cut at each origin.
+
+    Every model is scored on the same unit-months: those with an observation (a located month)
+    that every model can forecast. ``models`` default: the model and every benchmark of the
+    level. Returns rows as :func:`backtest` (``window`` is ``<level> <origin>``).
+    """
+    from sahelwatch.forecast.benchmarks import benchmarks_for
+    from sahelwatch.forecast.data import newest_covered_month
+    from sahelwatch.forecast.subnational import load_unit_panel, unit_draws
+
+    k = TARGETS.index(target)
+    origins = list(origins) if origins is not None else unit_origins(store, level, countries)
+    truth = load_unit_panel(store, level, newest_covered_month(store), countries)
+    if models is None:
+        grid_pairs = truth.pairs if level == "grid" else None
+        models = ("lgbm", *benchmarks_for(grid_pairs))
+    world = load_country_panel(store, until=max(origins)) if origins else None
+    frames = []
+    for origin in origins:
+        hs = [h for h in horizons if add_months(origin, h) <= truth.panel.end]
+        if not hs:
+            continue
+        cols = [truth.panel.index(add_months(origin, h)) for h in hs]
+        obs = truth.panel.values[:, cols, k].reshape(-1)
+        draws = {
+            m: unit_draws(store, truth, origin, hs, [k], n_draws, seed, m, world,
+                          config=config, workers=workers, scheduler=scheduler)[:, :, 0]
+            .reshape(len(obs), n_draws)
+            for m in models
+        }  # fmt: skip
+        keep = ~np.isnan(obs)
+        for flat in draws.values():
+            keep &= ~np.isnan(flat).any(axis=1)
+        unit = np.repeat(truth.panel.units, len(hs))
+        month = np.tile(np.array([add_months(origin, h) for h in hs], dtype=object),
+                        len(truth.panel.units))
+        horizon = np.tile(hs, len(truth.panel.units))
+        name = f"{level} {origin:%Y-%m}"
+        for m, flat in draws.items():
+            frames.append(score_rows(m, name, unit, month, horizon, obs, flat, keep, seed))
+    if not frames:
+        raise QueryError(f"no {level} unit-month after these origins can be scored.")
+    return pd.concat(frames, ignore_index=True).assign(level=level)
 
 
 def _default_actuals(store: Store, windows: Sequence[Window], target: str) -> pd.DataFrame:
@@ -277,12 +364,17 @@ def evaluate(
     horizons: Sequence[int] | None = None,
     workers: int = 2,
     scheduler: str | Any | None = None,
+    levels: Sequence[str] = ("country", "admin1", "grid"),
+    unit_n_draws: int = 200,
+    unit_horizons: Sequence[int] = (1, 2, 3),
 ) -> Evaluation:
     """Backtest the model and the benchmarks on the challenge windows and write the report.
 
     Writes ``report.md``, ``report.html`` and ``scores.csv.gz`` (every unit-month's scores)
     into ``out_dir``. ``horizons`` restricts the windows (for quick checks); the other
-    parameters are those of :func:`backtest`.
+    parameters are those of :func:`backtest`. ``levels`` other than ``country`` add rolling-
+    origin backtests of total fatalities (:func:`backtest_units`, Sahel units, every origin
+    with located data) with ``unit_n_draws`` draws and ``unit_horizons``.
 
     Examples
     --------
@@ -293,10 +385,20 @@ def evaluate(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    scores = backtest(
-        store, windows, "sb", MODELS, n_draws, seed, config, horizons,
-        workers=workers, scheduler=scheduler,
-    )
+    parts = []
+    if "country" in levels:
+        parts.append(backtest(
+            store, windows, "sb", MODELS, n_draws, seed, config, horizons,
+            workers=workers, scheduler=scheduler,
+        ).assign(level="country"))  # fmt: skip
+    for level in (lv for lv in levels if lv != "country"):
+        parts.append(backtest_units(
+            store, level, horizons=unit_horizons, n_draws=unit_n_draws, seed=seed,
+            config=config, workers=workers, scheduler=scheduler,
+        ))  # fmt: skip
+    if not parts:
+        raise QueryError("evaluate needs at least one level: country, admin1 or grid.")
+    scores = pd.concat(parts, ignore_index=True)
     scores.to_csv(out / "scores.csv.gz", index=False)
     md, html = write_report(scores, out, n_draws=n_draws, seed=seed)
     return Evaluation(scores, md, html)

@@ -14,6 +14,10 @@ Every benchmark takes a panel cut at the origin (its last month) and returns dra
 ``conflictology``
     the unit's own values in its last 12 months with data, repeated in order until there are
     ``n_draws`` draws (1,000 = 83 copies of each month plus one more of the four oldest).
+``conflictology_nb`` (grid level)
+    the same pool extended by the last 12 months with data of each of the unit's (up to 8)
+    queen neighbours in the panel: the unit's own 12 values first, then each neighbour's, in
+    the order of the neighbours' rows; repeated in order to ``n_draws``.
 
 The draws do not depend on the horizon (except the Poisson noise). A unit with no data at all
 up to the origin gets ``NaN`` draws: no data is not a forecast of zero.
@@ -22,6 +26,7 @@ up to the origin gets ``NaN`` draws: no data is not a forecast of zero.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -88,16 +93,39 @@ def conflictology(
     panel: CountryPanel, horizons: Sequence[int], n_draws: int, seed: int, targets: Sequence[int]
 ) -> np.ndarray:
     """Each unit's own last 12 months with data, as equally weighted draws."""
+    return conflictology_neighbours(panel, horizons, n_draws, seed, targets, pairs=None)
+
+
+def conflictology_neighbours(
+    panel: CountryPanel,
+    horizons: Sequence[int],
+    n_draws: int,
+    seed: int,
+    targets: Sequence[int],
+    *,
+    pairs: tuple[np.ndarray, np.ndarray] | None,
+) -> np.ndarray:
+    """Conflictology over the unit's own last 12 months with data and, when ``pairs`` (row,
+    neighbour row) are given, those of its neighbours. A unit without data of its own gets
+    ``NaN`` draws."""
     out = np.full((len(panel.units), len(horizons), len(targets), n_draws), np.nan)
+    by_row: dict[int, list[int]] = {}
+    if pairs is not None:
+        for r, nb in zip(*pairs, strict=True):
+            by_row.setdefault(int(r), []).append(int(nb))
     for j, k in enumerate(targets):
-        series = panel.values[:, :, k]
-        for u in range(len(panel.units)):
-            known = series[u][~np.isnan(series[u])]
-            if known.size == 0:
+        recent = [_recent(row) for row in panel.values[:, :, k]]
+        for u, own in enumerate(recent):
+            if own.size == 0:
                 continue
-            pool = known[-CONFLICTOLOGY_MONTHS:]
+            pool = np.concatenate([own, *(recent[nb] for nb in by_row.get(u, []))])
             out[u, :, j] = np.resize(pool, n_draws)[None, :]
     return out
+
+
+def _recent(series: np.ndarray) -> np.ndarray:
+    """The last :data:`CONFLICTOLOGY_MONTHS` values of a series that are not ``NaN``."""
+    return series[~np.isnan(series)][-CONFLICTOLOGY_MONTHS:]
 
 
 BENCHMARKS: dict[str, BenchmarkFn] = {
@@ -107,6 +135,14 @@ BENCHMARKS: dict[str, BenchmarkFn] = {
     "conflictology": conflictology,
 }
 """Benchmark name -> function."""
+
+
+def benchmarks_for(pairs: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, BenchmarkFn]:
+    """The benchmarks of a level: :data:`BENCHMARKS`, plus ``conflictology_nb`` when the
+    units' neighbour ``pairs`` (grid level) are given."""
+    if pairs is None:
+        return dict(BENCHMARKS)
+    return {**BENCHMARKS, "conflictology_nb": partial(conflictology_neighbours, pairs=pairs)}
 
 
 def last_known(series: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ without events is a real zero. Events are assigned to the month of ``date_start`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -57,12 +57,19 @@ PRECEDENCE: dict[str, tuple[str, ...]] = {
 }
 _EVENT_SOURCES = ("ucdp_ged", "ucdp_candidate")
 
+# unit_id: Gleditsch-Ward code (country) or PRIO-GRID gid (grid); unit_code: the P-code of an
+# admin unit (unit_id NULL). Tables made before admin-1 forecasts gain unit_code when written to.
 FORECASTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS forecasts (
     origin DATE NOT NULL, model_version VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
-    level VARCHAR NOT NULL, unit_id BIGINT NOT NULL, month DATE NOT NULL,
-    target VARCHAR NOT NULL, draw INTEGER NOT NULL, value DOUBLE NOT NULL)
+    level VARCHAR NOT NULL, unit_id BIGINT, month DATE NOT NULL,
+    target VARCHAR NOT NULL, draw INTEGER NOT NULL, value DOUBLE NOT NULL, unit_code VARCHAR)
 """
+_FORECASTS_MIGRATION = (
+    "ALTER TABLE forecasts ADD COLUMN IF NOT EXISTS unit_code VARCHAR",
+    "ALTER TABLE forecasts ALTER COLUMN unit_id DROP NOT NULL",
+)
+FORECAST_COLUMNS = ["level", "unit_id", "month", "target", "draw", "value"]
 
 
 def month_number(month: date) -> int:
@@ -76,14 +83,19 @@ class CountryPanel:
 
     Attributes
     ----------
-    units : Gleditsch-Ward codes, sorted (shape ``(n_units,)``).
+    units : unit ids, sorted (shape ``(n_units,)``): Gleditsch-Ward codes at country level,
+        P-codes at admin-1 level, gids at grid level.
     start : the first month of the panel.
     values : array ``(n_units, n_months, len(TARGETS))``; ``values[:, -1]`` is the last month.
+    covariates : optional array ``(n_units, n_months, n_covariates)`` of features known at
+        each month (``NaN`` = unknown), named by ``covariate_names``.
     """
 
     units: np.ndarray
     start: date
     values: np.ndarray
+    covariates: np.ndarray | None = None
+    covariate_names: tuple[str, ...] = ()
 
     @property
     def n_months(self) -> int:
@@ -110,7 +122,8 @@ class CountryPanel:
             raise QueryError(f"{format_month(month)} is before the panel starts.")
         if i >= self.n_months - 1:
             return self
-        return CountryPanel(self.units, self.start, self.values[:, : i + 1].copy())
+        cov = None if self.covariates is None else self.covariates[:, : i + 1].copy()
+        return replace(self, values=self.values[:, : i + 1].copy(), covariates=cov)
 
     def frame(self) -> pd.DataFrame:
         """The panel as a long table: unit_id, month, target, value (``NaN`` = no data)."""
@@ -270,7 +283,8 @@ def draws_frame(
 ) -> pd.DataFrame:
     """One row per sample from an array ``draws[unit, month, target, draw]``.
 
-    Columns: level, unit_id, month (``YYYY-MM``), target, draw, value.
+    Columns: level, unit_id (int32 for numeric ids, categorical P-codes otherwise), month
+    (``YYYY-MM``), target, draw, value.
     """
     n_units, n_months, n_targets, n_draws = draws.shape
     if (n_units, n_months, n_targets) != (len(units), len(months), len(targets)):
@@ -286,13 +300,21 @@ def draws_frame(
     return pd.DataFrame(
         {
             "level": pd.Categorical.from_codes(np.zeros(n_units * per_unit, np.int8), [level]),
-            "unit_id": np.repeat(np.asarray(units, dtype=np.int32), per_unit),
+            "unit_id": _unit_column(np.asarray(units), per_unit),
             "month": pd.Categorical.from_codes(month_codes, month_labels),
             "target": pd.Categorical.from_codes(target_codes, list(targets)),
             "draw": np.tile(np.arange(n_draws, dtype=np.int16), n_units * n_months * n_targets),
             "value": draws.reshape(-1).astype(np.float32),
         }
     )
+
+
+def _unit_column(units: np.ndarray, per_unit: int) -> np.ndarray | pd.Categorical:
+    if np.issubdtype(units.dtype, np.integer):
+        return np.repeat(units.astype(np.int32), per_unit)
+    labels = [str(u) for u in units]
+    codes = np.repeat(np.arange(len(labels), dtype=np.int32), per_unit)
+    return pd.Categorical.from_codes(codes, pd.Index(labels).unique())
 
 
 KEYS = ["level", "unit_id", "month", "target"]
@@ -373,10 +395,19 @@ def store_forecast(
     origin_month = parse_month(origin) if isinstance(origin, str) else origin
     con = store.con
     con.execute(FORECASTS_SCHEMA)
+    for statement in _FORECASTS_MIGRATION:
+        con.execute(statement)
+    numeric = pd.api.types.is_integer_dtype(frame["unit_id"].dtype)
+    n = len(frame)
     table = pa.table(
         {
             "level": frame["level"].astype(str).to_numpy(),
-            "unit_id": frame["unit_id"].to_numpy(dtype=np.int64),
+            "unit_id": pa.array(frame["unit_id"].to_numpy(dtype=np.int64))
+            if numeric
+            else pa.nulls(n, pa.int64()),
+            "unit_code": pa.nulls(n, pa.string())
+            if numeric
+            else pa.array(frame["unit_id"].astype(str).to_numpy(dtype=object), pa.string()),
             "month": frame["month"].astype(str).to_numpy(),
             "target": frame["target"].astype(str).to_numpy(),
             "draw": frame["draw"].to_numpy(dtype=np.int32),
@@ -393,8 +424,10 @@ def store_forecast(
             [origin_month, model_version, levels],
         )
         con.execute(
-            "INSERT INTO forecasts SELECT ?, ?, now(), level, unit_id, "
-            "strptime(month, '%Y-%m')::DATE, target, draw, value FROM sw_forecast_frame",
+            "INSERT INTO forecasts (origin, model_version, created_at, level, unit_id, month, "
+            "target, draw, value, unit_code) SELECT ?, ?, now(), level, unit_id, "
+            "strptime(month, '%Y-%m')::DATE, target, draw, value, unit_code "
+            "FROM sw_forecast_frame",
             [origin_month, model_version],
         )
         con.execute("COMMIT")
@@ -406,15 +439,32 @@ def store_forecast(
     return len(frame)
 
 
-def load_forecast(store: Store, origin: date | str, model_version: str) -> pd.DataFrame:
-    """Read back samples written by :func:`store_forecast` (columns as in the frame)."""
+def load_forecast(
+    store: Store, origin: date | str, model_version: str, level: str | None = None
+) -> pd.DataFrame:
+    """Read back samples written by :func:`store_forecast` (columns as in the frame).
+
+    Works on a store opened read-only and writes nothing: a store without forecasts gives an
+    empty frame. ``unit_id`` holds P-codes at admin levels (then the column is text).
+    """
     from sahelwatch.periods import parse_month
 
     origin_month = parse_month(origin) if isinstance(origin, str) else origin
-    store.con.execute(FORECASTS_SCHEMA)
-    return store.con.execute(
-        "SELECT level, unit_id, strftime(month, '%Y-%m') AS month, target, draw, value "
-        "FROM forecasts WHERE origin = ? AND model_version = ? "
-        "ORDER BY level, unit_id, month, target, draw",
-        [origin_month, model_version],
+    columns = {
+        r[0]
+        for r in store.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'forecasts'"
+        ).fetchall()
+    }
+    if not columns:
+        return pd.DataFrame(columns=FORECAST_COLUMNS)
+    unit = "coalesce(unit_code, unit_id::VARCHAR)" if "unit_code" in columns else "unit_id"
+    frame = store.con.execute(
+        f"SELECT level, unit_id, {unit} AS unit_key, strftime(month, '%Y-%m') AS month, target, "
+        "draw, value FROM forecasts WHERE origin = ? AND model_version = ? "
+        "AND (? IS NULL OR level = ?) ORDER BY level, unit_id, unit_key, month, target, draw",
+        [origin_month, model_version, level, level],
     ).df()
+    if frame["unit_id"].isna().any():  # admin units: P-codes
+        frame["unit_id"] = frame["unit_key"]
+    return frame.drop(columns="unit_key")

@@ -48,6 +48,11 @@ from sahelwatch.store import Store
 MODEL_VERSION = "lgbm-direct-1"
 """Version written with stored forecasts; change it when the model or its parameters change."""
 
+
+def model_version(model: str) -> str:
+    """The version stored with forecasts of ``model`` (``lgbm`` or a benchmark's name)."""
+    return MODEL_VERSION if model == "lgbm" else f"benchmark-{model}"
+
 VALIDATION_MONTHS = 24
 MIN_HISTORY = 12
 MEANS = (3, 6, 12, 24, 60, 120)
@@ -86,6 +91,9 @@ class ModelConfig:
     baseline : None, or an own-series feature (``mean12``, the default, ``mean3``, ...): the model
         then learns ``log1p(y) - baseline``, a change from the recent level, which keeps large
         wars at their own scale instead of shrinking them towards the leaves' means.
+    covariates : covariate sets of :mod:`sahelwatch.forecast.covariates` (``gdelt``,
+        ``coups``, ``views``) appended to the features; none by default (the backtest on the
+        tuning windows did not keep them, see docs/forecasting.md).
     """
 
     params: dict[str, Any] = field(default_factory=dict)
@@ -93,6 +101,7 @@ class ModelConfig:
     min_bin: int = 300
     baseline: str | None = "mean12"
     monotone: bool = True
+    covariates: tuple[str, ...] = ()
 
     def base(self, x: np.ndarray) -> np.ndarray:
         """The log-scale level the model predicts a change from (0 without a baseline)."""
@@ -106,7 +115,10 @@ class ModelConfig:
         """LightGBM parameters for one fit: single-threaded and deterministic."""
         extra: dict[str, Any] = {}
         if self.monotone:
-            extra = {"monotone_constraints": monotone_constraints(),
+            from sahelwatch.forecast.covariates import covariate_names
+
+            free = [0] * len(covariate_names(self.covariates))
+            extra = {"monotone_constraints": monotone_constraints() + free,
                      "monotone_constraints_method": "intermediate"}
         return {
             **DEFAULT_PARAMS,
@@ -180,7 +192,8 @@ def feature_tensor(panel: CountryPanel) -> tuple[np.ndarray, list[str]]:
 
     Own-series features (``own_*``) describe the series being forecast; ``x_<target>_*``
     features describe each of the four series of the same country, and ``series`` is the
-    index of the series in :data:`TARGETS`. All use months up to the feature month only.
+    index of the series in :data:`TARGETS`; the panel's covariates, if any, follow. All use
+    months up to the feature month only.
     """
     n_units, n_months, n_targets = panel.values.shape
     per_target = [_own_features(panel.values[:, :, k]) for k in range(n_targets)]
@@ -193,13 +206,16 @@ def feature_tensor(panel: CountryPanel) -> tuple[np.ndarray, list[str]]:
         for key, short in pick.items():
             cross.append(per_target[k][0][names.index(key)])
             cross_names.append(f"x_{target}_{short}")
-    n_feats = len(own_names) + len(cross_names) + 1
-    out = np.empty((n_units, n_months, n_targets, n_feats), dtype=np.float32)
+    base = len(own_names) + len(cross_names) + 1
+    n_cov = len(panel.covariate_names)
+    out = np.empty((n_units, n_months, n_targets, base + n_cov), dtype=np.float32)
     for k in range(n_targets):
         out[:, :, k, : len(own_names)] = np.stack(per_target[k][0], axis=-1)
-        out[:, :, k, len(own_names) : -1] = np.stack(cross, axis=-1)
-        out[:, :, k, -1] = k
-    return out, [*own_names, *cross_names, "series"]
+        out[:, :, k, len(own_names) : base - 1] = np.stack(cross, axis=-1)
+        out[:, :, k, base - 1] = k
+        if n_cov and panel.covariates is not None:
+            out[:, :, k, base:] = panel.covariates
+    return out, [*own_names, *cross_names, "series", *panel.covariate_names]
 
 
 FEATURES: tuple[str, ...] = tuple(
@@ -275,6 +291,10 @@ def fit_predict(panel: CountryPanel, task: HorizonTask, config: ModelConfig) -> 
         Draws ``(units, len(task.targets), n_draws)`` for month ``origin + h``.
     """
     panel = panel.until(task.origin)
+    if config.covariates:
+        from sahelwatch.forecast.covariates import with_covariates
+
+        panel = with_covariates(panel, config.covariates)
     t = panel.index(task.origin)
     h = task.horizon
     feats, _ = feature_tensor(panel)
@@ -411,6 +431,10 @@ def forecast_array(
     return np.stack(results, axis=1)
 
 
+FORECAST_LEVELS: tuple[str, ...] = ("country", "admin1", "grid")
+"""Levels :func:`forecast` serves: countries, admin-1 units (P-codes), PRIO-GRID cells."""
+
+
 def forecast(
     store: Store,
     level: str = "country",
@@ -424,13 +448,15 @@ def forecast(
     config: ModelConfig | None = None,
     workers: int = 2,
     scheduler: str | Any | None = None,
+    countries: Sequence[int] | None = None,
 ) -> pd.DataFrame:
-    """Forecast fatalities of every country for months ``origin + h``, as samples.
+    """Forecast fatalities of every unit of a level for months ``origin + h``, as samples.
 
     Parameters
     ----------
     store : the store; only months up to and including ``origin`` are read.
-    level : unit of analysis; only ``"country"`` is implemented.
+    level : ``country`` (every country of :func:`~sahelwatch.forecast.data.forecast_units`),
+        ``admin1`` or ``grid`` (PRIO-GRID cells); see :mod:`sahelwatch.forecast.subnational`.
     origin : the last month with data the forecast may use (``YYYY-MM``); default the newest
         month any release covers. A month without data is no data, not zero.
     horizons : months ahead, 1..36.
@@ -438,23 +464,25 @@ def forecast(
     seed : the same seed gives the same samples.
     targets : among ``sb``, ``ns``, ``os``, ``total``.
     model : ``lgbm`` (the model) or a benchmark: ``zero``, ``last_historical``,
-        ``bootstrap``, ``conflictology``.
+        ``bootstrap``, ``conflictology`` and, at grid level, ``conflictology_nb``.
     config : model settings (default :class:`ModelConfig`).
     workers, scheduler : where horizons run (see :func:`fan_out`).
+    countries : Gleditsch-Ward codes whose units are forecast below country level (default
+        the Sahel countries that have units at the level).
 
     Returns
     -------
     pandas.DataFrame
-        Columns level, unit_id (Gleditsch-Ward), month (``YYYY-MM``), target, draw, value;
-        ``attrs`` holds ``origin`` and ``model_version``.
+        Columns level, unit_id (Gleditsch-Ward code, P-code or gid), month (``YYYY-MM``),
+        target, draw, value; ``attrs`` holds ``origin`` and ``model_version``.
 
     Examples
     --------
     >>> frame = forecast(store, origin="2025-02", horizons=[1, 2], n_draws=100)  # doctest: +SKIP
-    >>> summarize(frame).head()                                                  # doctest: +SKIP
+    >>> cells = forecast(store, "grid", origin="2026-01", horizons=[1])          # doctest: +SKIP
     """
-    if level != "country":
-        raise QueryError(f"level '{level}' is not implemented yet; use level='country'.")
+    if level not in FORECAST_LEVELS:
+        raise QueryError(f"unknown level '{level}'; use one of {', '.join(FORECAST_LEVELS)}.")
     unknown = [t for t in targets if t not in TARGETS]
     if unknown:
         raise QueryError(f"unknown target {unknown[0]!r}; choose among {', '.join(TARGETS)}.")
@@ -469,23 +497,30 @@ def forecast(
         origin_month = parse_month(origin)
     else:
         origin_month = date(origin.year, origin.month, 1)
-    panel = load_country_panel(store, until=origin_month)
     k = [TARGETS.index(t) for t in targets]
-    draws = forecast_array(
-        panel, origin_month, hs, k, n_draws, seed, model, config, workers, scheduler
-    )
+    if level == "country":
+        panel = load_country_panel(store, until=origin_month)
+        draws = forecast_array(
+            panel, origin_month, hs, k, n_draws, seed, model, config, workers, scheduler
+        )
+        units, version = panel.units, MODEL_VERSION if model == "lgbm" else f"benchmark-{model}"
+    else:
+        from sahelwatch.forecast.subnational import forecast_units
+
+        units, draws, version = forecast_units(
+            store, level, origin_month, hs, k, n_draws, seed, model, countries,
+            config=config, workers=workers, scheduler=scheduler,
+        )  # fmt: skip
     months = [add_months(origin_month, h) for h in hs]
-    frame = draws_frame(level, panel.units, months, list(targets), draws)
-    frame.attrs.update(
-        origin=f"{origin_month:%Y-%m}",
-        model_version=MODEL_VERSION if model == "lgbm" else f"benchmark-{model}",
-    )
+    frame = draws_frame(level, units, months, list(targets), draws)
+    frame.attrs.update(origin=f"{origin_month:%Y-%m}", model_version=version)
     return frame
 
 
 __all__ = [
     "DEFAULT_PARAMS",
     "FEATURES",
+    "FORECAST_LEVELS",
     "MODEL_VERSION",
     "HorizonTask",
     "ModelConfig",
@@ -494,4 +529,5 @@ __all__ = [
     "fit_predict",
     "forecast",
     "forecast_array",
+    "model_version",
 ]

@@ -21,6 +21,7 @@ from sahelwatch.forecast.scores import IGNORANCE_BINS, SCORES, pit_histogram
 LABELS = {
     "lgbm": "model (lgbm-direct)",
     "conflictology": "conflictology (last 12 months)",
+    "conflictology_nb": "conflictology with 8 neighbours",
     "last_historical": "last historical (Poisson)",
     "bootstrap": "bootstrap (240 months, all units)",
     "zero": "exactly zero",
@@ -266,11 +267,58 @@ def _pit_table(scores: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+UNIT_LEVELS = {"admin1": "admin-1 units", "grid": "PRIO-GRID cells"}
+
+
+def unit_level_blocks(scores: pd.DataFrame, level: str) -> list[Block]:
+    """The section of one sub-national level (scores of
+    :func:`sahelwatch.forecast.backtest.backtest_units`)."""
+    models = list(dict.fromkeys(scores["model"]))
+    origins = ", ".join(dict.fromkeys(scores["window"].str.split(" ").str[-1]))
+    crps = scores.groupby("model", sort=False)["crps"].mean()
+    blocks = [
+        Block(f"Level {level}: {UNIT_LEVELS.get(level, level)}", 2),
+        Block(
+            f"Total fatalities of the Sahel {UNIT_LEVELS.get(level, level)}, rolling origins "
+            f"{origins}, data cut at each origin; scored on the unit-months with located data "
+            f"that every model forecasts ({scores['unit_id'].nunique()} units, "
+            f"{int((scores['model'] == models[0]).sum())} unit-months). The model is the "
+            "country model shared out over units (see docs/forecasting.md)."
+        ),
+        Block(table=_score_table(scores, ["model"])),
+        Block(table=scores.pivot_table(index="horizon", columns="model", values="crps",
+                                       aggfunc="mean").reindex(columns=models)
+              .rename(columns=LABELS).reset_index()),
+        Block(table=_pit_table(scores, models)),
+    ]  # fmt: skip
+    if "lgbm" in crps and len(crps) > 1:
+        rival = crps.drop("lgbm").idxmin()
+        verdict = "beats" if crps["lgbm"] <= crps[rival] else "loses to"
+        per = scores.pivot_table(index="unit_id", columns="model", values="crps", aggfunc="mean")
+        excess = (per["lgbm"] - per[rival]).sort_values(ascending=False).head(5)
+        blocks.append(Block(
+            f"The model ({crps['lgbm']:.3f}) {verdict} the best benchmark, "
+            f"{LABELS.get(rival, rival)} ({crps[rival]:.3f}). Units where it is furthest "
+            "behind it (mean CRPS excess per month): "
+            + ", ".join(f"{u} ({v:+.2f})" for u, v in excess.items()) + "."
+        ))  # fmt: skip
+    return blocks
+
+
 def write_report(
     scores: pd.DataFrame, out_dir: Path, n_draws: int = 1000, seed: int = 0
 ) -> tuple[Path, Path]:
-    """Write ``report.md`` and ``report.html`` into ``out_dir``; return their paths."""
-    blocks = report_blocks(scores, n_draws, seed)
+    """Write ``report.md`` and ``report.html`` into ``out_dir``; return their paths.
+
+    ``scores`` may hold a ``level`` column; rows of other levels than ``country`` get a
+    section each."""
+    level = scores["level"] if "level" in scores else pd.Series("country", index=scores.index)
+    country = scores[level == "country"]
+    blocks = report_blocks(country, n_draws, seed) if len(country) else [
+        Block("SahelWatch forecast evaluation", 1)
+    ]
+    for name in dict.fromkeys(level[level != "country"]):
+        blocks += unit_level_blocks(scores[level == name], str(name))
     md, page = out_dir / "report.md", out_dir / "report.html"
     md.write_text(to_markdown(blocks), encoding="utf-8")
     page.write_text(to_html(blocks, blocks[0].text), encoding="utf-8")

@@ -1,0 +1,743 @@
+"""Build a situation brief for a country or region and month from the store.
+
+:func:`build` computes everything a brief shows (:class:`Brief`); :func:`render` writes it as
+HTML, PDF or Markdown with the Jinja2 templates in ``templates/``; :func:`brief` does both.
+
+Every number comes from the store and carries the query behind it (:class:`Figure`): the
+filters, the uids of the events it counts and a link into the API (``/api/events?...``). A month
+that no release covers is *no data*, never zero, and comparisons with it say so.
+
+Examples
+--------
+>>> from sahelwatch.store import Store                                    # doctest: +SKIP
+>>> with Store(read_only=True) as store:                                  # doctest: +SKIP
+...     brief(store, country="MLI", month="2026-02", fmt="pdf", out=Path("mli.pdf"))
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+
+from sahelwatch import indicators as ind
+from sahelwatch import panels
+from sahelwatch.actors import FAMILIES
+from sahelwatch.brief import rules
+from sahelwatch.errors import QueryError
+from sahelwatch.forecast.data import newest_covered_month
+from sahelwatch.periods import add_months, format_month, month_range, parse_month
+from sahelwatch.query import EventFilter, events
+from sahelwatch.store import Store
+
+__all__ = [
+    "EVALUATION",
+    "FORMATS",
+    "REGIONS",
+    "Brief",
+    "Figure",
+    "brief",
+    "build",
+    "compare",
+    "render",
+]
+
+BriefFormat = Literal["html", "pdf", "md"]
+FORMATS: tuple[str, ...] = ("html", "pdf", "md")
+#: Named regions and their countries (Gleditsch-Ward codes).
+REGIONS: dict[str, tuple[int, ...]] = {"sahel": ind.SAHEL}
+#: Countries with bundled admin-2 boundaries (cercles, provinces, départements).
+ADMIN2_COUNTRIES: tuple[int, ...] = (432, 439, 436)
+#: Sources of the ``ucdp`` event family (what the panels count).
+EVENT_SOURCES: list[str] = ["ucdp_ged", "ucdp_candidate"]
+WINDOW = 6
+HORIZONS: tuple[int, ...] = (1, 2, 3, 12)
+TYPE_LABELS = {"sb": "state-based", "ns": "non-state", "os": "one-sided"}
+#: How the model scored (docs/forecasting.md, "Results (1,000 draws, seed 0)"): mean CRPS over
+#: the VIEWS challenge windows Y2019..Y2023, target sb, 191 countries; lower is better.
+EVALUATION: dict[str, Any] = {
+    "source": "docs/forecasting.md, evaluation windows Y2019..Y2023 (1,000 draws, seed 0)",
+    "rows": [
+        ("model (lgbm-direct-1)", 62.97, 0.665, 973.50),
+        ("conflictology (last 12 months)", 56.36, 0.714, 983.15),
+        ("last historical (Poisson)", 185.75, 1.129, 3688.27),
+        ("bootstrap (240 months)", 62.68, 1.133, 1228.26),
+        ("exactly zero", 63.38, 1.594, 1267.64),
+    ],
+    "note": (
+        "Over the five windows the model is behind conflictology on CRPS but has the best "
+        "ignorance and interval scores; for Mali, Burkina Faso and Niger it beats conflictology "
+        "in 9 of 15 country-windows. On the partial window Y2024 it scored CRPS 17.87 against "
+        "conflictology 27.31."
+    ),
+}
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """One number in the brief and the query behind it."""
+
+    key: str
+    label: str
+    value: float | None
+    filters: dict[str, Any]
+    uids: list[str] = field(default_factory=list)
+
+    @property
+    def link(self) -> str:
+        """The API query that lists the events behind the figure."""
+        params = {k: v for k, v in self.filters.items() if k in ("country", "period", "type")}
+        return "/api/events?" + urlencode(params, doseq=True)
+
+    @property
+    def text(self) -> str:
+        return "no data" if self.value is None else f"{self.value:,.0f}"
+
+
+def compare(value: float | None, base: float | None) -> str:
+    """The change from ``base`` to ``value`` in words: ``no data`` when either is unknown,
+    never a made-up 0% or a percentage of zero."""
+    if value is None or base is None:
+        return "no data"
+    if base == 0:
+        return "no change (0)" if value == 0 else f"new: {value:,.0f} from 0"
+    change = (value - base) / base
+    return f"{change:+.0%} ({value - base:+,.0f})"
+
+
+@dataclass
+class Row:
+    """A key-figure row: this month, the previous month and a year earlier."""
+
+    label: str
+    now: Figure
+    previous: Figure
+    year_ago: Figure
+
+    @property
+    def vs_previous(self) -> str:
+        return compare(self.now.value, self.previous.value)
+
+    @property
+    def vs_year(self) -> str:
+        return compare(self.now.value, self.year_ago.value)
+
+
+@dataclass
+class Brief:
+    """Everything a brief shows. ``figures`` indexes every :class:`Figure` by key."""
+
+    title: str
+    scope: str
+    iso3s: list[str]
+    gws: list[int]
+    month: str
+    previous: str
+    year_ago: str
+    covered: bool
+    headlines: list[tuple[str, rules.Headline]]
+    rows: list[Row]
+    family_rows: list[Row]
+    figures: dict[str, Figure]
+    actors: list[dict[str, Any]]
+    hotspots: list[dict[str, Any]]
+    spillover: list[dict[str, Any]]
+    capital: list[dict[str, Any]]
+    forecast: dict[str, Any]
+    evaluation: dict[str, Any]
+    drivers: list[dict[str, Any]]
+    coverage: dict[str, Any]
+    images: dict[str, bytes]
+    image_notes: dict[str, str]
+    generated: str
+
+
+def _records(frame: pd.DataFrame) -> list[Any]:
+    """Rows as objects with attribute access (typed loosely, unlike ``itertuples``)."""
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(**{str(k): v for k, v in r.items()}) for r in frame.to_dict("records")]
+
+
+def _country_filter(iso3s: Sequence[str]) -> str:
+    return ",".join(iso3s)
+
+
+def _month_events(store: Store, gws: Sequence[int], month: date) -> pd.DataFrame:
+    flt = EventFilter(
+        countries=[str(g) for g in gws], start=month, end=month, sources=EVENT_SOURCES
+    )
+    return events(store, flt)
+
+
+def _value(frame: pd.DataFrame, column: str) -> float | None:
+    """Sum of a panel column over the covered rows; None when none is known."""
+    if column not in frame or frame[column].notna().sum() == 0:
+        return None
+    return float(frame[column].sum(min_count=1))
+
+
+def _figures_for(
+    key: str,
+    label: str,
+    panel_rows: pd.DataFrame,
+    column: str,
+    ev: pd.DataFrame,
+    mask: pd.Series | None,
+    filters: dict[str, Any],
+) -> Figure:
+    uids = ev.loc[mask, "uid"].tolist() if mask is not None else ev["uid"].tolist()
+    value = _value(panel_rows, column)
+    return Figure(key, label, value, filters, uids if value is not None else [])
+
+
+# --- the build ---------------------------------------------------------------------------
+
+
+def _resolve_scope(
+    store: Store, country: str | None, region: str | None
+) -> tuple[str, list[int], list[str], dict[int, str]]:
+    from sahelwatch.query import resolve_country
+
+    if (country is None) == (region is None):
+        raise QueryError("give either a country or a region, not both and not neither.")
+    rows = store.con.execute("SELECT gw, iso3, name FROM countries").fetchall()
+    iso = {int(g): str(i) for g, i, _ in rows}
+    names = {int(g): str(n) for g, _, n in rows}
+    if region is not None:
+        key = region.lower()
+        if key not in REGIONS:
+            raise QueryError(f"unknown region '{region}'; use one of {', '.join(REGIONS)}.")
+        gws = list(REGIONS[key])
+        scope = key.capitalize()
+    else:
+        assert country is not None
+        gws = resolve_country(store, country)[:1]
+        scope = names.get(gws[0], country)
+    return scope, gws, [iso.get(g, str(g)) for g in gws], names
+
+
+def build(
+    store: Store,
+    *,
+    country: str | None = None,
+    region: str | None = None,
+    month: str | None = None,
+    forecast: Literal["auto", "stored", "none"] = "auto",
+    n_draws: int = 200,
+    seed: int = 0,
+    figures: bool = True,
+) -> Brief:
+    """Compute a brief for one country (ISO3, number or name) or region and month.
+
+    Parameters
+    ----------
+    month : ``YYYY-MM``; by default the newest month any release covers.
+    forecast : ``stored`` reads a forecast of origin ``month`` from the ``forecasts`` table;
+        ``auto`` does that and else computes one (``n_draws`` draws, horizons 1, 2, 3 and 12,
+        target ``total``; about 15 s); ``none`` leaves the forecast out.
+    figures : draw the maps and charts (False is faster, for tests of the numbers).
+    """
+    scope, gws, iso3s, names = _resolve_scope(store, country, region)
+    target = parse_month(month) if month else newest_covered_month(store)
+    prev, year = add_months(target, -1), add_months(target, -12)
+    country_q = _country_filter(iso3s)
+    base_f = {"country": country_q, "sources": EVENT_SOURCES}
+    panel = panels.build_panel(store, "country", countries=gws, start=year, end=target)
+    per_month = {m: panel[panel["month"] == np.datetime64(m, "s")] for m in (target, prev, year)}
+    covered_rows = per_month[target]
+    covered = bool(covered_rows["covered"].any())
+    ev = {m: _month_events(store, gws, m) for m in (target, prev, year)}
+
+    rows: list[Row] = []
+    family_rows: list[Row] = []
+    figs: dict[str, Figure] = {}
+    labels = [("total", "all types", None)] + [(t, TYPE_LABELS[t], t) for t in ("sb", "ns", "os")]
+    slots = (("now", target), ("previous", prev), ("year_ago", year))
+    for measure, what in (("best", "fatalities"), ("events", "events")):
+        for code, label, vtype in labels:
+            cells = {}
+            for slot, m in slots:
+                frame = ev[m]
+                mask = frame["violence_type"] == vtype if vtype else None
+                filters = {**base_f, "period": format_month(m)} | ({"type": vtype} if vtype else {})
+                fig = _figures_for(
+                    f"{measure}_{code}_{slot}", f"{what}, {label}, {format_month(m)}",
+                    per_month[m], f"{measure}_{code}", frame, mask, filters,
+                )  # fmt: skip
+                figs[fig.key] = fig
+                cells[slot] = fig
+            rows.append(Row(f"{what.capitalize()}, {label}", **cells))
+    for fam in FAMILIES:
+        cells = {}
+        for slot, m in slots:
+            frame = ev[m]
+            fam_mask = panels.event_families(frame)[fam].to_numpy() if len(frame) else None
+            filters = {**base_f, "period": format_month(m), "actor_family": fam}
+            fig = _figures_for(
+                f"events_{fam}_{slot}", f"events with {fam} on a side, {format_month(m)}",
+                per_month[m], f"events_{fam}", frame,
+                pd.Series(fam_mask, index=frame.index) if fam_mask is not None else None, filters,
+            )  # fmt: skip
+            figs[fig.key] = fig
+            cells[slot] = fig
+        family_rows.append(Row(f"Events with {fam.replace('_', ' ')} on a side", **cells))
+
+    start6 = add_months(target, 1 - WINDOW)
+    neighbours = panels.admin_neighbours("country")
+    region_gws = sorted(
+        set(gws) | set(neighbours.loc[neighbours["unit_id"].isin(gws), "neighbour"].astype(int))
+    )
+    cov = panels.coverage(store, "ucdp")
+    region_events = panels.placed_events(
+        store, "country", countries=region_gws, start=start6, end=target
+    )
+    threat = ind.capital_threat(region_events, cov, window=WINDOW)
+    threat = threat[threat["month"] == np.datetime64(target, "s")]
+    six = panels.build_panel(store, "country", countries=gws, start=start6, end=target)
+    ev6 = region_events[region_events["country_gw"].isin(gws)]
+    attacks = ind.attacks_on_forces(ev6, six)
+    attacks = attacks[attacks["month"] == np.datetime64(target, "s")]
+
+    presence_frames = []
+    a2 = [g for g in gws if g in ADMIN2_COUNTRIES]
+    if a2:
+        p2 = panels.build_panel(store, "admin2", countries=a2, start=start6, end=target)
+        e2 = panels.placed_events(store, "admin2", countries=a2, start=start6, end=target)
+        pres = ind.armed_presence(e2, p2, window=WINDOW)
+        pres = pres.merge(
+            p2[["unit_id", "month", "unit_name", "country_gw"]], on=["unit_id", "month"]
+        )
+        presence = pres[pres["month"] == np.datetime64(target, "s")]
+        presence_frames.append(presence)
+        month_e2 = e2[e2["month"] == np.datetime64(target, "s")]
+    else:
+        presence = pd.DataFrame(columns=["unit_id", "unit_name", "country_gw", "presence"])
+        month_e2 = pd.DataFrame(columns=["unit_id", "uid", "best"])
+
+    headlines: list[tuple[str, rules.Headline]] = []
+    capital_rows: list[dict[str, Any]] = []
+    for gw in gws:
+        row = {m: per_month[m][per_month[m]["unit_id"] == gw] for m in (target, prev, year)}
+        now = row[target]
+        cov_now = bool(now["covered"].any())
+        cov_act = bool(now["covered_actors"].any())
+        pr = presence[presence["country_gw"] == gw] if len(presence) else presence
+        clear = pr[pr["presence"].isin(["state-dominant", "contested", "armed-group-dominant"])]
+        dom = clear[clear["presence"] == "armed-group-dominant"].sort_values(
+            "armed_initiated_w", ascending=False
+        )
+        at = attacks[attacks["unit_id"] == gw]
+        th = threat[threat["country_gw"] == gw].sort_values("nearest_km")
+        cap_km = (
+            float(th["nearest_km"].iloc[0])
+            if len(th) and pd.notna(th["nearest_km"].iloc[0])
+            else None
+        )
+        cap_tr = (
+            float(th["trend_km_per_month"].iloc[0])
+            if len(th) and pd.notna(th["trend_km_per_month"].iloc[0]) else None
+        )  # fmt: skip
+
+        def num(frame: pd.DataFrame, column: str) -> float | None:
+            return _value(frame, column) if len(frame) else None
+
+        sig = rules.Signals(
+            unit=names.get(gw, str(gw)),
+            month=format_month(target),
+            covered=cov_now,
+            covered_actors=cov_act,
+            best_total=num(now, "best_total"),
+            best_previous=num(row[prev], "best_total"),
+            best_year_ago=num(row[year], "best_total"),
+            armed_dominant_units=len(dom) if gw in ADMIN2_COUNTRIES and cov_act else None,
+            presence_units=len(clear) if gw in ADMIN2_COUNTRIES and cov_act else None,
+            dominant_names=tuple(dom["unit_name"].astype(str)),
+            attacks_on_forces=(
+                float(at["attacks_on_state"].iloc[0] + at["attacks_on_foreign"].iloc[0])
+                if len(at) and pd.notna(at["attacks_on_state"].iloc[0])
+                else None
+            ),
+            armed_initiated=num(at, "armed_initiated"),
+            state_initiated=num(at, "state_initiated"),
+            capital=str(th["capital"].iloc[0]) if len(th) else None,
+            capital_km=cap_km,
+            capital_trend=cap_tr,
+        )
+        headlines.append((names.get(gw, str(gw)), rules.headline(sig)))
+        for t in _records(th):
+            if not t.covered:
+                capital_rows.append({"capital": t.capital, "iso3": t.iso3, "covered": False})
+                continue
+            capital_rows.append(
+                {
+                    "capital": t.capital, "iso3": t.iso3, "covered": True,
+                    "nearest_km": None if pd.isna(t.nearest_km) else float(t.nearest_km),
+                    "nearest_uid": t.nearest_uid if isinstance(t.nearest_uid, str) else None,
+                    "within_100": int(t.events_within_100km),
+                    "within_250": int(t.events_within_250km),
+                    "trend": None if pd.isna(t.trend_km_per_month) else float(t.trend_km_per_month),
+                }
+            )  # fmt: skip
+    if region is not None and len(gws) > 1:
+        active = [(n, h) for n, h in headlines if h.verdict not in ("no-data",)]
+        headlines = active or headlines[:1]
+
+    actors = _actors(ev[target])
+    hotspots = _hotspots(month_e2, presence)
+    spill = _spillover(store, gws, iso3s, target, cov)
+    fc = _forecast(store, gws, target, covered, forecast, n_draws, seed)
+    for r in fc["rows"]:
+        r["country"] = names.get(r["unit_id"], str(r["unit_id"]))
+    drivers = load_drivers(iso3s)
+    coverage = _coverage(store, gws, target, prev, year, ev[target])
+    for h in (target, prev, year):
+        if not bool(per_month[h]["covered"].any()):
+            coverage["missing"].append(format_month(h))
+    images: dict[str, bytes] = {}
+    notes: dict[str, str] = {}
+    if figures:
+        from sahelwatch.brief import figures as figmod
+
+        images, notes = figmod.draw_all(
+            store, gws, iso3s, target, ev[target], presence, fc, drivers, covered
+        )
+    title = f"Situation brief: {scope}, {format_month(target)}"
+    return Brief(
+        title=title, scope=scope, iso3s=iso3s, gws=gws, month=format_month(target),
+        previous=format_month(prev), year_ago=format_month(year), covered=covered,
+        headlines=headlines, rows=rows, family_rows=family_rows, figures=figs, actors=actors,
+        hotspots=hotspots, spillover=spill, capital=capital_rows, forecast=fc,
+        evaluation=EVALUATION, drivers=drivers, coverage=coverage, images=images,
+        image_notes=notes, generated=date.today().isoformat(),
+    )  # fmt: skip
+
+
+def _actors(ev: pd.DataFrame, top: int = 8) -> list[dict[str, Any]]:
+    """The most active actors of the month: events on either side and their fatalities."""
+    if ev.empty:
+        return []
+    parts = []
+    for side in ("side_a", "side_b"):
+        names = panels.side_actors(ev[side])
+        frame = pd.DataFrame({"uid": ev["uid"], "best": ev["best"], "actor": names}).explode(
+            "actor"
+        )
+        parts.append(frame.dropna(subset=["actor"]))
+    both = pd.concat(parts).drop_duplicates(["uid", "actor"])
+    if both.empty:
+        return []
+    grouped = both.groupby("actor").agg(
+        events=("uid", "size"), best=("best", "sum"), uids=("uid", list)
+    )
+    grouped = grouped.sort_values(["events", "best"], ascending=False).head(top)
+    return [
+        {"actor": a, "events": int(r.events), "best": int(r.best), "uids": sorted(r.uids)}
+        for a, r in grouped.iterrows()
+    ]
+
+
+def _hotspots(month_e2: pd.DataFrame, presence: pd.DataFrame, top: int = 8) -> list[dict[str, Any]]:
+    """Units (cercles) with the most fatalities in the month."""
+    placed = month_e2[month_e2["unit_id"].notna()] if len(month_e2) else month_e2
+    if placed.empty:
+        return []
+    grouped = placed.groupby("unit_id").agg(
+        events=("uid", "size"), best=("best", "sum"), uids=("uid", list)
+    )
+    grouped = grouped.sort_values(["best", "events"], ascending=False).head(top)
+    info = presence.drop_duplicates("unit_id").set_index("unit_id")
+    out = []
+    for unit, r in grouped.iterrows():
+        name = info["unit_name"].get(unit, unit) if len(info) else unit
+        pres = info["presence"].get(unit) if len(info) else None
+        out.append(
+            {"unit": str(name), "unit_id": str(unit), "events": int(r.events),
+             "best": int(r.best), "presence": pres or "unknown", "uids": sorted(r.uids)}
+        )  # fmt: skip
+    return out
+
+
+def _spillover(
+    store: Store, gws: Sequence[int], iso3s: Sequence[str], target: date, cov: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """Violence within 50 km of the Mali-Burkina Faso-Niger borders in the month."""
+    trio = (432, 436, 439)
+    if not set(gws) & set(trio):
+        return []
+    start = add_months(target, 1 - WINDOW)
+    ev = panels.placed_events(store, "country", countries=list(trio), start=start, end=target)
+    frame = ind.spillover(ev, cov, countries=trio, window=WINDOW)
+    frame = frame[frame["month"] == np.datetime64(target, "s")]
+    out = []
+    for r in _records(frame):
+        if not set(str(r.border).split("-")) & set(iso3s):
+            continue
+        out.append(
+            {"border": r.border, "covered": bool(r.covered),
+             "events_a": None if pd.isna(r.events_a) else int(r.events_a),
+             "best_a": None if pd.isna(r.best_a) else int(r.best_a),
+             "events_b": None if pd.isna(r.events_b) else int(r.events_b),
+             "best_b": None if pd.isna(r.best_b) else int(r.best_b),
+             "comovement": None if pd.isna(r.comovement) else float(r.comovement)}
+        )  # fmt: skip
+    return out
+
+
+def _stored_forecast(
+    store: Store, target: date, model_version: str, gws: Sequence[int]
+) -> pd.DataFrame | None:
+    """The stored samples of target ``total`` for the brief's countries and horizons."""
+    exists = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'forecasts'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return None
+    months = [add_months(target, h) for h in HORIZONS]
+    frame = store.con.execute(
+        "SELECT level, unit_id, strftime(month, '%Y-%m') AS month, target, draw, value "
+        "FROM forecasts WHERE origin = ? AND model_version = ? AND level = 'country' "
+        "AND target = 'total' AND list_contains(?, unit_id) AND list_contains(?, month) "
+        "ORDER BY unit_id, month, draw",
+        [target, model_version, list(gws), months],
+    ).df()
+    return frame if len(frame) else None
+
+
+def _forecast(
+    store: Store, gws: Sequence[int], target: date, covered: bool, mode: str, n_draws: int,
+    seed: int,
+) -> dict[str, Any]:  # fmt: skip
+    """Forecast summary for the next months: stored if there is one, else computed."""
+    from sahelwatch.forecast import MODEL_VERSION, summarize
+    from sahelwatch.forecast import forecast as run_forecast
+
+    out: dict[str, Any] = {
+        "available": False,
+        "rows": [],
+        "risk": {},
+        "origin": format_month(target),
+    }
+    if mode == "none":
+        out["note"] = "The forecast was left out of this brief (forecast='none')."
+        return out
+    if not covered:
+        out["note"] = (
+            f"No forecast: {format_month(target)} has no data, so it cannot be a forecast origin."
+        )
+        return out
+    frame = _stored_forecast(store, target, MODEL_VERSION, gws)
+    how = f"stored forecast ({MODEL_VERSION}, origin {format_month(target)})"
+    if frame is None and mode == "auto":
+        frame = run_forecast(
+            store, origin=target, horizons=list(HORIZONS), n_draws=n_draws, seed=seed,
+            targets=["total"], workers=1,
+        )  # fmt: skip
+        how = (
+            f"computed for this brief: {MODEL_VERSION}, origin {format_month(target)}, "
+            f"{n_draws} draws, seed {seed}, target total"
+        )
+    if frame is None:
+        out["note"] = "No stored forecast for this origin; run 'sahelwatch forecast' first."
+        return out
+    table = summarize(frame)
+    table = table[table["target"] == "total"]
+    months = {format_month(add_months(target, h)): h for h in HORIZONS}
+    table = table[table["month"].isin(months)]
+    for r in _records(table[table["unit_id"].isin(gws)].sort_values(["unit_id", "month"])):
+        out["rows"].append(
+            {"unit_id": int(r.unit_id), "month": r.month, "horizon": months[r.month],
+             "q05": r.q05, "q25": r.q25, "q50": r.q50, "q75": r.q75, "q95": r.q95,
+             "p1": r.p_ge_1, "p25": r.p_ge_25, "p100": r.p_ge_100}
+        )  # fmt: skip
+    near = table[table["month"].map(months) <= 3]
+    out["risk"] = near.groupby("unit_id")["p_ge_25"].mean().astype(float).to_dict()
+    out["available"] = bool(out["rows"])
+    out["how"] = how
+    out["note"] = (
+        "Country-level forecast of UCDP fatalities (all types). The model forecasts countries "
+        "only; there is no cercle-level forecast. Quantiles and probabilities come from the "
+        "draws; the mean is not shown because rare very large draws dominate it."
+    )
+    return out
+
+
+def load_coups(iso3s: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Coup attempts (Powell & Thyne) in the Sahel countries, from ``data/``."""
+    text = (resources.files("sahelwatch") / "data" / "coups_powell_thyne_sahel.csv").read_text(
+        encoding="utf-8"
+    )
+    out = []
+    for r in csv.DictReader(io.StringIO(text)):
+        if iso3s and r["iso3"] not in iso3s:
+            continue
+        day = int(float(r["day"])) if r["day"] else None
+        out.append(
+            {"date": f"{int(r['year']):04d}-{int(r['month']):02d}" + (f"-{day:02d}" if day else ""),
+             "iso3": r["iso3"], "kind": "coup",
+             "event": f"{r['outcome'].capitalize()} coup attempt, {r['country']}",
+             "source": f"Powell & Thyne coup list ({r['source_version']})"}
+        )  # fmt: skip
+    return out
+
+
+def load_drivers(iso3s: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The drivers timeline: coups and the curated foreign deployments in ``drivers.toml``."""
+    doc = tomllib.loads(
+        (resources.files("sahelwatch") / "data" / "drivers.toml").read_text(encoding="utf-8")
+    )
+    items = load_coups(iso3s)
+    for d in doc["driver"]:
+        if iso3s and not set(d["countries"]) & set(iso3s):
+            continue
+        items.append(
+            {"date": d["date"], "iso3": ",".join(d["countries"]), "kind": d["kind"],
+             "event": d["event"], "source": d["source"]}
+        )  # fmt: skip
+    return sorted(items, key=lambda x: x["date"])
+
+
+def _coverage(
+    store: Store, gws: Sequence[int], target: date, prev: date, year: date, ev: pd.DataFrame
+) -> dict[str, Any]:
+    """Which releases the brief reads, what is preliminary and what is missing."""
+    from sahelwatch.status import status
+
+    st = status(store, countries=list(gws))
+    from sahelwatch.periods import format_runs
+
+    per_country = [
+        {"country": c.country, "source": c.source, "covered": format_runs(c.covered)}
+        for c in st.countries
+    ]
+    releases = []
+    if len(ev):
+        grouped = ev.groupby(["source", "release", "preliminary"]).size().reset_index(name="n")
+        releases = [
+            {"source": r.source, "release": r.release, "preliminary": bool(r.preliminary),
+             "events": int(r.n)}
+            for r in _records(grouped)
+        ]  # fmt: skip
+    window = month_range(add_months(target, -12), target)
+    covered = set(
+        pd.to_datetime(
+            store.con.execute(
+                "SELECT DISTINCT month FROM coverage c JOIN releases r USING (release_id) "
+                "WHERE r.kind = 'event' AND list_contains(?, c.country_gw)",
+                [list(gws)],
+            ).df()["month"]
+        ).dt.date
+    )
+    gaps = [format_month(m) for m in window if m not in covered]
+    prelim = sum(r["events"] for r in releases if r["preliminary"])
+    return {
+        "per_country": per_country,
+        "releases": releases,
+        "preliminary_events": prelim,
+        "events": len(ev),
+        "gaps": gaps,
+        "missing": [],
+        "unlocated": int(ev["latitude"].isna().sum()) if len(ev) else 0,
+    }
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def _env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("sahelwatch.brief", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render(b: Brief, fmt: BriefFormat, out: Path) -> Path:
+    """Write the brief ``b`` to ``out`` as HTML, PDF or Markdown; returns ``out``.
+
+    HTML embeds the images (base64); Markdown writes them next to ``out`` in
+    ``<stem>_figures/``; PDF is rendered by WeasyPrint from the HTML with the images as files.
+    """
+    import base64
+    import tempfile
+
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown brief format '{fmt}'; use one of {', '.join(FORMATS)}.")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env = _env()
+    if fmt == "md":
+        folder = out.with_name(out.stem + "_figures")
+        if b.images:
+            folder.mkdir(exist_ok=True)
+        srcs = {}
+        for name, data in b.images.items():
+            (folder / f"{name}.png").write_bytes(data)
+            srcs[name] = f"{folder.name}/{name}.png"
+        text = env.get_template("brief.md.j2").render(b=b, src=srcs, fmt=fmt)
+        _atomic(out, text.encode("utf-8"))
+        return out
+    if fmt == "html":
+        srcs = {
+            n: "data:image/png;base64," + base64.b64encode(d).decode("ascii")
+            for n, d in b.images.items()
+        }
+        html = env.get_template("brief.html.j2").render(b=b, src=srcs, fmt=fmt)
+        _atomic(out, html.encode("utf-8"))
+        return out
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    with tempfile.TemporaryDirectory(prefix="sw-brief-") as tmp:
+        srcs = {}
+        for name, data in b.images.items():
+            path = Path(tmp) / f"{name}.png"
+            path.write_bytes(data)
+            srcs[name] = path.as_uri()
+        html = env.get_template("brief.html.j2").render(b=b, src=srcs, fmt=fmt)
+        pdf = HTML(string=html, base_url=tmp).write_pdf()
+    assert pdf is not None
+    _atomic(out, pdf)
+    return out
+
+
+def _atomic(out: Path, data: bytes) -> None:
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+
+
+def brief(
+    store: Store,
+    country: str | None = None,
+    month: str | None = None,
+    fmt: BriefFormat = "html",
+    out: Path | str = Path("brief.html"),
+    *,
+    region: str | None = None,
+    forecast: Literal["auto", "stored", "none"] = "auto",
+    n_draws: int = 200,
+) -> Path:
+    """Build and write a brief; see :func:`build` and :func:`render`."""
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown brief format '{fmt}'; use one of {', '.join(FORMATS)}.")
+    b = build(
+        store, country=country, region=region, month=month, forecast=forecast, n_draws=n_draws
+    )
+    return render(b, fmt, Path(out))

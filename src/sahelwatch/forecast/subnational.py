@@ -1,0 +1,258 @@
+"""Forecasts below country level: admin-1 units (P-codes) and PRIO-GRID cells (gids).
+
+The unit-month series come from :func:`sahelwatch.panels.build_panel` cut at the origin (a month
+no located release covers is ``NaN``, never 0), kept to the last :data:`PANEL_MONTHS` months.
+
+Model ``lgbm`` at these levels (version :data:`DOWNSCALE_VERSION`)
+-------------------------------------------------------------------
+Located event data are short (in the bundled store: January and February 2026 only), far too
+short to fit a model per horizon on the units themselves. The country model, which learns from
+the whole world's country-month history, is therefore shared out over each country's units:
+each draw of a country's fatalities is split over its units and an *unplaced* remainder by a
+multinomial draw with probabilities proportional to
+
+* unit ``u``: ``own_u + NEIGHBOUR_WEIGHT * neighbours_u + PRIOR``, where ``own_u`` is the
+  unit's fatalities in the last :data:`SHARE_MONTHS` panel months (months without data left
+  out) and ``neighbours_u`` the sum of its neighbours' (queen contiguity);
+* scaled so that the units together get the country's *placed share*: its located fatalities
+  over located plus unplaced (events too imprecise for the level) in the same months, 1 when
+  unknown.
+
+So the units' draws of one country never add up to more than the country's draw. The constants
+were set a priori, not tuned.
+
+Benchmarks are those of the country level on the unit panel, plus ``conflictology_nb`` at grid
+level (:func:`sahelwatch.forecast.benchmarks.conflictology_neighbours`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sahelwatch.errors import QueryError
+from sahelwatch.forecast.benchmarks import benchmarks_for
+from sahelwatch.forecast.data import SAHEL, TARGETS, CountryPanel, load_country_panel
+from sahelwatch.periods import add_months
+from sahelwatch.store import Store
+
+LEVELS: dict[str, str] = {"admin1": "admin1", "grid": "cell"}
+"""Forecast level -> panel level of :func:`sahelwatch.panels.build_panel`."""
+
+PANEL_MONTHS = 240
+SHARE_MONTHS = 12
+NEIGHBOUR_WEIGHT = 0.5
+PRIOR = 0.1
+DOWNSCALE_VERSION = "lgbm-direct-1+shares-1"
+"""Model version of sub-national forecasts of the model."""
+
+
+@dataclass(frozen=True)
+class UnitPanel:
+    """The series of the units of one level, with what downscaling needs.
+
+    Attributes
+    ----------
+    level : ``admin1`` or ``grid``.
+    panel : the units' series (sb, ns, os, total), ``NaN`` where not covered.
+    country : Gleditsch-Ward code of each unit.
+    pairs : (row, neighbour row) positions of neighbouring units within the panel.
+    unplaced : ``(units, months)`` fatalities of the unit's country too imprecise to place at
+        this level (the same on every unit of a country), ``NaN`` where not covered.
+    """
+
+    level: str
+    panel: CountryPanel
+    country: np.ndarray
+    pairs: tuple[np.ndarray, np.ndarray]
+    unplaced: np.ndarray
+
+    def until(self, month: date) -> UnitPanel:
+        """The unit panel cut after ``month``."""
+        panel = self.panel.until(month)
+        return replace(self, panel=panel, unplaced=self.unplaced[:, : panel.n_months])
+
+
+def panel_level(level: str) -> str:
+    """The :func:`~sahelwatch.panels.build_panel` level of a sub-national forecast level."""
+    if level not in LEVELS:
+        raise QueryError(f"unknown level '{level}'; use country, admin1 or grid.")
+    return LEVELS[level]
+
+
+def default_countries(level: str) -> list[int]:
+    """The Sahel countries that have units at ``level`` (admin-1: bundled boundaries)."""
+    if panel_level(level) == "cell":
+        return sorted(SAHEL)
+    from sahelwatch.geo import load_admin
+
+    have = set(load_admin(1)["country_gw"].dropna().astype(int))
+    return sorted(set(SAHEL) & have)
+
+
+def load_unit_panel(
+    store: Store,
+    level: str,
+    until: date,
+    countries: Sequence[int] | None = None,
+    months: int = PANEL_MONTHS,
+) -> UnitPanel:
+    """The unit panel of ``level`` for the ``months`` months up to and including ``until``.
+
+    Nothing after ``until`` is read: events are cut there by the panel builder.
+    """
+    from sahelwatch.panels import build_panel
+
+    gws = list(countries) if countries else default_countries(level)
+    frame = build_panel(
+        store,
+        panel_level(level),  # type: ignore[arg-type]
+        countries=gws,
+        start=add_months(until, -(months - 1)),
+        end=until,
+    )
+    units = frame["unit_id"].drop_duplicates().to_numpy()
+    if len(frame) != len(units) * months:
+        raise QueryError(f"the {level} panel is not one row per unit and month.")
+    columns = [f"best_{t}" for t in TARGETS]
+    values = frame[columns].to_numpy(dtype=np.float64).reshape(len(units), months, len(TARGETS))
+    if panel_level(level) == "cell":
+        units = units.astype(np.int64)
+    start = add_months(until, -(months - 1))
+    return UnitPanel(
+        level=level,
+        panel=CountryPanel(units, start, values),
+        country=frame["country_gw"].to_numpy(dtype=np.int64)[::months],
+        pairs=_neighbour_rows(level, units),
+        unplaced=frame["unplaced_best"].to_numpy(dtype=np.float64).reshape(len(units), months),
+    )
+
+
+def _neighbour_rows(level: str, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from sahelwatch import geo
+    from sahelwatch.panels import admin_neighbours
+
+    if panel_level(level) == "cell":
+        links = geo.gid_neighbours(units.astype(np.int64)).rename(columns={"gid": "unit_id"})
+    else:
+        links = admin_neighbours(level)
+    index = pd.Index(units)
+    i = index.get_indexer(links["unit_id"])
+    j = index.get_indexer(links["neighbour"])
+    keep = (i >= 0) & (j >= 0)
+    return i[keep], j[keep]
+
+
+def unit_weights(up: UnitPanel, k: int) -> np.ndarray:
+    """Unnormalised shares of each unit in its country's fatalities of target ``k``."""
+    from sahelwatch.panels import spatial_lag
+
+    own = np.nansum(up.panel.values[:, -SHARE_MONTHS:, k], axis=1)
+    near = spatial_lag(own[:, None], up.pairs)[:, 0]
+    return own + NEIGHBOUR_WEIGHT * near + PRIOR
+
+
+def placed_share(up: UnitPanel) -> dict[int, float]:
+    """Per country: located over located plus unplaced fatalities in the last months."""
+    total = TARGETS.index("total")
+    out = {}
+    for gw in np.unique(up.country):
+        rows = np.flatnonzero(up.country == gw)
+        placed = np.nansum(up.panel.values[rows, -SHARE_MONTHS:, total])
+        unplaced = np.nansum(up.unplaced[rows[0], -SHARE_MONTHS:])
+        out[int(gw)] = float(placed / (placed + unplaced)) if placed + unplaced > 0 else 1.0
+    return out
+
+
+def downscale(
+    country_draws: np.ndarray,
+    country_units: np.ndarray,
+    up: UnitPanel,
+    targets: Sequence[int],
+    seed: int,
+) -> np.ndarray:
+    """Share country draws ``(countries, horizons, targets, draws)`` out over the units.
+
+    Returns draws ``(units, horizons, targets, draws)`` (float32); ``NaN`` for the units of a
+    country without a forecast.
+    """
+    _, n_h, _, n_d = country_draws.shape
+    out = np.full((len(up.country), n_h, len(targets), n_d), np.nan, dtype=np.float32)
+    placed = placed_share(up)
+    for j, k in enumerate(targets):
+        weights = unit_weights(up, k)
+        for gw, share in placed.items():
+            c = int(np.searchsorted(country_units, gw))
+            if c >= len(country_units) or country_units[c] != gw:
+                continue
+            counts = country_draws[c, :, j, :]
+            if np.isnan(counts).any():
+                continue
+            rows = np.flatnonzero(up.country == gw)
+            probs = weights[rows] / weights[rows].sum() * share
+            probs = np.append(probs, max(0.0, 1.0 - probs.sum()))
+            rng = np.random.default_rng([seed, gw, k, 3])
+            alloc = rng.multinomial(counts.astype(np.int64), probs / probs.sum())
+            out[rows, :, j, :] = np.moveaxis(alloc[..., :-1], -1, 0)
+    return out
+
+
+def forecast_units(
+    store: Store,
+    level: str,
+    origin: date,
+    horizons: Sequence[int],
+    targets: Sequence[int],
+    n_draws: int,
+    seed: int,
+    model: str = "lgbm",
+    countries: Sequence[int] | None = None,
+    **country_options: Any,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Draws ``(units, horizons, targets, n_draws)`` of ``model`` at ``level`` from data up to
+    ``origin``; returns the units, the draws and the model version.
+
+    ``country_options`` (``config``, ``workers``, ``scheduler``) go to the country model.
+    """
+    up = load_unit_panel(store, level, origin, countries)
+    draws = unit_draws(
+        store, up, origin, horizons, targets, n_draws, seed, model, **country_options
+    )
+    return up.panel.units, draws, DOWNSCALE_VERSION if model == "lgbm" else f"benchmark-{model}"
+
+
+def unit_draws(
+    store: Store,
+    up: UnitPanel,
+    origin: date,
+    horizons: Sequence[int],
+    targets: Sequence[int],
+    n_draws: int,
+    seed: int,
+    model: str,
+    country_panel: CountryPanel | None = None,
+    **country_options: Any,
+) -> np.ndarray:
+    """Draws of ``model`` for the units of ``up`` (cut at ``origin`` first).
+
+    ``country_panel``: the world's country panel, when the caller has it already.
+    """
+    from sahelwatch.forecast.models import forecast_array
+
+    up = up.until(origin)
+    level_benchmarks = benchmarks_for(up.pairs if up.level == "grid" else None)
+    if model in level_benchmarks:
+        return level_benchmarks[model](up.panel, list(horizons), n_draws, seed, list(targets))
+    if model != "lgbm":
+        names = ", ".join(["lgbm", *level_benchmarks])
+        raise QueryError(f"unknown model '{model}'; choose one of {names}.")
+    world = country_panel if country_panel is not None else load_country_panel(store, origin)
+    draws = forecast_array(
+        world, origin, horizons, targets, n_draws, seed, "lgbm", **country_options
+    )
+    return downscale(draws, world.units, up, targets, seed)

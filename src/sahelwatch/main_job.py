@@ -1,0 +1,101 @@
+"""The main job (``sahelwatch run``): the bundled data in, forecasts and alerts out.
+
+Each step skips what is already done, so running the job again on the same store costs seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sahelwatch.store import Store, bundled_file
+
+Progress = Callable[[str], None]
+
+#: Countries summarised by the main job: Mali and its two partners in the tri-border crisis.
+FOCUS: tuple[str, ...] = ("MLI", "BFA", "NER")
+#: Models stored by the main job: the model and the benchmark it must beat, side by side.
+MODELS: tuple[str, ...] = ("lgbm", "conflictology")
+HORIZONS = range(1, 37)
+
+
+def build_store(store: Store, progress: Progress | None = None) -> str:
+    """Ingest every bundled file (those already in are left alone); return the ingest summary,
+    the store's status and the newest indicators as text."""
+    from sahelwatch.bundled import ingest_bundled
+    from sahelwatch.status import status
+
+    lines = [report.summary() for report in ingest_bundled(store, progress=progress)]
+    return "\n".join([*lines, "", status(store).to_text(), "", indicator_summary(store)])
+
+
+def indicator_summary(store: Store, countries: tuple[str, ...] = FOCUS) -> str:
+    """The country indicators of the newest covered month (docs/methodology.md) as a table."""
+    import pandas as pd
+
+    from sahelwatch.forecast.data import newest_covered_month
+    from sahelwatch.indicators import indicators
+    from sahelwatch.periods import format_month
+
+    month = format_month(newest_covered_month(store))
+    frame = pd.concat([indicators(store, c, "country", month) for c in countries])
+    columns = {
+        "unit_name": "country",
+        "events_total": "events",
+        "best_total": "fatalities",
+        "danger_best": "civilian deaths",
+        "armed_groups": "armed groups",
+        "capital_nearest_jihadist_km": "jihadist km from capital",
+        "pressure": "state under pressure (0-100)",
+    }
+    table = frame[list(columns)].rename(columns=columns).round(1)
+    return f"Indicators, {month}:\n" + table.to_string(index=False)
+
+
+def _stored(store: Store, origin: str, model_version: str) -> bool:
+    row = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'forecasts'"
+    ).fetchone()
+    if not row or not row[0]:
+        return False
+    found = store.con.execute(
+        "SELECT count(*) FROM forecasts WHERE strftime(origin, '%Y-%m') = ? "
+        "AND model_version = ? AND level = 'country'",
+        [origin, model_version],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def forecast_and_alert(
+    store: Store,
+    n_draws: int = 1000,
+    progress: Progress | None = None,
+    horizons: range = HORIZONS,
+) -> str:
+    """Forecast every country 1-36 months ahead from the newest covered month with the model
+    and the conflictology benchmark, store both, then evaluate the default alert rules
+    (``data/alert_rules.toml``) and store the alerts they raise. Returns a summary."""
+    from sahelwatch.alerts import check_rules
+    from sahelwatch.forecast import forecast, store_forecast
+    from sahelwatch.forecast.data import newest_covered_month
+    from sahelwatch.forecast.models import model_version
+    from sahelwatch.periods import format_month
+
+    say = progress or (lambda _: None)
+    origin = format_month(newest_covered_month(store))
+    lines = []
+    for model in MODELS:
+        version = model_version(model)
+        if _stored(store, origin, version):
+            lines.append(f"forecast {version} from {origin}: already stored")
+            continue
+        say(f"forecasting {version} from {origin}, {horizons.start}-{horizons[-1]} months ahead")
+        frame = forecast(store, origin=origin, horizons=horizons, n_draws=n_draws, model=model)
+        store_forecast(store, frame, origin, version)
+        lines.append(
+            f"forecast {version} from {origin}: {frame['unit_id'].nunique()} countries, "
+            f"{len(frame):,} samples stored"
+        )
+    raised = check_rules(store, bundled_file("alert_rules.toml"))
+    lines.append(f"alerts: {len(raised)} new from the default rules")
+    lines += [f"  [{a.severity}] {a.title}" for a in raised]
+    return "\n".join(lines)

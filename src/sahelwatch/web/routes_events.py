@@ -1,0 +1,288 @@
+"""``/api/events``: filtered events, paged, as JSON, GeoJSON or CSV; one event with its versions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import date
+from typing import Annotated, Any
+
+import pandas as pd
+import pyarrow as pa
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from sahelwatch.actors import FAMILIES
+from sahelwatch.errors import QueryError
+from sahelwatch.query import EventFilter, events_sql, parse_bbox
+from sahelwatch.web import render
+from sahelwatch.web.db import RequestStore
+from sahelwatch.web.deps import (
+    MAX_EVENTS_PAGE,
+    MAX_TEXT,
+    NotFound,
+    app_state,
+    period_arg,
+    read_store,
+    split_list,
+)
+
+router = APIRouter(tags=["events"])
+
+#: Order in which an event's actor families decide its single ``actor_family`` (map colour):
+#: the armed group involved rather than the state it fights or the civilians it targets.
+FAMILY_PRIORITY: tuple[str, ...] = (
+    "jihadist",
+    "separatist",
+    "communal_militia",
+    "progov_militia",
+    "other",
+    "foreign",
+    "state",
+    "civilians",
+)
+UNKNOWN_FAMILY = "unknown"
+ACTOR_FAMILIES: tuple[str, ...] = (*FAMILY_PRIORITY, UNKNOWN_FAMILY)
+
+#: Columns of ``fields=map``: what the dashboard needs to draw and filter.
+MAP_FIELDS: tuple[str, ...] = (
+    "uid", "date_start", "latitude", "longitude", "where_prec", "country_gw", "country_iso3",
+    "adm_1", "location", "violence_type", "best", "side_a", "side_b", "actor_family", "source",
+    "release",
+)  # fmt: skip
+
+
+def side_families_table(store: RequestStore) -> pa.Table:
+    """Every actor name in the store with its actor families (``name``, ``families``)."""
+    from sahelwatch.panels import side_families
+
+    names = store.con.execute(
+        "SELECT DISTINCT name FROM (SELECT side_a AS name FROM event_versions UNION ALL "
+        "SELECT side_b FROM event_versions) WHERE name IS NOT NULL ORDER BY name"
+    ).df()["name"]
+    flags = side_families(names.astype(object))
+    families = [[fam for fam in FAMILIES if row[fam]] for row in flags.to_dict("records")]
+    return pa.table(
+        {
+            "name": pa.array(names.astype(str).tolist(), pa.string()),
+            "families": pa.array(families, pa.list_(pa.string())),
+        }
+    )
+
+
+def register_families(request: Request, store: RequestStore) -> None:
+    """Register ``sw_side_families`` (name -> families) on the request's connection."""
+    state = app_state(request)
+    table = state.memo.get(
+        ("side_families", state.access.generation()), lambda: side_families_table(store)
+    )
+    store.con.register("sw_side_families", table)
+
+
+def _family_case(column: str) -> str:
+    whens = " ".join(
+        f"WHEN list_contains({column}, '{fam}') THEN '{fam}'" for fam in FAMILY_PRIORITY
+    )
+    return f"CASE {whens} ELSE '{UNKNOWN_FAMILY}' END"
+
+
+def filtered_sql(
+    store: RequestStore, flt: EventFilter, families: list[str]
+) -> tuple[str, dict[str, Any]]:
+    """SQL of the filtered current events with their actor families, and its parameters."""
+    unknown = sorted(set(families) - set(ACTOR_FAMILIES))
+    if unknown:
+        raise QueryError(
+            f"unknown actor family {', '.join(unknown)}; use {', '.join(ACTOR_FAMILIES)}."
+        )
+    sql, params = events_sql(store, flt)
+    where = "TRUE"
+    if families:
+        params["families"] = families
+        where = "(list_has_any(fams, $families) OR (len(fams) = 0 AND list_contains($families, "
+        where += f"'{UNKNOWN_FAMILY}')))"
+    wrapped = f"""
+        SELECT * EXCLUDE (fams), {_family_case("fams")} AS actor_family FROM (
+            SELECT ev.*, coalesce(fa.families, []) AS families_a,
+                   coalesce(fb.families, []) AS families_b,
+                   list_distinct(coalesce(fa.families, []) || coalesce(fb.families, [])) AS fams
+            FROM ({sql}) ev
+            LEFT JOIN sw_side_families fa ON fa.name = ev.side_a
+            LEFT JOIN sw_side_families fb ON fb.name = ev.side_b)
+        WHERE {where}
+    """
+    return wrapped, params
+
+
+def _decode_cursor(text: str) -> tuple[date, str]:
+    try:
+        raw = base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
+        day, uid = json.loads(raw)
+        return date.fromisoformat(day), str(uid)
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise QueryError("invalid cursor; pass the next_cursor of the previous page.") from None
+
+
+def _encode_cursor(day: Any, uid: str) -> str:
+    text = json.dumps([pd.Timestamp(day).strftime("%Y-%m-%d"), uid], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+CountryQ = Annotated[
+    list[str] | None,
+    Query(description="ISO3 code, Gleditsch-Ward number or name; repeatable or comma-separated."),
+]
+PeriodQ = Annotated[
+    str | None, Query(description="Months, `YYYY-MM` or `YYYY-MM..YYYY-MM`.", max_length=20)
+]
+TypeQ = Annotated[
+    list[str] | None,
+    Query(alias="type", description="Violence type `sb`, `ns` or `os`; repeatable."),
+]
+ActorQ = Annotated[
+    str | None,
+    Query(description="Text found in either side's name (case-insensitive).", max_length=MAX_TEXT),
+]
+FamilyQ = Annotated[
+    list[str] | None,
+    Query(
+        description="Actor family of either side (jihadist, state, foreign, progov_militia, "
+        "separatist, communal_militia, civilians, other, unknown); repeatable."
+    ),
+]
+BboxQ = Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat.", max_length=100)]
+MinFatQ = Annotated[
+    int | None, Query(ge=0, le=1_000_000, description="Least `best` fatality estimate.")
+]
+AsOfQ = Annotated[
+    str | None,
+    Query(description="A release (`26.0.1` or `ucdp_candidate:26.0.1`).", max_length=60),
+]
+SourceQ = Annotated[
+    list[str] | None,
+    Query(description="Only these sources (ucdp_ged, ucdp_candidate, acled); repeatable."),
+]
+
+
+@router.get(
+    "/api/events",
+    summary="Events matching filters, paged",
+    response_description="JSON (events and paging), GeoJSON (a FeatureCollection with the same "
+    "paging members) or CSV (paging in the X-Total-Count and X-Next-Cursor headers).",
+)
+def list_events(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    country: CountryQ = None,
+    period: PeriodQ = None,
+    violence: TypeQ = None,
+    actor: ActorQ = None,
+    actor_family: FamilyQ = None,
+    bbox: BboxQ = None,
+    min_fatalities: MinFatQ = None,
+    as_of: AsOfQ = None,
+    source: SourceQ = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_EVENTS_PAGE, description="Page size.")] = 500,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(description="`next_cursor` of the previous page (keyset paging).", max_length=400),
+    ] = None,
+    fields: Annotated[
+        str, Query(pattern="^(full|map)$", description="`full` or `map` (the map's columns).")
+    ] = "full",
+    format: Annotated[str, Query(pattern="^(json|geojson|csv)$")] = "json",
+) -> Response:
+    """The current events (or those of an earlier release with `as_of`) matching every filter,
+    ordered by start date and uid, as in `sahelwatch events`. `total`, `fatalities` and
+    `located` describe every matching event, not only the page."""
+    start, end = period_arg(period)
+    flt = EventFilter(
+        countries=split_list(country, "country"),
+        start=start,
+        end=end,
+        violence_types=split_list(violence, "type"),
+        actor=actor or None,
+        bbox=parse_bbox(bbox) if bbox else None,
+        min_fatalities=min_fatalities,
+        as_of=as_of or None,
+        sources=split_list(source, "source"),
+    )
+    register_families(request, store)
+    sql, params = filtered_sql(store, flt, split_list(actor_family, "actor_family"))
+    base_params = dict(params)
+    where = "TRUE"
+    if cursor:
+        params["c_day"], params["c_uid"] = _decode_cursor(cursor)
+        where = "(date_start > $c_day OR (date_start = $c_day AND uid > $c_uid))"
+    columns = ", ".join(MAP_FIELDS) if fields == "map" else "* EXCLUDE (sw_total, sw_fat, sw_loc)"
+    params.update(limit=limit + 1, offset=offset)
+    # one pass: the totals of every matching event ride along with the page's rows
+    cur = store.con.execute(
+        f"SELECT {columns}, sw_total, sw_fat, sw_loc FROM (SELECT *, count(*) OVER () AS sw_total,"
+        " coalesce(sum(best) OVER (), 0) AS sw_fat, count(latitude) OVER () AS sw_loc "
+        f"FROM ({sql})) WHERE {where} ORDER BY date_start, uid LIMIT $limit OFFSET $offset",
+        params,
+    )
+    names = [d[0] for d in cur.description][:-3]
+    rows = cur.fetchall()
+    if rows:
+        total, fatalities, located = (int(v) for v in rows[0][-3:])
+    else:  # past the last page: count on its own
+        counted = store.con.execute(
+            f"SELECT count(*), coalesce(sum(best), 0), count(latitude) FROM ({sql})", base_params
+        ).fetchone()
+        total, fatalities, located = (int(v) for v in counted) if counted else (0, 0, 0)
+    more = len(rows) > limit
+    rows = [row[:-3] for row in rows[:limit]]
+    day, uid = names.index("date_start"), names.index("uid")
+    next_cursor = _encode_cursor(rows[-1][day], str(rows[-1][uid])) if more else None
+    meta = {
+        "total": total,
+        "fatalities": fatalities,
+        "located": located,
+        "limit": limit,
+        "offset": offset,
+        "returned": len(rows),
+        "next_cursor": next_cursor,
+    }
+    headers = {"X-Total-Count": str(total)}
+    if next_cursor:
+        headers["X-Next-Cursor"] = next_cursor
+    if format == "csv":
+        frame = pd.DataFrame.from_records(rows, columns=names)
+        return render.csv_response(frame, "events.csv", headers=headers)
+    records = [
+        {name: render.clean_value(value) for name, value in zip(names, row, strict=True)}
+        for row in rows
+    ]
+    if format == "geojson":
+        collection = render.feature_collection(render.point_features(records), **meta)
+        return render.json_response(collection, media_type=render.GEOJSON, headers=headers)
+    return render.json_response({**meta, "events": records}, headers=headers)
+
+
+@router.get("/api/events/{uid}", summary="One event: its current record and every version")
+def one_event(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    uid: Annotated[str, Path(max_length=100)],
+) -> Response:
+    """The event's current record (with its sources' headline and text) and the releases in
+    which it was added or revised."""
+    register_families(request, store)
+    sql, params = filtered_sql(store, EventFilter(), [])
+    params["uid"] = uid
+    current = store.con.execute(f"SELECT * FROM ({sql}) WHERE uid = $uid", params).df()
+    if current.empty:
+        raise NotFound(f"the store holds no event '{uid}'.")
+    versions = store.con.execute(
+        "SELECT r.source, r.release, r.preliminary, v.date_start, v.best, v.low, v.high, "
+        "v.latitude, v.longitude, v.where_prec FROM event_versions v JOIN releases r "
+        "USING (release_id) WHERE v.uid = $uid ORDER BY r.release_key",
+        {"uid": uid},
+    ).df()
+    return render.json_response(
+        {"event": render.frame_records(current)[0], "versions": render.frame_records(versions)}
+    )

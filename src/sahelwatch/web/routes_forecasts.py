@@ -1,0 +1,265 @@
+"""``/api/forecasts``: stored forecast runs, their quantiles and probabilities, samples on
+request; ``/api/history``: the observed country-month series they are forecasts of."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from sahelwatch.errors import QueryError
+from sahelwatch.periods import format_month
+from sahelwatch.web import render
+from sahelwatch.web.db import RequestStore
+from sahelwatch.web.deps import NotFound, app_state, month_arg, read_store, split_list
+
+router = APIRouter(tags=["forecasts"])
+
+QUANTILES: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+THRESHOLDS: tuple[int, ...] = (1, 25, 100)
+TARGETS: tuple[str, ...] = ("sb", "ns", "os", "total")
+BENCHMARK_PREFIX = "benchmark-"
+#: Most units whose samples one request may ask for.
+MAX_SAMPLE_UNITS = 12
+
+
+class NoForecasts(NotFound):
+    """The store holds no forecasts (matching the request)."""
+
+
+def has_table(store: RequestStore, name: str) -> bool:
+    """Whether the store has a table ``name``."""
+    row = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def forecast_runs(store: RequestStore) -> pd.DataFrame:
+    """One row per stored run: origin, model_version, level, created_at, units, first and
+    last month, targets, draws, and whether the model is a benchmark."""
+    if not has_table(store, "forecasts"):
+        return pd.DataFrame(
+            columns=[
+                "origin",
+                "model_version",
+                "level",
+                "created_at",
+                "units",
+                "first_month",
+                "last_month",
+                "targets",
+                "draws",
+                "benchmark",
+            ]
+        )
+    runs = store.con.execute(
+        "SELECT origin, model_version, level, max(created_at) AS created_at, "
+        "count(DISTINCT unit_id) AS units, min(month) AS first_month, max(month) AS last_month, "
+        "list(DISTINCT target ORDER BY target) AS targets, max(draw) + 1 AS draws "
+        "FROM forecasts GROUP BY ALL ORDER BY origin DESC, model_version, level"
+    ).df()
+    runs["benchmark"] = runs["model_version"].str.startswith(BENCHMARK_PREFIX)
+    for column in ("origin", "first_month", "last_month"):
+        runs[column] = pd.to_datetime(runs[column]).dt.strftime("%Y-%m")
+    runs["created_at"] = pd.to_datetime(runs["created_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    return runs
+
+
+def _runs(request: Request, store: RequestStore) -> pd.DataFrame:
+    state = app_state(request)
+    return state.memo.get(("runs", state.access.generation()), lambda: forecast_runs(store))
+
+
+@router.get("/api/forecasts/runs", summary="Stored forecast runs")
+def runs(request: Request, store: Annotated[RequestStore, Depends(read_store)]) -> Response:
+    """Every stored run (origin, model version, level) with its months, targets and draws.
+    Benchmarks (the VIEWS challenge benchmarks) have model versions `benchmark-...`. An empty
+    list when no forecast has been stored."""
+    return render.json_response({"runs": render.frame_records(_runs(request, store))})
+
+
+def _pick_run(
+    runs: pd.DataFrame, origin: date | None, model: str | None, level: str
+) -> tuple[str, str, list[str]]:
+    """The origin and model version asked for (default: newest origin, the model rather than
+    a benchmark), and the benchmarks of the same origin and level."""
+    mine = runs[runs["level"] == level]
+    if mine.empty:
+        raise NoForecasts(f"the store holds no {level}-level forecasts.")
+    if origin is not None:
+        mine = mine[mine["origin"] == format_month(origin)]
+        if mine.empty:
+            raise NoForecasts(f"the store holds no forecasts made at {format_month(origin)}.")
+    chosen_origin = str(mine["origin"].max())
+    mine = mine[mine["origin"] == chosen_origin]
+    if model is not None:
+        if model not in set(mine["model_version"]):
+            held = ", ".join(sorted(mine["model_version"]))
+            raise NoForecasts(f"no run of model '{model}' at {chosen_origin} (there are {held}).")
+        chosen = model
+    else:
+        models = mine[~mine["benchmark"]]["model_version"].tolist()
+        chosen = sorted(models)[-1] if models else sorted(mine["model_version"])[0]
+    benchmarks = sorted(
+        m for m in mine["model_version"] if m != chosen and m.startswith(BENCHMARK_PREFIX)
+    )
+    return chosen_origin, chosen, benchmarks
+
+
+def forecast_summary(
+    store: RequestStore,
+    origin: str,
+    models: list[str],
+    level: str,
+    units: list[int] | None,
+    targets: list[str],
+    months: list[date],
+    samples: bool,
+) -> pd.DataFrame:
+    """Quantiles, mean and exceedance probabilities of each model, unit, month and target."""
+    params: dict[str, Any] = {
+        "origin": date.fromisoformat(origin + "-01"),
+        "models": models,
+        "level": level,
+        "q": list(QUANTILES),
+    }
+    clauses = ["origin = $origin", "list_contains($models, model_version)", "level = $level"]
+    if units:
+        params["units"] = units
+        clauses.append("list_contains($units, unit_id)")
+    if targets:
+        params["targets"] = targets
+        clauses.append("list_contains($targets, target)")
+    if months:
+        params["months"] = months
+        clauses.append("list_contains($months, month)")
+    probs = ", ".join(f"avg((value >= {t})::DOUBLE) AS p_ge_{t}" for t in THRESHOLDS)
+    extra = ", list(value ORDER BY draw) AS samples" if samples else ""
+    frame = store.con.execute(
+        f"SELECT model_version, unit_id, month, target, count(*) AS draws, avg(value) AS mean, "
+        f"quantile_cont(value, $q) AS q, {probs}{extra} FROM forecasts "
+        f"WHERE {' AND '.join(clauses)} GROUP BY ALL "
+        "ORDER BY model_version, unit_id, month, target",
+        params,
+    ).df()
+    qs = np.array(frame["q"].tolist(), dtype=float).reshape(len(frame), len(QUANTILES))
+    for i, q in enumerate(QUANTILES):
+        frame.insert(6 + i, f"q{round(q * 100):02d}", qs[:, i])
+    frame = frame.drop(columns="q")
+    frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
+    frame.insert(0, "origin", origin)
+    frame.insert(2, "level", level)
+    return frame
+
+
+@router.get("/api/forecasts", summary="Forecast quantiles and probabilities")
+def forecasts(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    country: Annotated[
+        list[str] | None,
+        Query(description="Countries (ISO3, number or name); default every forecast unit."),
+    ] = None,
+    level: Annotated[str, Query(pattern="^(country|admin1|admin2|cell)$")] = "country",
+    origin: Annotated[
+        str | None, Query(max_length=7, description="YYYY-MM (default: the newest)")
+    ] = None,
+    model: Annotated[
+        str | None,
+        Query(max_length=80, description="Model version (default: the model, not a benchmark)"),
+    ] = None,
+    target: Annotated[
+        list[str] | None, Query(description="sb, ns, os or total; repeatable (default all).")
+    ] = None,
+    month: Annotated[
+        list[str] | None, Query(description="Forecast months YYYY-MM; repeatable (default all).")
+    ] = None,
+    benchmarks: Annotated[
+        bool, Query(description="Add the benchmarks made at the same origin.")
+    ] = False,
+    samples: Annotated[
+        bool, Query(description=f"Add the draws (at most {MAX_SAMPLE_UNITS} countries).")
+    ] = False,
+    format: Annotated[str, Query(pattern="^(json|geojson|csv)$")] = "json",
+) -> Response:
+    """Fatality forecasts of a stored run: per unit, month and target the mean, quantiles
+    `q05`..`q95` and probabilities of at least 1, 25 and 100 fatalities (`p_ge_1`, ...),
+    computed from the stored draws; with `samples=true`, the draws themselves. GeoJSON joins
+    the rows to the units' boundaries (for a choropleth of one month and target)."""
+    from sahelwatch.query import resolve_country
+
+    targets = split_list(target, "target", 4)
+    bad = sorted(set(targets) - set(TARGETS))
+    if bad:
+        raise QueryError(f"unknown target {', '.join(bad)}; use sb, ns, os or total.")
+    names = split_list(country, "country")
+    units = sorted({gw for c in names for gw in resolve_country(store, c)}) if names else None
+    if samples and (units is None or len(units) > MAX_SAMPLE_UNITS):
+        raise QueryError(f"samples need country (at most {MAX_SAMPLE_UNITS}).")
+    months = [m for m in (month_arg(t) for t in split_list(month, "month", 36)) if m]
+    chosen_origin, chosen, bench = _pick_run(_runs(request, store), month_arg(origin), model, level)
+    models = [chosen, *bench] if benchmarks else [chosen]
+    frame = forecast_summary(store, chosen_origin, models, level, units, targets, months, samples)
+    meta = {
+        "origin": chosen_origin,
+        "model_version": chosen,
+        "benchmarks": bench if benchmarks else [],
+        "level": level,
+        "quantiles": list(QUANTILES),
+        "thresholds": list(THRESHOLDS),
+        "count": len(frame),
+    }
+    if format == "csv":
+        return render.csv_response(frame, f"forecast_{chosen_origin}_{chosen}.csv")
+    if format == "geojson":
+        from sahelwatch.indicators import to_geojson
+
+        text = to_geojson(frame.drop(columns=["samples"], errors="ignore"), level)
+        return Response(text.encode("utf-8"), media_type=render.GEOJSON)
+    return render.json_response({**meta, "rows": render.frame_records(frame)})
+
+
+def history_frame(store: RequestStore, gws: list[int], start: date | None) -> pd.DataFrame:
+    """Observed monthly fatalities by target of the countries (the series forecasts use)."""
+    from sahelwatch.forecast.data import TARGETS as PANEL_TARGETS
+    from sahelwatch.forecast.data import load_country_panel
+
+    panel = load_country_panel(store, units=gws, start=start)
+    frame = panel.frame()
+    wide = frame.pivot_table(
+        index=["unit_id", "month"], columns="target", values="value", dropna=False, sort=True
+    ).reset_index()
+    wide.columns.name = None
+    return wide[["unit_id", "month", *PANEL_TARGETS]]
+
+
+@router.get("/api/history", summary="Observed monthly fatalities of countries")
+def history(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    country: Annotated[list[str] | None, Query(description="Countries; default Mali.")] = None,
+    start: Annotated[str | None, Query(max_length=7, description="First month YYYY-MM")] = None,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Response:
+    """UCDP best fatalities per country and month by violence type (`sb`, `ns`, `os`) and in
+    total, combining UCDP GED, VIEWS and UCDP Candidate data in the forecasts' order of
+    precedence (`sahelwatch.forecast.data.load_country_panel`). A month no source covers is
+    null (a gap), never 0."""
+    from sahelwatch.query import resolve_country
+
+    names = split_list(country, "country", 12) or ["MLI"]
+    gws = sorted({gw for c in names for gw in resolve_country(store, c)})
+    first = month_arg(start)
+    state = app_state(request)
+    frame = state.memo.get(
+        ("history", state.access.generation(), tuple(gws), first),
+        lambda: history_frame(store, gws, first),
+    )
+    if format == "csv":
+        return render.csv_response(frame, "history.csv")
+    return render.json_response({"count": len(frame), "rows": render.frame_records(frame)})

@@ -1,0 +1,421 @@
+"""What the store holds: ``/api/meta``, ``/api/status``, ``/api/coverage``;
+and the one route that writes, ``POST /api/ingest``."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import tempfile
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+import sahelwatch
+from sahelwatch.errors import QueryError, SahelWatchError
+from sahelwatch.periods import compress_months, format_month, month_range, parse_period
+from sahelwatch.status import SAHEL
+from sahelwatch.web import render
+from sahelwatch.web.db import RequestStore
+from sahelwatch.web.deps import MAX_MONTHS, app_state, period_arg, read_store, split_list
+from sahelwatch.web.routes_events import ACTOR_FAMILIES
+from sahelwatch.web.routes_forecasts import has_table
+
+router = APIRouter(tags=["store"])
+log = logging.getLogger("sahelwatch.web")
+
+VIOLENCE_TYPES = {"sb": "state-based", "ns": "non-state", "os": "one-sided"}
+FAMILY_LABELS = {
+    "jihadist": "Jihadist groups",
+    "state": "State forces",
+    "foreign": "Foreign forces",
+    "progov_militia": "Pro-government militias",
+    "separatist": "Separatist groups",
+    "communal_militia": "Communal militias",
+    "civilians": "Civilians",
+    "other": "Other actors",
+    "unknown": "Not in the actor dictionary",
+}
+
+
+class Unauthorized(SahelWatchError):
+    """A write without a valid API key."""
+
+
+class WritingDisabled(SahelWatchError):
+    """A write while no API key is configured."""
+
+
+class PayloadTooLarge(SahelWatchError):
+    """A request body over the configured limit."""
+
+
+def _runs_text(runs: list[tuple[date, date]]) -> list[list[str]]:
+    return [[format_month(a), format_month(b)] for a, b in runs]
+
+
+# --- meta -----------------------------------------------------------------------------------
+
+
+def _meta(store: RequestStore, settings: Any) -> dict[str, Any]:
+    from sahelwatch import geo
+
+    admin0 = geo.load_admin(0)
+    from sahelwatch.panels import _iso3_to_gw
+
+    iso_gw = _iso3_to_gw()
+    with_admin1 = set(geo.load_admin(1)["iso3"])
+    with_admin2 = set(geo.load_admin(2)["iso3"])
+    countries = []
+    for iso3, name in sorted(zip(admin0["iso3"], admin0["country_name"], strict=True)):
+        gw = iso_gw.get(iso3)
+        if gw is None:
+            continue
+        countries.append(
+            {
+                "gw": gw,
+                "iso3": iso3,
+                "name": name,
+                "sahel": gw in SAHEL,
+                "admin1": iso3 in with_admin1,
+                "admin2": iso3 in with_admin2,
+            }
+        )
+    families = store.con.execute(
+        "SELECT family, any_value(kind) AS kind, list(DISTINCT source ORDER BY source) AS "
+        "sources FROM releases GROUP BY family ORDER BY family"
+    ).fetchall()
+    fam_rows = []
+    for family, kind, sources in families:
+        months = store.con.execute(
+            "SELECT DISTINCT c.month FROM coverage c JOIN releases r USING (release_id) "
+            "WHERE r.family = ? ORDER BY 1",
+            [family],
+        ).fetchall()
+        covered = [m for (m,) in months]
+        located = []
+        if kind == "event":
+            located = [
+                m
+                for (m,) in store.con.execute(
+                    "SELECT DISTINCT c.month FROM coverage c JOIN releases r USING (release_id) "
+                    "WHERE r.family = ? AND c.release_id IN (SELECT release_id FROM "
+                    "event_versions WHERE where_prec IS NOT NULL) ORDER BY 1",
+                    [family],
+                ).fetchall()
+            ]
+        fam_rows.append(
+            {
+                "family": family,
+                "kind": kind,
+                "sources": list(sources),
+                "covered": _runs_text(compress_months(covered)),
+                "located": _runs_text(compress_months(located)),
+                "first_month": format_month(covered[0]) if covered else None,
+                "last_month": format_month(covered[-1]) if covered else None,
+                "last_located_month": format_month(located[-1]) if located else None,
+            }
+        )
+    tiles = (
+        {"url": settings.tiles_url, "attribution": settings.tiles_attribution}
+        if settings.tiles_url
+        else None
+    )
+    return {
+        "version": sahelwatch.__version__,
+        "countries": countries,
+        "sahel": list(SAHEL),
+        "violence_types": VIOLENCE_TYPES,
+        "actor_families": {f: FAMILY_LABELS[f] for f in ACTOR_FAMILIES},
+        "families": fam_rows,
+        "tiles": tiles,
+        "forecasts": has_table(store, "forecasts"),
+        "alerts": has_table(store, "alerts"),
+        "writable": bool(settings.api_keys),
+        "limits": {"events_page": 5000, "months": MAX_MONTHS},
+    }
+
+
+@router.get("/api/meta", summary="What the dashboard needs to know first")
+def meta(request: Request, store: Annotated[RequestStore, Depends(read_store)]) -> Response:
+    """Countries with bundled boundaries (and whether they have admin-1/admin-2 units),
+    violence types, actor families, the release families in the store with the months they
+    cover (and cover with event locations), the tile layer if one is configured, limits."""
+    return render.json_response(_meta(store, app_state(request).settings))
+
+
+# --- status and coverage --------------------------------------------------------------------
+
+
+@router.get("/api/status", summary="Releases, coverage, gaps, freshness, quarantine")
+def status(
+    store: Annotated[RequestStore, Depends(read_store)],
+    country: Annotated[list[str] | None, Query(description="Countries (default: Sahel)")] = None,
+) -> Response:
+    """What `sahelwatch status` prints, as JSON: releases; each source's covered months and
+    gaps (a gap is *no data*, never zero), newest data and its age in days; per country and
+    source the months covered and newest event; rows in quarantine."""
+    from sahelwatch.query import resolve_country
+    from sahelwatch.status import status as store_status
+
+    names = split_list(country, "country")
+    codes = sorted({gw for c in names for gw in resolve_country(store, c)}) if names else None
+    snapshot = store_status(store, codes)
+    releases = []
+    for r in snapshot.releases:
+        row = {k: render.clean_value(v) for k, v in r.items() if k != "months"}
+        row["covers"] = _runs_text(compress_months(r["months"] or []))
+        if r.get("ingested_at") is not None:
+            row["ingested_at"] = pd.Timestamp(r["ingested_at"]).strftime("%Y-%m-%dT%H:%M:%S")
+        releases.append(row)
+    sources = [
+        {
+            "source": s.source,
+            "covered": _runs_text(s.covered),
+            "gaps": _runs_text(s.gaps),
+            "newest": render.clean_value(s.newest),
+            "stale_days": s.stale_days,
+        }
+        for s in snapshot.sources
+    ]
+    countries = [
+        {**render.clean_value(asdict(c)), "covered": _runs_text(c.covered)}
+        for c in snapshot.countries
+    ]
+    return render.json_response(
+        {
+            "store": FilePath(snapshot.path).name,
+            "events": snapshot.events,
+            "quarantined": snapshot.quarantined,
+            "releases": releases,
+            "sources": sources,
+            "countries": countries,
+        }
+    )
+
+
+@router.get("/api/coverage", summary="Months each source covers, gaps shown as gaps")
+def coverage(
+    store: Annotated[RequestStore, Depends(read_store)],
+    country: Annotated[
+        list[str] | None, Query(description="Countries (default: the Sahel countries)")
+    ] = None,
+    source: Annotated[list[str] | None, Query(description="Only these sources")] = None,
+    period: Annotated[str | None, Query(max_length=20, description="YYYY-MM..YYYY-MM")] = None,
+) -> Response:
+    """For each country and source, every month of the period (default: from the first to the
+    last month any selected source covers, at most 480 months) with `true` where a release
+    covers it and `false` where none does (a gap: no data, not zero), plus the covered runs,
+    the gaps and the newest event."""
+    from sahelwatch.query import resolve_country
+
+    names = split_list(country, "country")
+    gws = sorted({gw for c in names for gw in resolve_country(store, c)}) if names else list(SAHEL)
+    sources = split_list(source, "source", 20)
+    start, end = period_arg(period)
+    rows = store.con.execute(
+        "SELECT c.country_gw, r.source, list(DISTINCT c.month ORDER BY c.month) AS months "
+        "FROM coverage c JOIN releases r USING (release_id) "
+        "WHERE list_contains($gws, c.country_gw) AND (len($sources) = 0 OR "
+        "list_contains($sources, r.source)) GROUP BY ALL ORDER BY 1, 2",
+        {"gws": gws, "sources": sources},
+    ).fetchall()
+    newest = dict(
+        ((gw, src), day)
+        for gw, src, day in store.con.execute(
+            f"SELECT country_gw, source, max(date_start) FROM ({store.current_sql()}) "
+            "WHERE list_contains($gws, country_gw) GROUP BY ALL",
+            {"gws": gws},
+        ).fetchall()
+    )
+    names_of = dict(
+        store.con.execute(
+            "SELECT gw, name FROM countries WHERE list_contains($gws, gw)", {"gws": gws}
+        ).fetchall()
+    )
+    every = sorted({m for _, _, months in rows for m in months})
+    if start is None or end is None:
+        if not every:
+            start = end = date.today().replace(day=1)
+        else:
+            start, end = start or every[0], end or every[-1]
+    grid = month_range(start, end)
+    if len(grid) > MAX_MONTHS:
+        grid = grid[-MAX_MONTHS:]
+    out = []
+    for gw, src, months in rows:
+        have = set(months)
+        inside = [m for m in grid if m in have]
+        gaps = [m for m in grid if m not in have and months[0] <= m <= months[-1]]
+        out.append(
+            {
+                "country_gw": gw,
+                "country": names_of.get(gw),
+                "source": src,
+                "covered": _runs_text(compress_months(inside)),
+                "gaps": _runs_text(compress_months(gaps)),
+                "first": format_month(months[0]),
+                "last": format_month(months[-1]),
+                "newest_event": render.clean_value(newest.get((gw, src))),
+                "months": [m in have for m in grid],
+            }
+        )
+    return render.json_response({"months": [format_month(m) for m in grid], "coverage": out})
+
+
+# --- ingest (writes; needs an API key) ------------------------------------------------------
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def check_api_key(request: Request) -> None:
+    """Refuse the request unless it carries one of the configured API keys.
+
+    The key comes in ``X-API-Key`` or ``Authorization: Bearer``; it is compared with every
+    configured key in constant time and never logged.
+    """
+    keys = app_state(request).settings.api_keys
+    if not keys:
+        raise WritingDisabled(
+            "writing is disabled: no API key is configured (set SAHELWATCH_API_KEYS)."
+        )
+    given = request.headers.get("x-api-key", "")
+    auth = request.headers.get("authorization", "")
+    if not given and auth.lower().startswith("bearer "):
+        given = auth[7:].strip()
+    supplied = given.encode("utf-8")
+    ok = False
+    for key in keys:
+        ok |= hmac.compare_digest(supplied, key.encode("utf-8"))
+    if not given or not ok:
+        raise Unauthorized("a valid API key is needed (header X-API-Key).")
+
+
+def _form_text(form: Any, name: str, limit: int = 200) -> str | None:
+    value = form.get(name)
+    if value is None or isinstance(value, UploadFile):
+        return None
+    text = str(value).strip()
+    if len(text) > limit:
+        raise QueryError(f"form field '{name}' is longer than {limit} characters.")
+    return text or None
+
+
+@router.post(
+    "/api/ingest",
+    summary="Ingest an uploaded file (needs an API key)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "source": {"type": "string"},
+                            "release": {"type": "string"},
+                            "period": {"type": "string", "description": "YYYY-MM..YYYY-MM"},
+                            "countries": {"type": "string", "description": "comma-separated"},
+                            "no_coverage": {"type": "boolean"},
+                        },
+                    }
+                }
+            },
+        },
+        "security": [{"ApiKey": []}],
+    },
+)
+async def ingest_upload(request: Request) -> Response:
+    """Upload a CSV, zipped CSV or Excel file (multipart field `file`) and ingest it as
+    `sahelwatch ingest` would, in one transaction; the optional fields `source`, `release`,
+    `period`, `countries` and `no_coverage` override what is detected. Needs an API key in the
+    `X-API-Key` header. Readers wait while the file is ingested."""
+    check_api_key(request)
+    state = app_state(request)
+    limit = state.settings.max_upload_bytes
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(f"the upload is larger than {limit} bytes.")
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise QueryError("send the file to ingest in the multipart field 'file'.")
+        source = _form_text(form, "source", 40)
+        release = _form_text(form, "release", 60)
+        period_text = _form_text(form, "period", 20)
+        countries_text = _form_text(form, "countries", 1000)
+        no_coverage = (_form_text(form, "no_coverage", 10) or "").lower() in ("1", "true", "yes")
+        name = _SAFE_NAME.sub("_", FilePath(upload.filename).name)[-120:].lstrip(".") or "upload"
+        with tempfile.TemporaryDirectory(prefix="sahelwatch-upload-") as folder:
+            path = FilePath(folder) / name
+            size = 0
+            with path.open("wb") as out:
+                while chunk := await upload.read(1 << 20):
+                    size += len(chunk)
+                    if size > limit:
+                        raise PayloadTooLarge(f"the upload is larger than {limit} bytes.")
+                    out.write(chunk)
+            report = await run_in_threadpool(
+                _ingest_file,
+                state,
+                path,
+                source,
+                release,
+                period_text,
+                countries_text,
+                not no_coverage,
+            )
+    log.info("ingested %s via the API: %s", name, report["summary"].splitlines()[0])
+    state.memo.clear()
+    return render.json_response(report, headers={"Cache-Control": "no-store"})
+
+
+def _ingest_file(
+    state: Any,
+    path: FilePath,
+    source: str | None,
+    release: str | None,
+    period_text: str | None,
+    countries_text: str | None,
+    record_coverage: bool,
+) -> dict[str, Any]:
+    from sahelwatch.ingest import ingest
+    from sahelwatch.query import resolve_countries
+
+    span = parse_period(period_text) if period_text else None
+    with state.access.writer() as store:
+        scope = resolve_countries(store, countries_text)
+        report = ingest(
+            store,
+            path,
+            source=source,
+            release=release,
+            period=span,
+            countries=scope,
+            record_coverage=record_coverage,
+        )
+    return {
+        "file": path.name,
+        "format": report.format,
+        "source": report.source,
+        "release": report.release,
+        "rows_read": report.rows_read,
+        "added": report.added,
+        "revised": report.revised,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected,
+        "coverage": report.coverage,
+        "countries": report.countries,
+        "already_ingested": render.clean_value(report.already_ingested),
+        "reasons": [[reason, n] for reason, n in report.reasons],
+        "summary": report.summary(),
+    }

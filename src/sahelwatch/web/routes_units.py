@@ -1,0 +1,311 @@
+"""Units: ``/api/boundaries``, ``/api/panels``, ``/api/indicators`` and indicator series."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from sahelwatch import panels
+from sahelwatch.errors import QueryError
+from sahelwatch.periods import format_month, month_range
+from sahelwatch.web import render
+from sahelwatch.web.db import RequestStore
+from sahelwatch.web.deps import (
+    MAX_MONTHS,
+    app_state,
+    month_arg,
+    period_arg,
+    read_store,
+    split_list,
+)
+from sahelwatch.web.series import covered_months, indicator_series
+
+router = APIRouter(tags=["units"])
+
+LEVEL_PATTERN = "^(country|admin1|admin2|cell)$"
+#: Most countries of one indicator or cell request (each is computed on its own).
+MAX_UNIT_COUNTRIES = 12
+#: Most rows a panel request returns.
+MAX_PANEL_ROWS = 500_000
+
+LevelQ = Annotated[str, Query(pattern=LEVEL_PATTERN, description="country, admin1, admin2, cell")]
+CountryQ = Annotated[
+    list[str] | None,
+    Query(description="ISO3 code, Gleditsch-Ward number or name; repeatable or comma-separated."),
+]
+FamilyQ = Annotated[
+    str,
+    Query(
+        pattern="^[a-z0-9_]{1,40}$",
+        description="Release family: ucdp, acled (events) or views_cm, ucdp_ged_cm, "
+        "ucdp_candidate_cm (country-month totals, country level).",
+    ),
+]
+AsOfQ = Annotated[str | None, Query(max_length=60, description="A release of the family.")]
+ColumnsQ = Annotated[
+    list[str] | None, Query(description="Only these columns (keys are always kept).")
+]
+
+
+# --- boundaries -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def boundaries_geojson(level: str, countries: tuple[int, ...] | None) -> bytes:
+    """The bundled units of a level as GeoJSON with ``unit_id``, ``unit_name``, ``country_gw``
+    and ``iso3`` (the ``unit_id`` the panels, indicators and forecasts use)."""
+    import geopandas as gpd
+    import shapely
+
+    from sahelwatch import geo
+
+    if level == "cell":
+        cells = panels.cells_in_units("country").rename(columns={"unit_id": "country_gw"})
+        if countries is not None:
+            cells = cells[cells["country_gw"].isin(countries)]
+        gid = cells["gid"].to_numpy(dtype=np.int64)
+        lat, lon = geo.gid_centroid(gid) if len(gid) else (np.array([]), np.array([]))
+        half = geo.CELL_DEG / 2
+        iso = {gw: iso3 for iso3, gw in panels._iso3_to_gw().items()}
+        frame = gpd.GeoDataFrame(
+            {
+                "unit_id": gid,
+                "unit_name": [f"cell {g}" for g in gid],
+                "country_gw": cells["country_gw"].to_numpy(dtype=np.int64),
+                "iso3": [iso.get(int(g)) for g in cells["country_gw"]],
+            },
+            geometry=shapely.box(lon - half, lat - half, lon + half, lat + half),
+            crs="EPSG:4326",
+        )
+    else:
+        number = {"country": 0, "admin1": 1, "admin2": 2}[level]
+        units = geo.load_admin(number)
+        gw = units["iso3"].map(panels._iso3_to_gw()).astype("Int64")
+        columns: dict[str, Any] = {
+            "unit_id": gw if number == 0 else units[panels._ADMIN_ID[number]],
+            "unit_name": units[panels._ADMIN_NAME[number]],
+            "country_gw": gw,
+            "iso3": units["iso3"],
+        }
+        if number == 2:
+            columns["admin1_pcode"] = units["admin1_pcode"]
+            columns["admin1_name"] = units["admin1_name"]
+        frame = gpd.GeoDataFrame(columns, geometry=units.geometry.to_numpy(), crs="EPSG:4326")
+        if countries is not None:
+            frame = frame[frame["country_gw"].isin(countries)]
+        frame = frame.dropna(subset=["unit_id"])
+    text: str = frame.to_json(na="null", drop_id=True, ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def _gws(store: RequestStore, countries: list[str]) -> tuple[int, ...]:
+    from sahelwatch.query import resolve_country
+
+    return tuple(sorted({gw for c in countries for gw in resolve_country(store, c)}))
+
+
+@router.get("/api/boundaries/{level}", summary="Unit boundaries (GeoJSON)")
+def boundaries(
+    store: Annotated[RequestStore, Depends(read_store)],
+    level: Annotated[str, Path(pattern=LEVEL_PATTERN)],
+    country: CountryQ = None,
+) -> Response:
+    """The bundled boundaries of `country` (24 countries of the Sahel, West and North Africa),
+    `admin1` (Mali, Burkina Faso, Niger, Senegal, Côte d'Ivoire), `admin2` (Mali, Burkina Faso,
+    Niger) or `cell` (PRIO-GRID cells of the Sahel countries), in EPSG:4326. Each feature's
+    `unit_id` is the key of panels, indicators and forecasts. Cached."""
+    names = split_list(country, "country")
+    gws = _gws(store, names) if names else None
+    return Response(
+        boundaries_geojson(level, gws),
+        media_type=render.GEOJSON,
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+# --- panels ---------------------------------------------------------------------------------
+
+
+def _range(period: str | None, month: str | None) -> tuple[date | None, date | None]:
+    if period and month:
+        raise QueryError("give either period or month, not both.")
+    if month:
+        one = month_arg(month)
+        return one, one
+    return period_arg(period)
+
+
+_KEYS = ("unit_id", "unit_name", "country_gw", "month")
+
+
+def _columns(frame: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
+    """Only the ``wanted`` columns, after the key columns."""
+    if not wanted:
+        return frame
+    unknown = [c for c in wanted if c not in frame.columns]
+    if unknown:
+        raise QueryError(f"unknown column(s) {', '.join(unknown[:5])}.")
+    keys = [c for c in _KEYS if c in frame.columns]
+    return frame[[*keys, *(c for c in wanted if c not in keys)]]
+
+
+def _respond(
+    frame: pd.DataFrame, fmt: str, level: str, filename: str, meta: dict[str, Any]
+) -> Response:
+    if fmt == "csv":
+        return render.csv_response(frame, f"{filename}.csv")
+    if fmt == "geojson":
+        from sahelwatch.indicators import to_geojson
+
+        flat = frame.copy()
+        for column in flat.columns:
+            if flat[column].map(lambda v: isinstance(v, (list, np.ndarray))).any():
+                flat[column] = flat[column].map(
+                    lambda v: ";".join(map(str, v)) if isinstance(v, (list, np.ndarray)) else v
+                )
+        for column in ("month",):
+            if column in flat and pd.api.types.is_datetime64_any_dtype(flat[column]):
+                flat[column] = flat[column].dt.strftime("%Y-%m")
+        text = to_geojson(flat, level)
+        return Response(text.encode("utf-8"), media_type=render.GEOJSON)
+    return render.json_response({**meta, "rows": render.frame_records(frame)})
+
+
+@router.get("/api/panels", summary="Unit-month panel (JSON, CSV or GeoJSON)")
+def panel(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    level: LevelQ = "country",
+    country: CountryQ = None,
+    period: Annotated[str | None, Query(max_length=20, description="YYYY-MM..YYYY-MM")] = None,
+    month: Annotated[str | None, Query(max_length=7, description="One month, YYYY-MM")] = None,
+    family: FamilyQ = "ucdp",
+    as_of: AsOfQ = None,
+    columns: ColumnsQ = None,
+    format: Annotated[str, Query(pattern="^(json|geojson|csv)$")] = "json",
+) -> Response:
+    """Fatalities and events by violence type and actor family per unit and month, with
+    coverage flags, rolling sums and spatial lags (see `sahelwatch.panels.build_panel`). A
+    month no release covers is null, never 0. Cell panels need `country`."""
+    names = split_list(country, "country")
+    if level == "cell" and not names:
+        raise QueryError("a cell panel needs country (at most 12).")
+    if level == "cell" and len(names) > MAX_UNIT_COUNTRIES:
+        raise QueryError(f"a cell panel takes at most {MAX_UNIT_COUNTRIES} countries.")
+    start, end = _range(period, month)
+    frame = panels.build_panel(
+        store,
+        level,  # type: ignore[arg-type]
+        family=family,
+        countries=names or None,
+        start=start,
+        end=end,
+        as_of=as_of,
+    )
+    if len(frame) > MAX_PANEL_ROWS:
+        raise QueryError(
+            f"the panel has {len(frame)} rows (at most {MAX_PANEL_ROWS}); narrow the period or "
+            "the countries."
+        )
+    frame = _columns(frame, split_list(columns, "columns", 200))
+    meta = {"level": level, "family": family, "as_of": as_of, "count": len(frame)}
+    return _respond(frame, format, level, f"panel_{level}", meta)
+
+
+# --- indicators -----------------------------------------------------------------------------
+
+
+def _default_month(store: RequestStore, family: str, countries: list[str], level: str) -> date:
+    months = covered_months(store, family, countries, located=level != "country")
+    if not months:
+        raise QueryError(f"family '{family}' covers no month of these countries at {level} level.")
+    return months[-1]
+
+
+@router.get("/api/indicators", summary="Every indicator of every unit for one month")
+def indicators_month(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    level: LevelQ = "admin2",
+    country: CountryQ = None,
+    month: Annotated[
+        str | None, Query(max_length=7, description="YYYY-MM (default: newest covered)")
+    ] = None,
+    family: FamilyQ = "ucdp",
+    as_of: AsOfQ = None,
+    columns: ColumnsQ = None,
+    format: Annotated[str, Query(pattern="^(json|geojson|csv)$")] = "json",
+) -> Response:
+    """The crisis indicators (`sahelwatch.indicators.indicators`) of every unit of each
+    country at one level and month; GeoJSON joins them to the units' boundaries (a
+    choropleth, for QGIS). Default country: Mali."""
+    from sahelwatch.indicators import indicators
+
+    names = split_list(country, "country", MAX_UNIT_COUNTRIES) or ["MLI"]
+    target = month_arg(month) or _default_month(store, family, names, level)
+    state = app_state(request)
+    generation = state.access.generation()
+    frames = [
+        state.memo.get(
+            ("indicators", generation, name.upper(), level, target, family, as_of),
+            lambda name=name: indicators(  # type: ignore[misc]
+                store, name, level, format_month(target), family=family, as_of=as_of
+            ),
+        )
+        for name in names
+    ]
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame = _columns(frame, split_list(columns, "columns", 200))
+    meta = {"level": level, "month": format_month(target), "family": family, "count": len(frame)}
+    return _respond(frame, format, level, f"indicators_{level}_{format_month(target)}", meta)
+
+
+@router.get("/api/indicators/series", summary="Indicator time series of units")
+def indicators_series(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    level: LevelQ = "country",
+    country: CountryQ = None,
+    unit: Annotated[
+        list[str] | None, Query(description="Only these unit ids (P-code, gid or GW code).")
+    ] = None,
+    period: Annotated[
+        str | None,
+        Query(max_length=20, description="YYYY-MM..YYYY-MM (default: the family's coverage)"),
+    ] = None,
+    family: FamilyQ = "ucdp",
+    as_of: AsOfQ = None,
+    columns: ColumnsQ = None,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Response:
+    """Every indicator of the units of each country, month by month (the values of
+    `/api/indicators` for each month of the period; the state-pressure score only at country
+    level). Months no release covers are null. Default country: Mali."""
+    names = split_list(country, "country", MAX_UNIT_COUNTRIES) or ["MLI"]
+    start, end = period_arg(period)
+    if start is not None and end is not None and len(month_range(start, end)) > MAX_MONTHS:
+        raise QueryError(f"a series may span at most {MAX_MONTHS} months.")
+    state = app_state(request)
+    generation = state.access.generation()
+    frames = [
+        state.memo.get(
+            ("series", generation, name.upper(), level, start, end, family, as_of),
+            lambda name=name: indicator_series(  # type: ignore[misc]
+                store, name, level, start, end, family=family, as_of=as_of
+            ),
+        )
+        for name in names
+    ]
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    units = split_list(unit, "unit", 5000)
+    if units:
+        frame = frame[frame["unit_id"].astype(str).isin(units)].reset_index(drop=True)
+    frame = _columns(frame, split_list(columns, "columns", 200))
+    meta = {"level": level, "family": family, "count": len(frame)}
+    return _respond(frame, format, level, f"indicator_series_{level}", meta)

@@ -1,0 +1,598 @@
+"""The web API over a store built from the real bundled data (with a stored forecast run).
+
+Answers are checked against the library functions they wrap (query.events, panels.build_panel,
+indicators.indicators, the stored forecast draws, ...), not against themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.register_assert_rewrite("web_support")  # before importing it
+
+from fastapi.testclient import TestClient  # noqa: E402
+from web_support import BENCHMARK_MODELS, HORIZONS, N_DRAWS, ORIGIN  # noqa: E402
+
+from sahelwatch.alerts import check_rules  # noqa: E402
+from sahelwatch.query import EventFilter, events  # noqa: E402
+from sahelwatch.store import Store, bundled_file  # noqa: E402
+from sahelwatch.web import create_app  # noqa: E402
+
+pytest_plugins = ("web_support",)
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+GED_SAMPLE = Path(__file__).parent / "data" / "ged_v23_1_random_sample_1000.csv.gz"
+KEY = "k3y-for-tests-0123456789abcdef"
+SAHEL_ISO = "MLI,BFA,NER,MRT,DZA,SEN,GIN,CIV"
+
+
+@pytest.fixture(scope="module")
+def client(web_db: Path) -> Iterator[TestClient]:
+    app = create_app(web_db, read_env=False)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def store(web_db: Path) -> Iterator[Store]:
+    with Store(web_db, read_only=True) as opened:
+        yield opened
+
+
+def ok(client: TestClient, url: str, **kwargs: Any) -> Any:
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, (url, response.text[:300])
+    return response.json()
+
+
+def error(client: TestClient, url: str, status: int) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code, response.text[:300])
+    body = response.json()
+    assert set(body) == {"error"}
+    assert "Traceback" not in body["error"]
+    return str(body["error"])
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def test_openapi_describes_every_route(client: TestClient) -> None:
+    spec = ok(client, "/openapi.json")
+    paths = set(spec["paths"])
+    for path in ("/api/events", "/api/events/{uid}", "/api/panels", "/api/indicators",
+                 "/api/indicators/series", "/api/boundaries/{level}", "/api/forecasts",
+                 "/api/forecasts/runs", "/api/history", "/api/status", "/api/coverage",
+                 "/api/alerts", "/api/alerts/stream", "/alerts.atom", "/api/briefs",
+                 "/api/meta", "/api/ingest"):  # fmt: skip
+        assert path in paths, path
+    assert "post" in spec["paths"]["/api/ingest"]
+    assert spec["components"]["securitySchemes"]["ApiKey"]["name"] == "X-API-Key"
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "openapi.json" in docs.text
+
+
+def test_events_page_matches_the_library(client: TestClient, store: Store) -> None:
+    flt = EventFilter(countries=["MLI", "BFA"], start=pd.Timestamp("2026-01-01").date(),
+                      end=pd.Timestamp("2026-02-01").date())  # fmt: skip
+    expected = events(store, flt)
+    body = ok(client, "/api/events?country=MLI&country=BFA&period=2026-01..2026-02&limit=5000")
+    assert body["total"] == len(expected) > 100
+    assert body["fatalities"] == int(expected["best"].sum())
+    assert body["located"] == int(expected["latitude"].notna().sum())
+    assert [e["uid"] for e in body["events"]] == expected["uid"].tolist()
+    first = body["events"][0]
+    row = expected.iloc[0]
+    assert first["date_start"] == row["date_start"].strftime("%Y-%m-%d")
+    assert first["best"] == row["best"] and first["side_a"] == row["side_a"]
+    assert first["latitude"] == pytest.approx(row["latitude"])
+
+
+def test_cursor_and_offset_pages_cover_every_event_once(client: TestClient) -> None:
+    url = f"/api/events?country={SAHEL_ISO}&limit=5000"
+    every = [e["uid"] for e in ok(client, url)["events"]]
+    assert len(every) == len(set(every)) > 500
+    by_cursor: list[str] = []
+    cursor = None
+    while True:
+        page = ok(client, f"/api/events?country={SAHEL_ISO}&limit=97" + (
+            f"&cursor={cursor}" if cursor else ""))  # fmt: skip
+        by_cursor += [e["uid"] for e in page["events"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert by_cursor == every
+    by_offset = []
+    for offset in range(0, len(every), 200):
+        by_offset += [e["uid"] for e in ok(client, f"{url[:-4]}200&offset={offset}")["events"]]
+    assert by_offset == every
+
+
+@pytest.mark.parametrize(
+    ("query", "flt"),
+    [
+        ("type=os", EventFilter(violence_types=["os"])),
+        ("type=sb,ns", EventFilter(violence_types=["sb", "ns"])),
+        ("actor=JNIM", EventFilter(actor="JNIM")),
+        ("min_fatalities=10", EventFilter(min_fatalities=10)),
+        ("bbox=-6,12,2,18", EventFilter(bbox=(-6, 12, 2, 18))),
+        ("source=ucdp_candidate", EventFilter(sources=["ucdp_candidate"])),
+        ("as_of=26.0.1", EventFilter(as_of="26.0.1")),
+        (
+            "period=2025-01..2025-02",
+            EventFilter(
+                start=pd.Timestamp("2025-01-01").date(), end=pd.Timestamp("2025-02-01").date()
+            ),
+        ),
+    ],
+)
+def test_each_filter_agrees_with_the_library(
+    client: TestClient, store: Store, query: str, flt: EventFilter
+) -> None:
+    flt.countries = SAHEL_ISO.split(",")
+    expected = events(store, flt)
+    body = ok(client, f"/api/events?country={SAHEL_ISO}&{query}&limit=5000&fields=map")
+    assert body["total"] == len(expected)
+    assert [e["uid"] for e in body["events"]] == expected["uid"].tolist()
+
+
+def test_actor_family_filter(client: TestClient) -> None:
+    every = ok(client, f"/api/events?country={SAHEL_ISO}&limit=5000&period=2026-01..2026-02")
+    jihadist = ok(client, f"/api/events?country={SAHEL_ISO}&limit=5000&period=2026-01..2026-02"
+                  "&actor_family=jihadist")  # fmt: skip
+    assert 0 < jihadist["total"] < every["total"]
+    for event in jihadist["events"]:
+        assert "jihadist" in event["families_a"] + event["families_b"]
+        assert event["actor_family"] == "jihadist"
+    outside = [e for e in every["events"] if "jihadist" not in e["families_a"] + e["families_b"]]
+    assert len(outside) == every["total"] - jihadist["total"]
+    assert "JNIM" in {e["side_a"] for e in jihadist["events"]} | {
+        e["side_b"] for e in jihadist["events"]
+    } or any("Jama'at" in (e["side_a"] or "") + (e["side_b"] or "") for e in jihadist["events"])
+    error(client, "/api/events?actor_family=bandits", 400)
+
+
+def test_events_geojson_and_csv(client: TestClient) -> None:
+    base = "/api/events?country=MLI&limit=5000"
+    fc = ok(client, base + "&format=geojson")
+    assert fc["type"] == "FeatureCollection" and fc["total"] == len(fc["features"])
+    located = [f for f in fc["features"] if f["geometry"] is not None]
+    assert len(located) == fc["located"] > 0
+    assert len(fc["features"]) - len(located) > 0  # the 2025 extract has no coordinates
+    for feature in located:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert -12.5 < lon < 4.5 and 10 < lat < 25.5  # Mali
+        assert feature["properties"]["longitude"] == lon
+    response = client.get(base + "&format=csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == fc["total"] == int(response.headers["x-total-count"])
+    assert rows[0]["uid"] == fc["features"][0]["properties"]["uid"]
+
+
+def test_event_detail_has_versions(client: TestClient) -> None:
+    page = ok(client, "/api/events?country=MLI&period=2026-01&limit=1")
+    uid = page["events"][0]["uid"]
+    detail = ok(client, f"/api/events/{uid}")
+    assert detail["event"]["uid"] == uid
+    assert detail["versions"] and detail["versions"][-1]["release"] == detail["event"]["release"]
+    error(client, "/api/events/ucdp:does-not-exist", 404)
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/events?limit=5001", 422),
+        ("/api/events?limit=0", 422),
+        ("/api/events?offset=-1", 422),
+        ("/api/events?period=2026-13", 400),
+        ("/api/events?period=1950-01..2026-01", 400),
+        ("/api/events?cursor=not-a-cursor", 400),
+        ("/api/events?country=Atlantis", 400),
+        ("/api/events?type=xx", 400),
+        ("/api/events?bbox=1,2,3", 400),
+        ("/api/events?format=xml", 422),
+        ("/api/events?as_of=99.9.9", 400),
+        ("/api/panels?level=cell", 400),
+        ("/api/panels?level=street", 422),
+        ("/api/boundaries/street", 422),
+        ("/api/indicators?month=2026-02-01", 422),
+        ("/api/forecasts?target=deaths", 400),
+        ("/api/forecasts?samples=true", 400),
+        ("/api/forecasts?model=no-such-model", 404),
+        ("/api/nowhere", 404),
+    ],
+)
+def test_bad_requests_get_json_errors(client: TestClient, url: str, status: int) -> None:
+    error(client, url, status)
+
+
+def test_long_query_strings_and_bodies_are_refused(client: TestClient) -> None:
+    error(client, "/api/events?actor=" + "x" * 5000, 414)
+    response = client.post(
+        "/api/ingest", content=b"x" * 10, headers={"content-length": "999999999999"}
+    )
+    assert response.status_code == 413 and set(response.json()) == {"error"}
+
+
+def test_responses_are_cached_with_etags(client: TestClient) -> None:
+    first = client.get("/api/boundaries/admin1")
+    assert first.status_code == 200 and first.headers["etag"]
+    again = client.get("/api/boundaries/admin1", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    zipped = client.get("/api/boundaries/admin1", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers.get("content-encoding") == "gzip"
+    assert zipped.json() == first.json()
+
+
+# --- units ----------------------------------------------------------------------------------
+
+
+def test_boundaries_carry_the_unit_ids_of_panels(client: TestClient, store: Store) -> None:
+    from sahelwatch.panels import build_panel
+
+    for level in ("admin1", "admin2", "cell", "country"):
+        fc = ok(client, f"/api/boundaries/{level}?country=MLI")
+        ids = {f["properties"]["unit_id"] for f in fc["features"]}
+        assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in fc["features"])
+        panel = build_panel(store, level, countries=["MLI"], start="2026-02", end="2026-02")
+        assert set(panel["unit_id"].tolist()) <= ids, level
+    everything = ok(client, "/api/boundaries/country")
+    assert len(everything["features"]) >= 20
+    sahel = {f["properties"]["country_gw"] for f in everything["features"]}
+    assert {432, 439, 436} <= sahel
+
+
+def _close(a: Any, b: Any) -> bool:
+    if a is None or (isinstance(a, float) and np.isnan(a)):
+        return b is None
+    if isinstance(a, (bool, np.bool_)):
+        return bool(a) == b
+    if isinstance(a, (int, float, np.integer, np.floating)):
+        return b is not None and abs(float(a) - float(b)) < 1e-6
+    return True  # text, dates and lists are checked elsewhere
+
+
+def test_panel_matches_build_panel(client: TestClient, store: Store) -> None:
+    from sahelwatch.panels import build_panel
+
+    body = ok(client, "/api/panels?level=admin1&country=MLI&period=2025-11..2026-02")
+    expected = build_panel(store, "admin1", countries=["MLI"], start="2025-11", end="2026-02")
+    assert body["count"] == len(expected) == len(body["rows"])
+    for row, (_, want) in zip(body["rows"], expected.iterrows(), strict=True):
+        assert row["unit_id"] == want["unit_id"]
+        assert row["month"] == want["month"].strftime("%Y-%m")
+        for column in ("covered", "best_total", "events_total", "best_jihadist", "best_total_r3"):
+            assert _close(want[column], row[column]), (column, want[column], row[column])
+    gap = [r for r in body["rows"] if r["month"] == "2025-11"]
+    assert gap and all(r["best_total"] is None and r["covered"] is False for r in gap)
+    csv_text = client.get("/api/panels?level=admin1&country=MLI&month=2026-02&format=csv").text
+    assert len(list(csv.DictReader(io.StringIO(csv_text)))) == 10
+    fc = ok(client, "/api/panels?level=admin1&country=MLI&month=2026-02&format=geojson")
+    assert len(fc["features"]) == 10 and fc["features"][0]["geometry"] is not None
+    only = ok(client, "/api/panels?level=country&country=MLI&month=2026-02&columns=best_total")
+    assert set(only["rows"][0]) == {"unit_id", "unit_name", "country_gw", "month", "best_total"}
+
+
+def test_indicators_match_the_library_and_join_boundaries(client: TestClient, store: Store) -> None:
+    from sahelwatch.indicators import indicators
+
+    body = ok(client, "/api/indicators?level=admin1&country=MLI&month=2026-02")
+    expected = indicators(store, "MLI", "admin1", "2026-02")
+    assert body["month"] == "2026-02" and body["count"] == len(expected)
+    for row, (_, want) in zip(body["rows"], expected.iterrows(), strict=True):
+        assert row["unit_id"] == want["unit_id"]
+        for column in ("deadliness", "armed_groups", "attacks_on_state", "diffusion",
+                       "border_share", "country_pressure"):  # fmt: skip
+            assert _close(want[column], row[column]), (column, want[column], row[column])
+        assert row["presence"] == (None if pd.isna(want["presence"]) else want["presence"])
+    default = ok(client, "/api/indicators?level=admin1&country=MLI")
+    assert default["month"] == "2026-02"  # the newest month covered with event locations
+    fc = ok(client, "/api/indicators?level=admin2&country=MLI&month=2026-02&format=geojson")
+    assert len(fc["features"]) == len(indicators(store, "MLI", "admin2", "2026-02"))
+    assert all(f["geometry"] is not None for f in fc["features"])
+
+
+def test_indicator_series_equals_the_monthly_indicators(client: TestClient) -> None:
+    series = ok(client, "/api/indicators/series?level=admin1&country=MLI&period=2025-12..2026-02")
+    month = ok(client, "/api/indicators?level=admin1&country=MLI&month=2026-02")
+    last = {r["unit_id"]: r for r in series["rows"] if r["month"] == "2026-02"}
+    for row in month["rows"]:
+        mine = last[row["unit_id"]]
+        for column in ("deadliness", "events_total", "armed_groups", "presence", "diffusion"):
+            assert mine[column] == row[column], column
+    national = ok(client, "/api/indicators/series?level=country&country=MLI")
+    months = [r["month"] for r in national["rows"]]
+    assert months[0] == "2025-01" and months[-1] == "2026-02" and len(months) == 14
+    for row in national["rows"]:
+        gap = "2025-03" <= row["month"] <= "2025-11"
+        assert (row["deadliness"] is None) == gap, row["month"]
+    one = ok(client, "/api/indicators/series?level=admin1&country=MLI&unit=ML07")
+    assert {r["unit_id"] for r in one["rows"]} == {"ML07"}
+
+
+# --- forecasts ------------------------------------------------------------------------------
+
+
+def test_forecast_runs_and_summaries(client: TestClient, store: Store) -> None:
+    from sahelwatch.forecast import MODEL_VERSION
+
+    runs = ok(client, "/api/forecasts/runs")["runs"]
+    models = {r["model_version"] for r in runs}
+    assert MODEL_VERSION in models
+    assert {f"benchmark-{m}" for m in BENCHMARK_MODELS} <= models
+    assert all(r["origin"] == ORIGIN and r["draws"] == N_DRAWS for r in runs)
+    body = ok(client, "/api/forecasts?country=MLI&target=total&benchmarks=true&samples=true")
+    assert body["model_version"] == MODEL_VERSION and body["origin"] == ORIGIN
+    assert sorted(body["benchmarks"]) == sorted(f"benchmark-{m}" for m in BENCHMARK_MODELS)
+    # the stored draws, read directly (load_forecast needs a writable store)
+    draws = store.con.execute(
+        "SELECT unit_id, strftime(month, '%Y-%m') AS month, value FROM forecasts "
+        "WHERE model_version = ? AND unit_id = 432 AND target = 'total'",
+        [MODEL_VERSION],
+    ).df()
+    mine = [r for r in body["rows"] if r["model_version"] == MODEL_VERSION]
+    assert [r["month"] for r in mine] == ["2025-03", "2025-04", "2025-05"][: len(HORIZONS)]
+    for row in mine:
+        values = draws[draws["month"] == row["month"]]["value"].to_numpy()
+        assert row["draws"] == N_DRAWS and len(row["samples"]) == N_DRAWS
+        assert row["q50"] == pytest.approx(np.quantile(values, 0.5))
+        assert row["q05"] == pytest.approx(np.quantile(values, 0.05))
+        assert row["p_ge_25"] == pytest.approx((values >= 25).mean())
+        assert row["q05"] <= row["q25"] <= row["q50"] <= row["q75"] <= row["q95"]
+    every = ok(client, "/api/forecasts?target=total&month=2025-03")
+    units = store.con.execute(
+        "SELECT count(DISTINCT unit_id) FROM forecasts WHERE model_version = ?", [MODEL_VERSION]
+    ).fetchone()
+    assert units is not None and every["count"] == units[0] > 100
+    fc = ok(client, "/api/forecasts?target=total&month=2025-03&format=geojson")
+    assert any(f["geometry"] is not None for f in fc["features"])
+
+
+def test_forecasts_absent(bundled_path: Path) -> None:
+    app = create_app(bundled_path, read_env=False)
+    with TestClient(app, raise_server_exceptions=False) as plain:
+        assert ok(plain, "/api/forecasts/runs") == {"runs": []}
+        assert "no country-level forecasts" in error(plain, "/api/forecasts", 404)
+        assert ok(plain, "/api/meta")["forecasts"] is False
+
+
+def test_history_keeps_gaps(client: TestClient, store: Store) -> None:
+    from sahelwatch.forecast import load_country_panel
+
+    body = ok(client, "/api/history?country=MLI&start=2024-01")
+    rows = {r["month"]: r for r in body["rows"]}
+    panel = load_country_panel(store, units=[432], start=pd.Timestamp("2024-01-01").date())
+    frame = panel.frame()
+    total = frame[frame["target"] == "total"].set_index("month")["value"]
+    for month, value in total.items():
+        assert _close(value, rows[month]["total"]), month
+    assert rows["2025-06"]["total"] is None  # held back: a gap, not zero
+    assert rows["2024-06"]["total"] is not None
+
+
+# --- store: status, coverage, alerts --------------------------------------------------------
+
+
+def test_status_and_coverage_show_gaps(client: TestClient) -> None:
+    status = ok(client, "/api/status")
+    candidate = next(s for s in status["sources"] if s["source"] == "ucdp_candidate")
+    assert candidate["gaps"] == [["2025-03", "2025-11"]]
+    assert status["events"] > 9000 and status["quarantined"] > 0
+    assert "/" not in status["store"]  # the file name only, not the server's path
+    cov = ok(client, "/api/coverage?country=MLI&source=ucdp_candidate")
+    assert cov["months"][0] == "2025-01" and cov["months"][-1] == "2026-02"
+    (row,) = cov["coverage"]
+    flags = dict(zip(cov["months"], row["months"], strict=True))
+    assert flags["2025-02"] and flags["2025-12"] and not flags["2025-06"]
+    assert row["gaps"] == [["2025-03", "2025-11"]]
+    meta = ok(client, "/api/meta")
+    ucdp = next(f for f in meta["families"] if f["family"] == "ucdp")
+    assert ucdp["last_located_month"] == "2026-02" and meta["tiles"] is None
+    assert {c["iso3"] for c in meta["countries"] if c["sahel"]} == set(SAHEL_ISO.split(","))
+
+
+def test_alerts_empty_then_listed_streamed_and_fed(
+    client: TestClient, web_db: Path, tmp_path: Path
+) -> None:
+    assert ok(client, "/api/alerts") == {"available": False, "total": 0, "alerts": []}
+    copy = tmp_path / "alerts.duckdb"
+    shutil.copyfile(web_db, copy)
+    with Store(copy) as writable:
+        raised = check_rules(writable, bundled_file("alert_rules.toml"))
+    # on the real data: JNIM events within 100 km of Bamako in January 2026
+    assert any(a.rule == "near-bamako" for a in raised)
+    with TestClient(create_app(copy, read_env=False)) as other:
+        body = ok(other, "/api/alerts")
+        assert body["available"] and body["total"] == len(raised)
+        assert [a["seq"] for a in body["alerts"]] == sorted((a.seq for a in raised), reverse=True)
+        near = next(a for a in body["alerts"] if a["rule"] == "near-bamako")
+        assert near["severity"] == "critical" and near["evidence"]["event_ids"]
+        for uid in near["evidence"]["event_ids"]:  # every alert traces back to its events
+            assert ok(other, f"/api/events/{uid}")["event"]["uid"] == uid
+        assert ok(other, "/api/alerts?severity=critical")["alerts"] == [near]
+        assert "unknown severity" in other.get("/api/alerts?severity=loud").json()["error"]
+        feed = other.get("/alerts.atom")
+        assert feed.headers["content-type"].startswith("application/atom+xml")
+        assert f"urn:sahelwatch:alert:{near['id']}" in feed.text
+        # the stream replays what is stored, then resumes after Last-Event-ID
+        last = max(a.seq or 0 for a in raised)
+        with other.stream("GET", "/api/alerts/stream?poll=0.2") as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            frames = _sse_frames(stream, len(raised))
+        assert [int(f["id"]) for f in frames] == sorted(a.seq for a in raised)
+        with other.stream(
+            "GET", "/api/alerts/stream?poll=0.2", headers={"Last-Event-ID": str(last - 1)}
+        ) as stream:
+            assert [int(f["id"]) for f in _sse_frames(stream, 1)] == [last]
+
+
+def _sse_frames(stream: Any, count: int) -> list[dict[str, str]]:
+    """The first ``count`` alert frames of a server-sent event stream."""
+    frames: list[dict[str, str]] = []
+    frame: dict[str, str] = {}
+    for line in stream.iter_lines():
+        if not line:
+            if frame.get("event") == "alert":
+                frames.append(frame)
+                if len(frames) == count:
+                    return frames
+            frame = {}
+        elif not line.startswith(":"):
+            field, _, value = line.partition(": ")
+            frame[field] = value
+    return frames
+
+
+def test_briefs_are_built_from_the_store(client: TestClient) -> None:
+    html = client.get(f"/api/briefs?country=MLI&month={ORIGIN}")
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "Mali" in html.text and ORIGIN in html.text and "/api/events?" in html.text
+    md = client.get(f"/api/briefs?region=sahel&month={ORIGIN}&format=md")
+    assert md.status_code == 200 and md.text.startswith("#")
+    assert error(client, "/api/briefs?country=MLI&region=sahel", 400).startswith("give either")
+    assert "unknown country" in error(client, "/api/briefs?country=Atlantis", 400)
+    assert "format" in error(client, "/api/briefs?country=MLI&format=docx", 422)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _upload(client: TestClient, headers: dict[str, str]) -> Any:
+    with GED_SAMPLE.open("rb") as fh:
+        return client.post(
+            "/api/ingest",
+            files={"file": (GED_SAMPLE.name, fh, "application/gzip")},
+            data={"no_coverage": "true"},
+            headers=headers,
+        )
+
+
+def test_ingest_needs_a_key(
+    web_db: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    copy = tmp_path / "writable.duckdb"
+    shutil.copyfile(web_db, copy)
+    with TestClient(create_app(copy, read_env=False)) as closed:
+        assert _upload(closed, {"X-API-Key": KEY}).status_code == 403
+    monkeypatch.setenv("SAHELWATCH_API_KEYS", f"another-key-000000000000, {KEY}")
+    caplog.set_level(logging.DEBUG)
+    with TestClient(create_app(copy)) as app_client:
+        before = ok(app_client, "/api/events?limit=1")["total"]
+        for headers in ({}, {"X-API-Key": "wrong-key-0000000000000"}, {"X-API-Key": KEY[:-1]},
+                        {"Authorization": "Basic " + KEY}):  # fmt: skip
+            response = _upload(app_client, headers)
+            assert response.status_code == 401, headers
+            assert response.headers["www-authenticate"].startswith("ApiKey")
+            assert set(response.json()) == {"error"}
+        response = _upload(app_client, {"X-API-Key": KEY})
+        assert response.status_code == 200, response.text
+        report = response.json()
+        assert report["source"] == "ucdp_ged" and report["added"] > 900
+        again = _upload(app_client, {"Authorization": f"Bearer {KEY}"}).json()
+        assert again["already_ingested"] is not None and again["added"] == 0
+        after = ok(app_client, "/api/events?limit=1")["total"]
+        assert after == before + report["added"]  # the response cache saw the new generation
+    assert KEY not in caplog.text
+    with Store(copy, read_only=True) as check:
+        assert len(events(check)) == after
+
+
+def test_short_keys_and_bad_origins_are_refused(web_db: Path) -> None:
+    from sahelwatch.errors import QueryError
+
+    with pytest.raises(QueryError, match="at least 16"):
+        create_app(web_db, api_keys=["short"], read_env=False)
+    with pytest.raises(QueryError, match="http"):
+        create_app(web_db, cors_origins=["example.org"], read_env=False)
+
+
+def test_upload_over_the_limit(web_db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "small.duckdb"
+    shutil.copyfile(web_db, copy)
+    app = create_app(copy, api_keys=[KEY], read_env=False, max_upload_bytes=50_000)
+    with TestClient(app) as small:
+        response = _upload(small, {"X-API-Key": KEY})
+        assert response.status_code == 413 and "50000" in response.json()["error"]
+        assert ok(small, "/api/status")["events"] == ok(small, "/api/status")["events"]
+
+
+# --- CORS, headers, failures ----------------------------------------------------------------
+
+
+def test_cors_is_closed_by_default(client: TestClient, web_db: Path) -> None:
+    response = client.get("/api/meta", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+    preflight = client.options(
+        "/api/events",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+    app = create_app(web_db, cors_origins=["https://partner.example"], read_env=False)
+    with TestClient(app) as open_client:
+        allowed = open_client.get("/api/meta", headers={"Origin": "https://partner.example"})
+        assert allowed.headers["access-control-allow-origin"] == "https://partner.example"
+        other = open_client.get("/api/meta", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_security_headers(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "app.js" in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
+
+
+def test_unexpected_errors_hide_their_trace(web_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sahelwatch.web import routes_store
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    monkeypatch.setattr(routes_store, "_meta", boom)
+    with TestClient(create_app(web_db, read_env=False), raise_server_exceptions=False) as c:
+        response = c.get("/api/meta")
+        assert response.status_code == 500
+        assert response.json() == {"error": "internal error; it has been logged."}
+
+
+def test_a_writer_elsewhere_gets_503_and_idle_server_lets_writers_in(
+    web_db: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "shared.duckdb"
+    shutil.copyfile(web_db, copy)
+    app = create_app(copy, read_env=False, linger_s=0.2)
+    with TestClient(app) as c:
+        assert ok(c, "/api/status")["events"] > 0
+        time.sleep(1.5)  # idle: the server has let go of the file
+        with Store(copy) as writer:  # a writer (in this process: a different configuration)
+            writer.con.execute("CREATE TABLE scratch (x INTEGER)")
+            response = c.get("/api/events?limit=3&country=NER")
+            assert response.status_code == 503
+            assert response.headers["retry-after"] == "5"
+        assert ok(c, "/api/events?limit=3&country=NER")["total"] > 0
+
+
+def test_import_sahelwatch_does_not_import_the_web_stack() -> None:
+    code = "import sys, sahelwatch; print('fastapi' in sys.modules, 'uvicorn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

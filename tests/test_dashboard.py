@@ -1,0 +1,377 @@
+"""The dashboard end to end: headless Debian Chromium driven by Playwright, over a live server.
+
+Needs the Debian packages ``chromium`` (and its fonts) and the Python package ``playwright``
+(its own browser download is not used: ``playwright install`` is never needed). Without
+``/usr/bin/chromium`` the tests are skipped. Screenshots are written to ``artifacts/``.
+
+The page's Content-Security-Policy forbids ``eval``, so the tests poll with ``page.evaluate``
+(which the policy does not cover) instead of ``wait_for_function``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from web_support import LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytest_plugins = ("web_support",)
+if os.environ.get("SAHELWATCH_REQUIRE_BROWSER") and not CHROMIUM.exists():
+    raise RuntimeError(f"SAHELWATCH_REQUIRE_BROWSER is set but there is no {CHROMIUM}")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="the browser tests need Debian's Chromium at /usr/bin/chromium "
+        "(apt-get install chromium fonts-dejavu-core)",
+    ),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the browser tests need playwright (pip install playwright)"
+)
+
+
+class Page:
+    """A browser page that records console errors, page errors and failed requests."""
+
+    def __init__(self, page: Any, server: LiveServer) -> None:
+        self.page = page
+        self.server = server
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        page.on(
+            "requestfailed",
+            lambda req: self.problems.append(f"request failed: {req.url} {req.failure}"),
+        )
+        page.on(
+            "response",
+            lambda res: (
+                self.problems.append(f"HTTP {res.status}: {res.url}") if res.status >= 400 else None
+            ),
+        )
+
+    def _console(self, message: Any) -> None:
+        if message.type in ("error", "assert"):
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def open(self, fragment: str = "") -> None:
+        self.page.goto(self.server.url + fragment)
+        self.settle()
+
+    def js(self, expression: str) -> Any:
+        return self.page.evaluate(expression)
+
+    def wait(self, expression: str, timeout: float = 60.0) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.js(expression):
+                return
+            self.page.wait_for_timeout(100)
+        raise AssertionError(f"timed out waiting for {expression}; problems: {self.problems}")
+
+    def settle(self) -> None:
+        """Wait until the app is ready and no request is in flight (twice, a moment apart)."""
+        self.wait("!!(window.SW && window.SW.ready && window.SW.busy === 0)")
+        self.page.wait_for_timeout(400)
+        self.wait("window.SW.busy === 0")
+        assert self.js("SW.errors") == [], self.js("SW.errors")
+
+    def number(self, selector: str) -> int:
+        return int(self.page.inner_text(selector).replace(",", ""))
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / name
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def api(self, path: str, **params: Any) -> Any:
+        query = urllib.parse.urlencode(params, doseq=True)
+        url = f"{self.server.url}api/{path}" + (f"?{query}" if query else "")
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return json.loads(response.read())
+
+    def assert_clean(self) -> None:
+        assert self.problems == [], self.problems
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        yield Page(context.new_page(), live_server)
+    finally:
+        context.close()
+
+
+def sahel(p: Page) -> str:
+    return ",".join(str(gw) for gw in p.js("SW.meta.sahel"))
+
+
+def test_map_draws_the_real_events_over_the_boundaries(page: Page) -> None:
+    page.open()
+    start, end = page.js("[SW.state.start, SW.state.end]")
+    assert (start, end) == ("2025-01", "2026-02")
+    expected = page.api("events", country=sahel(page), period=f"{start}..{end}", limit=1)
+    assert page.number("#count-events") == expected["total"] > 500
+    assert page.number("#count-fatalities") == expected["fatalities"]
+    assert page.number("#count-located") == expected["located"] > 200
+    assert page.js("SW.markers.getLayers().length") == expected["located"]
+    assert page.js("document.querySelectorAll('.leaflet-marker-icon.ev, .cluster').length") > 5
+    # a real event sits where the API puts it
+    located = page.api("events", country="MLI", period="2026-02", limit=5, format="geojson")
+    lon, lat = located["features"][0]["geometry"]["coordinates"]
+    found = page.js(
+        f"SW.markers.getLayers().some(m => Math.abs(m.getLatLng().lat - {lat}) < 1e-9 && "
+        f"Math.abs(m.getLatLng().lng - {lon}) < 1e-9)"
+    )
+    assert found
+    countries = page.api("boundaries/country")
+    assert page.js("document.querySelectorAll('.leaflet-base-pane path').length") == len(
+        countries["features"]
+    )
+    assert page.js("document.querySelectorAll('.leaflet-lines-pane path').length") == len(
+        page.api("boundaries/admin1")["features"]
+    )
+    assert page.js("document.querySelector('#chart-monthly canvas') !== null")
+    page.shot("dashboard_map.png")
+    # zoomed in, clusters open up; clicking an event shows its details and sources
+    page.js("SW.map.setView([14.5, -4.0], 9, { animate: false })")
+    page.page.wait_for_timeout(500)
+    page.page.locator(".leaflet-marker-icon.ev").first.click()
+    page.wait("!!document.querySelector('.leaflet-popup-content .popup dl')")
+    text = page.page.inner_text(".leaflet-popup-content")
+    assert "Release" in text and "ucdp_candidate" in text and "Sources" in text
+    uid = text.split("Event id")[1].split()[0]
+    detail = page.api(f"events/{uid}")["event"]
+    assert detail["side_a"] in text and str(detail["best"]) in text
+    page.page.wait_for_timeout(700)  # the popup pans the map into view
+    page.shot("dashboard_event_popup.png")
+    page.assert_clean()
+
+
+def test_filters_drive_the_map_and_agree_with_the_api(page: Page) -> None:
+    page.open()
+    before = page.number("#count-events")
+    page.page.select_option("#f-country", "MLI")
+    page.page.uncheck("#f-types input[value=sb]")
+    page.page.uncheck("#f-types input[value=ns]")
+    page.settle()
+    expected = page.api("events", country="432", period="2025-01..2026-02", type="os", limit=1)
+    shown = page.number("#count-events")
+    assert shown == expected["total"] and 0 < shown < before
+    assert page.number("#count-located") == expected["located"]
+    assert page.js("SW.markers.getLayers().length") == expected["located"]
+    assert "types=os" in page.page.url and "country=MLI" in page.page.url
+
+    page.page.check("#f-types input[value=sb]")
+    page.page.select_option("#f-family", "jihadist")
+    page.settle()
+    expected = page.api(
+        "events", country="432", period="2025-01..2026-02", type=["sb", "os"],
+        actor_family="jihadist", limit=1,
+    )  # fmt: skip
+    assert page.number("#count-events") == expected["total"] > 0
+
+    months = page.js("(() => { const s = SW.state; const out = []; "
+                     "for (let m = s.start; m <= s.end;) { out.push(m); "
+                     "const y = +m.slice(0, 4), n = +m.slice(5); "
+                     "m = n === 12 ? (y + 1) + '-01' : y + '-' + String(n + 1).padStart(2, '0'); }"
+                     " return out; })()")  # fmt: skip
+    page.page.fill("#f-month", str(months.index("2026-01") + 1))
+    page.settle()
+    assert page.js("SW.state.month") == "2026-01"
+    expected = page.api(
+        "events", country="432", period="2026-01", type=["sb", "os"],
+        actor_family="jihadist", limit=1,
+    )  # fmt: skip
+    assert page.number("#count-events") == expected["total"]
+    assert page.number("#count-located") == expected["located"]
+    assert page.page.inner_text("#f-month-label") == "Jan 2026"
+    csv_link = page.page.get_attribute("#x-events-csv", "href")
+    assert csv_link is not None and "period=2026-01" in csv_link and "format=csv" in csv_link
+    page.shot("dashboard_filtered.png")
+    page.assert_clean()
+
+
+def test_choropleth_of_indicators_and_forecasts(page: Page) -> None:
+    page.open("#map?month=2026-02&layer=deadliness&level=admin2")
+    shapes = page.api("boundaries/admin2", country="MLI,BFA,NER")
+    assert page.js("SW.choropleth.getLayers().length") == len(shapes["features"])
+    fills = page.js(
+        "SW.choropleth.getLayers().map(l => l.options.fillColor).filter(c => c !== '#cfcac0')"
+    )
+    assert len(fills) == len(shapes["features"])  # 2026-02 is covered everywhere
+    assert len(set(fills)) > 2
+    assert "Fatalities" in page.page.inner_text("#map-legend")
+    page.shot("dashboard_choropleth.png")
+
+    page.page.select_option("#c-layer", "presence")
+    page.settle()
+    assert "armed-group-dominant" in page.page.inner_text("#map-legend")
+
+    page.page.fill("#f-month", "6")  # 2025-06: a gap, shown as no data
+    page.settle()
+    gap = page.js("SW.choropleth.getLayers().every(l => l.options.fillColor === '#cfcac0')")
+    assert gap
+
+    if not page.api("forecasts/runs")["runs"]:
+        pytest.skip("no forecasts are stored, so there is no forecast layer to draw")
+    page.page.select_option("#c-layer", "forecast")
+    page.settle()
+    assert "Forecast made at 2025-02" in page.page.inner_text("#c-note")
+    painted = page.js(
+        "SW.choropleth.getLayers().filter(l => l.options.fillColor !== '#cfcac0').length"
+    )
+    assert painted >= 8
+    page.shot("dashboard_forecast_layer.png")
+    page.assert_clean()
+
+
+def test_country_page_with_forecast_fan_chart(page: Page) -> None:
+    runs = page.api("forecasts/runs")["runs"]
+    if not runs:
+        pytest.skip("no forecasts are stored in the test store, so no fan chart can be drawn")
+    page.open("#country?country=MLI")
+    assert page.page.inner_text("#cty-title") == "Mali"
+    assert page.js("SW.forecastRendered") is True
+    assert page.js("document.querySelector('#chart-forecast canvas') !== null")
+    rows = page.page.locator("#forecast-side tbody tr")
+    models = {r["model_version"] for r in runs}
+    assert rows.count() == len(models) + 1  # every model and benchmark, and what was observed
+    for chart in ("chart-history", "chart-families"):
+        assert page.js(f"document.querySelector('#{chart} canvas') !== null"), chart
+    table_rows = page.page.locator("#ind-table tbody tr").count()
+    assert table_rows == 10  # Mali's régions
+    assert page.js("document.querySelectorAll('#presence-grid .p-none').length") > 0
+    units = page.api("boundaries/admin1", country="MLI")["features"]
+    name = next(f["properties"]["unit_name"] for f in units if f["properties"]["unit_id"] == "ML05")
+    page.page.select_option("#cty-region", "ML05")
+    page.settle()
+    assert page.page.inner_text("#fam-title").endswith(name)
+    page.shot("dashboard_country.png")
+    # the page offers the month's situation brief, built by the API from the same store
+    href = page.js("document.getElementById('cty-brief').href")
+    assert "country=MLI" in href and "month=2026-02" in href
+    with urllib.request.urlopen(href, timeout=120) as response:
+        assert response.status == 200 and "Mali" in response.read().decode("utf-8")
+    page.assert_clean()
+
+
+def test_data_page_shows_gaps_as_gaps(page: Page) -> None:
+    page.open("#data?country=MLI")
+    row = page.page.locator(".strip-row[data-source=ucdp_candidate]")
+    assert row.count() == 1
+    gaps = row.locator(".cov-no")
+    covered = row.locator(".cov-yes").count()
+    titles = [gaps.nth(i).get_attribute("title") for i in range(gaps.count())]
+    for month in ("2025-03", "2025-06", "2025-11"):
+        assert f"ucdp_candidate {month}: gap (no data)" in titles
+    assert covered == 5  # 2025-01, 2025-02, 2025-12, 2026-01, 2026-02
+    assert "2025-03 – 2025-11" in page.page.inner_text("#src-table")
+    assert page.page.locator("#export-list a").count() >= 5
+    page.shot("dashboard_data.png")
+    page.assert_clean()
+
+
+def test_phone_layout(browser: Any, live_server: LiveServer) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+        has_touch=True,
+    )  # fmt: skip
+    try:
+        phone = Page(context.new_page(), live_server)
+        phone.open("#map")
+        assert phone.js("document.documentElement.scrollWidth") <= 390
+        assert phone.js("document.getElementById('map').clientHeight") > 300
+        assert phone.js("getComputedStyle(document.getElementById('filters')).display") == "none"
+        phone.page.click("#filters-toggle")
+        assert phone.js("getComputedStyle(document.getElementById('filters')).display") == "flex"
+        phone.shot("phone_map.png")
+        phone.open("#country?country=BFA")
+        assert phone.js("document.documentElement.scrollWidth") <= 390
+        phone.shot("phone_country.png")
+        phone.assert_clean()
+    finally:
+        context.close()
+
+
+def test_alerts_arrive_live_and_trace_to_their_events(
+    browser: Any, web_db: Path, tmp_path: Path
+) -> None:
+    """An alert stored while the page is open (as the watch service would) shows up without a
+    reload, and its evidence links open the events behind it."""
+    from web_support import LiveServer
+
+    from sahelwatch.alerts import check_rules
+    from sahelwatch.errors import StoreError
+    from sahelwatch.store import Store, bundled_file
+
+    copy = tmp_path / "live.duckdb"
+    shutil.copyfile(web_db, copy)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    with LiveServer(copy, linger_s=0.2) as server:
+        try:
+            page = Page(context.new_page(), server)
+            page.open()
+            page.wait("SW.alerts.live === true")
+            assert page.page.inner_text("#alerts-live") == "live"
+            assert "No alerts raised yet" in page.page.inner_text("#alerts")
+            deadline = time.time() + 30
+            while True:  # the server lets a writer in between its reads
+                try:
+                    with Store(copy) as store:
+                        raised = check_rules(store, bundled_file("alert_rules.toml"))
+                    break
+                except StoreError:
+                    assert time.time() < deadline, "the server never let the writer in"
+                    time.sleep(0.2)
+            near = next(a for a in raised if a.rule == "near-bamako")
+            page.wait(f"document.querySelectorAll('#alerts li.alert').length === {len(raised)}", 30)
+            item = page.page.locator(f"#alerts li[data-seq='{near.seq}']")
+            assert near.title in item.inner_text()
+            assert "sev-critical" in (item.get_attribute("class") or "")
+            item.locator("summary").click()
+            links = item.locator(".alert-events a")
+            assert links.count() == len(near.evidence["event_ids"])
+            href = links.first.get_attribute("href") or ""
+            uid = urllib.parse.unquote(href.rsplit("/", 1)[1])
+            assert page.api(f"events/{uid}")["event"]["uid"] == near.evidence["event_ids"][0]
+            page.shot("dashboard_alerts.png")
+            page.assert_clean()
+        finally:
+            context.close()

@@ -1,0 +1,162 @@
+"""Admin-1 and grid forecasts on the bundled store: end to end, leakage, benchmarks, storage."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sahelwatch import geo
+from sahelwatch.forecast import ModelConfig, forecast, load_forecast, store_forecast
+from sahelwatch.forecast.backtest import backtest_units
+from sahelwatch.forecast.benchmarks import benchmarks_for, conflictology
+from sahelwatch.forecast.covariates import with_covariates
+from sahelwatch.forecast.data import CountryPanel, load_country_panel
+from sahelwatch.forecast.models import HorizonTask, fit_predict
+from sahelwatch.forecast.subnational import load_unit_panel
+from sahelwatch.store import Store
+
+FAST = ModelConfig(params={"num_iterations": 15, "num_leaves": 7}, train_months=72, min_bin=50)
+JAN = date(2026, 1, 1)
+
+
+def _grid(store: Store, seed: int = 3, model: str = "lgbm") -> pd.DataFrame:
+    return forecast(store, "grid", origin="2026-01", horizons=[1, 3], n_draws=15, seed=seed,
+                    model=model, config=FAST, workers=1)
+
+
+def test_conflictology_with_8_neighbours_hand_case() -> None:
+    centre = int(geo.priogrid_gid(15.25, -1.25))
+    block = geo.gid_neighbours(centre)["neighbour"].tolist()
+    units = np.array(sorted([centre, *block, centre + 5]), dtype=np.int64)  # one far cell
+    values = np.full((len(units), 14, 4), np.nan)
+    for i in range(len(units)):
+        values[i, 2:, :] = i  # each unit: 12 months of its own row number
+    far, mid = int(np.flatnonzero(units == centre + 5)[0]), int(np.flatnonzero(units == centre)[0])
+    values[mid, 2:, 0] = np.arange(12)  # the centre: 0..11
+    values[mid, 5, 0] = np.nan  # a month without data: the 12 before it are taken instead
+    values[mid, 1, 0] = 100.0
+    panel = CountryPanel(units, date(2020, 1, 1), values)
+    from sahelwatch.forecast.subnational import _neighbour_rows
+
+    pairs = _neighbour_rows("grid", units)
+    fn = benchmarks_for(pairs)["conflictology_nb"]
+    out = fn(panel, [1, 2], 108 * 2, 0, [0])
+    own = [100.0, 0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11]
+    neighbours = [float(i) for i in range(len(units)) if i not in (mid, far) for _ in range(12)]
+    expected = np.array(own + neighbours)  # own 12 values, then each neighbour's, by row
+    np.testing.assert_array_equal(out[mid, 0, 0], np.tile(expected, 2))
+    np.testing.assert_array_equal(out[mid, 1, 0], out[mid, 0, 0])
+    # The far cell has no neighbour in the panel: plain conflictology.
+    np.testing.assert_array_equal(out[far], conflictology(panel, [1, 2], 216, 0, [0])[far])
+    assert len(pairs[0]) == 4 * 3 + 4 * 5 + 8  # queen links inside the 3 x 3 block
+    assert not np.isnan(out[mid]).any()
+
+
+def test_admin1_and_grid_forecasts_end_to_end(bundled_path: Path, tmp_path: Path) -> None:
+    with Store(bundled_path, read_only=True) as store:
+        admin = forecast(store, "admin1", origin="2026-01", horizons=[1, 2], n_draws=20,
+                         config=FAST, workers=1)
+        country = forecast(store, origin="2026-01", horizons=[1, 2], n_draws=20, config=FAST,
+                           workers=1)
+        cells = _grid(store)
+        assert load_forecast(store, "2026-01", "x").empty  # read-only, no table: no error
+    assert list(admin.columns) == ["level", "unit_id", "month", "target", "draw", "value"]
+    assert {"ML01", "NE001", "SN01", "CI01"} <= set(admin["unit_id"].astype(str))
+    assert len(admin) == 78 * 2 * 4 * 20 and admin.attrs["model_version"].endswith("shares-1")
+    assert set(cells["level"].astype(str)) == {"grid"} and cells["unit_id"].dtype == np.int32
+    assert cells["value"].notna().all() and (cells["value"] >= 0).all()
+    # Mali's admin-1 draws never add up to more than Mali's own draw.
+    mali = admin[admin["unit_id"].astype(str).str.startswith("ML")]
+    units_sum = mali.groupby(["month", "target", "draw"], observed=True)["value"].sum()
+    mali_c = country[country["unit_id"] == 432].set_index(["month", "target", "draw"])["value"]
+    assert (units_sum <= mali_c.reindex(units_sum.index) + 1e-6).all()
+    assert units_sum.sum() > 0
+    # Stored with level and P-codes; read back on a read-only store.
+    path = tmp_path / "fc.duckdb"
+    shutil.copyfile(bundled_path, path)
+    with Store(path) as writable:
+        store_forecast(writable, country, "2026-01", "v")
+        store_forecast(writable, admin, "2026-01", "v")
+    with Store(path, read_only=True) as ro:
+        back = load_forecast(ro, "2026-01", "v", level="admin1")
+        both = load_forecast(ro, "2026-01", "v")
+        levels = ro.con.execute("SELECT DISTINCT level FROM forecasts ORDER BY 1").fetchall()
+    assert levels == [("admin1",), ("country",)] and len(both) == len(admin) + len(country)
+    assert sorted(back["unit_id"].unique()) == sorted(admin["unit_id"].astype(str).unique())
+    key = ["unit_id", "month", "target", "draw"]
+    merged = admin.astype({"unit_id": str, "month": str, "target": str}).merge(back, on=key)
+    np.testing.assert_array_equal(merged["value_x"], merged["value_y"])
+
+
+def test_grid_forecast_reads_nothing_after_origin(bundled_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "leak.duckdb"
+    shutil.copyfile(bundled_path, path)
+    with Store(path) as store:
+        before = {m: _grid(store, model=m) for m in ("lgbm", "conflictology_nb", "bootstrap")}
+        up = load_unit_panel(store, "grid", JAN)
+        # Months no located release covers are no data, never zero (the withheld months and
+        # the months before located events begin).
+        assert np.isnan(up.panel.values[:, up.panel.index(date(2025, 6, 1))]).all()
+        assert np.isnan(up.panel.values[:, :-1]).all()
+        assert not np.isnan(up.panel.values[:, -1]).any()
+        # Rewrite everything after the origin: events, country-months, coverage of the gap.
+        store.con.execute("UPDATE event_versions SET best = best * 5 + 100, latitude = 14.0 "
+                          "WHERE date_start >= DATE '2026-02-01'")
+        store.con.execute("UPDATE cm_versions SET best_total = best_total * 3 + 7, "
+                          "best_sb = best_sb + 99 WHERE month > DATE '2026-01-01'")
+        store.con.execute("INSERT INTO coverage SELECT release_id, country_gw, DATE '2026-03-01' "
+                          "FROM coverage WHERE month = DATE '2026-02-01'")
+        for m, frame in before.items():
+            np.testing.assert_array_equal(frame["value"].to_numpy(), _grid(store, model=m)
+                                          ["value"].to_numpy())
+    # An origin inside the withheld months: benchmarks have no data, not zeros.
+    with Store(bundled_path, read_only=True) as ro:
+        inside = forecast(ro, "grid", origin="2025-06", horizons=[1], n_draws=5,
+                          model="conflictology", targets=["total"])
+    assert inside["value"].isna().all()
+
+
+def test_grid_forecast_same_seed_same_samples(bundled_path: Path) -> None:
+    with Store(bundled_path, read_only=True) as store:
+        first, again, other = _grid(store, 1), _grid(store, 1), _grid(store, 2)
+    np.testing.assert_array_equal(first["value"].to_numpy(), again["value"].to_numpy())
+    assert not np.array_equal(first["value"].to_numpy(), other["value"].to_numpy())
+
+
+def test_unit_backtest_scores_every_model_on_the_same_unit_months(bundled_path: Path) -> None:
+    with Store(bundled_path, read_only=True) as store:
+        scores = backtest_units(store, "grid", horizons=[1], n_draws=20,
+                                models=("zero", "conflictology", "conflictology_nb"))
+    sizes = scores.groupby("model").size()
+    assert set(sizes.index) == {"zero", "conflictology", "conflictology_nb"}
+    assert sizes.nunique() == 1 and sizes.iloc[0] > 1000
+    assert set(scores["window"]) == {"grid 2026-01"} and (scores["month"] == date(2026, 2, 1)).all()
+
+
+def test_covariates_are_cut_at_the_origin_and_enter_the_model(bundled_path: Path) -> None:
+    with Store(bundled_path, read_only=True) as store:
+        panel = load_country_panel(store, until=date(2019, 10, 1))
+    rich = with_covariates(panel, ("gdelt", "coups", "views"))
+    assert rich.covariates is not None and rich.covariates.shape[1] == panel.n_months
+    mali = int(np.flatnonzero(panel.units == 432)[0])
+    usa = int(np.flatnonzero(panel.units == 2)[0])
+    assert not np.isnan(rich.covariates[mali, -1]).any() and np.isnan(rich.covariates[usa]).all()
+    cut = rich.until(date(2019, 1, 1))
+    assert cut.covariates is not None and cut.covariates.shape[1] == cut.n_months
+    task = HorizonTask(date(2019, 10, 1), 2, (0,), 20, 0)
+    plain = fit_predict(panel, task, FAST)
+    config = ModelConfig(params=FAST.params, train_months=72, min_bin=50, covariates=("gdelt",))
+    assert not np.array_equal(plain, fit_predict(panel, task, config))
+
+
+@pytest.mark.parametrize("level", ["admin2", "county"])
+def test_unknown_level_is_a_clear_error(bundled_path: Path, level: str) -> None:
+    from sahelwatch.errors import QueryError
+
+    with Store(bundled_path, read_only=True) as store, pytest.raises(QueryError, match="level"):
+        forecast(store, level, origin="2026-01", horizons=[1])

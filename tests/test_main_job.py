@@ -1,0 +1,46 @@
+"""The main job on the real bundled data: the store, indicators, forecasts and alerts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sahelwatch import cli
+from sahelwatch.alerts import list_alerts
+from sahelwatch.main_job import forecast_and_alert, indicator_summary
+from sahelwatch.store import Store
+
+
+def test_forecasts_and_alerts_once(bundled_copy: Path) -> None:
+    with Store(bundled_copy) as store:
+        first = forecast_and_alert(store, n_draws=20, horizons=range(1, 3))
+        runs = store.con.execute(
+            "SELECT model_version, strftime(origin, '%Y-%m'), count(DISTINCT unit_id), "
+            "count(DISTINCT month) FROM forecasts GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+        # the newest covered month is 2026-02; 191 countries, 2 months ahead
+        assert runs == [
+            ("benchmark-conflictology", "2026-02", 191, 2),
+            ("lgbm-direct-1", "2026-02", 191, 2),
+        ]
+        stored = list_alerts(store, limit=None)
+        near = [a for a in stored if a.rule == "near-bamako"]
+        assert len(near) == 1 and near[0].evidence["event_ids"]
+        assert f"alerts: {len(stored)} new" in first
+        again = forecast_and_alert(store, n_draws=20, horizons=range(1, 3))
+        assert again.count("already stored") == 2 and "alerts: 0 new" in again
+
+
+def test_indicator_summary_is_the_indicators(bundled_store: Store) -> None:
+    text = indicator_summary(bundled_store)
+    assert text.startswith("Indicators, 2026-02:")
+    assert all(name in text for name in ("Mali", "Burkina Faso", "Niger", "state under pressure"))
+
+
+def test_run_without_forecast_or_server(monkeypatch, capsys, tmp_path: Path) -> None:
+    db = tmp_path / "main.duckdb"
+    monkeypatch.setattr("sys.argv", ["sahelwatch", "run", "--no-forecast", "--no-serve",
+                                     "--db", str(db)])  # fmt: skip
+    cli.main()
+    out = capsys.readouterr().out
+    assert "2025-03..2025-11" in out  # the gap is reported
+    assert "Indicators, 2026-02:" in out and "Mali" in out
