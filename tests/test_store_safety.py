@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from sahelwatch import Store, StoreError, ingest
-from sahelwatch.store import bundled_file
+from sahelwatch.store import SCHEMA_VERSION, bundled_file
 
 CANDIDATE_1 = "ucdp_candidate_26.0.1_events_global.csv.gz"
 CLI = "from sahelwatch.cli import main; main()"
@@ -213,5 +213,16 @@ def test_schema_is_created_once(tmp_path):
     with Store(db) as s:
         ingest(s, bundled_file(CANDIDATE_1))
     with Store(db) as s:  # reopening does not reset anything
-        assert s.con.execute("SELECT value FROM meta").fetchall() == [("1",)]
+        assert s.con.execute("SELECT value FROM meta").fetchall() == [(SCHEMA_VERSION,)]
         assert s.con.execute("SELECT count(*) FROM event_versions").fetchone() == (1722,)
+
+
+def test_a_store_of_another_layout_is_refused_untouched(tmp_path):
+    db = tmp_path / "old.duckdb"
+    with Store(db) as s:
+        s.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    before = db.read_bytes()
+    for read_only in (False, True):
+        with pytest.raises(StoreError, match="has layout 1, this SahelWatch reads layout"):
+            Store(db, read_only=read_only)
+    assert db.read_bytes() == before

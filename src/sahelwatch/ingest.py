@@ -126,6 +126,7 @@ def ingest(
     say(f"reading {path.name} ({fmt.title})")
     # The staging table is temporary: reading happens before the store's transaction opens.
     rows = load_stage(con, path, encoding)
+    header = [row[0] for row in con.execute("DESCRIBE stage").fetchall()]
     release = release or _release(con, fmt, path)
     source = _source(fmt, release, source, path)
     report = IngestReport(path, fmt.name, source, release, rows_read=rows)
@@ -134,15 +135,15 @@ def ingest(
         release_id = _release_id(con, fmt, source, release)
         file_id = _next_id(con, "ingest_log", "file_id")
         say(f"validating {rows} rows")
-        _validate(con, fmt)
+        _validate(con, fmt, header)
         _quarantine(con, file_id, path, report)
         say("merging versions")
-        _merge(con, fmt, release_id, file_id, report)
+        _merge(con, fmt, header, release_id, file_id, report)
         say("recording coverage")
         if record_coverage:
             _cover(con, fmt, release, release_id, period, countries, report)
         con.execute(
-            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
             [
                 file_id,
                 str(path.resolve()),
@@ -156,6 +157,7 @@ def ingest(
                 report.unchanged,
                 report.rejected,
                 started,
+                header,
             ],
         )
         con.execute("COMMIT")
@@ -253,9 +255,8 @@ def _next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
     return int(row[0])
 
 
-def _validate(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
+def _validate(con: duckdb.DuckDBPyConnection, fmt: Format, header: list[str]) -> None:
     """``cand``: canonical rows with their reason; a repeated uid is rejected after its first."""
-    header = [row[0] for row in con.execute("DESCRIBE stage").fetchall()]
     content = f"{fmt.content_sql(header)} AS content_hash"
     con.execute(f"CREATE TEMP TABLE cand AS {fmt.canonical_sql(content)}")
     con.execute(
@@ -273,8 +274,9 @@ def _quarantine(
     con: duckdb.DuckDBPyConnection, file_id: int, path: Path, report: IngestReport
 ) -> None:
     con.execute(
-        "INSERT INTO quarantine SELECT ?, ?, row_number, reason, raw FROM cand "
-        "WHERE reason <> '' ORDER BY row_number",
+        "INSERT INTO quarantine SELECT ?, ?, c.row_number, c.reason, to_json(s)::VARCHAR "
+        "FROM cand c JOIN stage s ON s.rowid + 2 = c.row_number WHERE c.reason <> '' "
+        "ORDER BY c.row_number",
         [file_id, str(path.resolve())],
     )
     reasons = con.execute(
@@ -288,6 +290,7 @@ def _quarantine(
 def _merge(
     con: duckdb.DuckDBPyConnection,
     fmt: Format,
+    header: list[str],
     release_id: int,
     file_id: int,
     report: IngestReport,
@@ -331,8 +334,9 @@ def _merge(
     con.execute(
         f"INSERT INTO {table} (release_id, file_id, row_number, content_hash, "
         f"{names.replace('c.', '')}, raw) "
-        f"SELECT $rid, $fid, c.row_number, c.content_hash, {names}, c.raw "
-        "FROM cand c JOIN merged m USING (row_number) WHERE m.status IN ('added', 'revised')",
+        f"SELECT $rid, $fid, c.row_number, c.content_hash, {names}, {fmt.raw_sql(header)} "
+        "FROM cand c JOIN merged m USING (row_number) JOIN stage s ON s.rowid + 2 = c.row_number "
+        "WHERE m.status IN ('added', 'revised')",
         {"rid": release_id, "fid": file_id},
     )
     # A newer release ingested earlier may now hold a copy of the version just inserted.

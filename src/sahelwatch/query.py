@@ -152,9 +152,15 @@ def events_sql(store: Store, flt: EventFilter, *, raw: bool = False) -> tuple[st
     """SQL and parameters selecting the filtered current (or as-of) events."""
     as_of = resolve_release(store, flt.as_of) if flt.as_of else None
     where, params = _where(store, flt)
-    drop = "" if raw else " EXCLUDE (raw, content_hash, release_id)"
+    # The raw record is stored as values; its names are the file's header (ingest_log).
+    pick = (
+        "* EXCLUDE (raw), (SELECT to_json(map(l.columns, e.raw)) FROM ingest_log l "
+        "WHERE l.file_id = e.file_id)::VARCHAR AS raw"
+        if raw
+        else "* EXCLUDE (raw, content_hash, release_id, file_id)"
+    )
     sql = (
-        f"SELECT *{drop} FROM ({store.current_sql('event_versions', as_of)}) "
+        f"SELECT {pick} FROM ({store.current_sql('event_versions', as_of)}) e "
         f"WHERE {where} ORDER BY date_start, uid"
     )
     return sql, params

@@ -3,15 +3,17 @@
 Tables
 ------
 releases        one row per (source, release): its family, ordering key and whether preliminary.
-ingest_log      one row per file ingested: path, SHA-256, counts, times.
-event_versions  canonical events; a row per (uid, release) whenever an event is new or changed.
+ingest_log      one row per file ingested: path, SHA-256, counts, times, its header (columns).
+event_versions  canonical events; a row per (uid, release) whenever an event is new or changed,
+                with the source row's values (``raw``, in the order of its file's columns;
+                ``query.events(..., raw=True)`` gives it back as a JSON object).
 cm_versions     country-month aggregates, versioned the same way.
 sightings       every (uid, release, file, row) a record was seen in, changed or not.
 coverage        (release, country, month) that a release covers; a month no release covers is
                 "no data", never zero.
-quarantine      rejected rows: file, row number, raw content and reason.
+quarantine      rejected rows: file, row number, raw content (JSON) and reason.
 
-Views ``events`` and ``country_months`` hold the newest version of each record.
+:meth:`Store.current_sql` selects the newest version of each record (or as of a release).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import duckdb
 from sahelwatch.errors import StoreError
 from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _VERSION_COLUMNS = (
     "release_id INTEGER NOT NULL, file_id INTEGER NOT NULL, row_number BIGINT, "
@@ -48,10 +50,11 @@ CREATE TABLE IF NOT EXISTS ingest_log (
     file_id INTEGER PRIMARY KEY, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
     bytes BIGINT NOT NULL, format VARCHAR NOT NULL, release_id INTEGER NOT NULL,
     rows_read BIGINT, added BIGINT, revised BIGINT, unchanged BIGINT, rejected BIGINT,
-    started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL);
+    started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL, columns VARCHAR[]);
 CREATE TABLE IF NOT EXISTS event_versions ({_VERSION_COLUMNS}, {_columns(EVENT_COLUMNS)},
-    raw VARCHAR);
-CREATE TABLE IF NOT EXISTS cm_versions ({_VERSION_COLUMNS}, {_columns(CM_COLUMNS)}, raw VARCHAR);
+    raw VARCHAR[]);
+CREATE TABLE IF NOT EXISTS cm_versions ({_VERSION_COLUMNS}, {_columns(CM_COLUMNS)},
+    raw VARCHAR[]);
 CREATE TABLE IF NOT EXISTS sightings (
     uid VARCHAR NOT NULL, release_id INTEGER NOT NULL, file_id INTEGER NOT NULL,
     row_number BIGINT NOT NULL);
@@ -64,7 +67,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 # Newest version of each record; `{where}` restricts the releases taken into account (as-of).
 CURRENT_SQL = """
-SELECT v.* EXCLUDE (file_id, row_number), r.source, r.release, r.preliminary
+SELECT v.* EXCLUDE (row_number), r.source, r.release, r.preliminary
 FROM {table} v JOIN releases r USING (release_id)
 WHERE {where}
 QUALIFY row_number() OVER (PARTITION BY v.uid ORDER BY r.release_key DESC) = 1
@@ -151,12 +154,28 @@ class Store:
             raise StoreError(
                 f"{self.path} is not a SahelWatch store ({str(exc).splitlines()[0]})."
             ) from exc
+        self._check_schema_version()
         if not read_only:
             self.con.execute(SCHEMA)
             self.con.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
             )
         self._install_session()
+
+    def _check_schema_version(self) -> None:
+        """Refuse a store written with another layout (before any change is made to it)."""
+        try:
+            row = self.con.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+        except duckdb.CatalogException:
+            return  # a new store (no meta table yet)
+        if row and row[0] != SCHEMA_VERSION:
+            self.con.close()
+            raise StoreError(
+                f"the store {self.path} has layout {row[0]}, this SahelWatch reads layout "
+                f"{SCHEMA_VERSION}; build a new store (sahelwatch ingest --bundled --db NEW)."
+            )
 
     def _install_session(self) -> None:
         """Per-connection helpers: the country table and the text macros."""

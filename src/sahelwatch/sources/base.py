@@ -113,8 +113,8 @@ class Format:
         return set(self.required) <= set(header)
 
     def canonical_sql(self, *extra: str) -> str:
-        """SQL that reads ``stage`` and yields canonical rows with ``row_number``, ``raw``,
-        ``reason`` (empty when the row is valid) and any ``extra`` select expressions."""
+        """SQL that reads ``stage`` and yields canonical rows with ``row_number``, ``reason``
+        (empty when the row is valid) and any ``extra`` select expressions."""
         columns = EVENT_COLUMNS if self.kind == "event" else CM_COLUMNS
         typed = ",\n  ".join(
             f"CAST({self.select.get(col, 'NULL')} AS {typ}) AS {col}"
@@ -122,11 +122,20 @@ class Format:
         )
         checks = ", ".join(f"CASE WHEN {cond} THEN {reason} END" for cond, reason in self.checks)
         return (
-            "SELECT s.rowid + 2 AS row_number, to_json(s)::VARCHAR AS raw,\n  "
+            "SELECT s.rowid + 2 AS row_number,\n  "
             f"{typed},\n  concat_ws('; ', {checks or 'NULL'}) AS reason"
             + "".join(f",\n  {e}" for e in extra)
             + "\nFROM stage s"
         )
+
+    @staticmethod
+    def raw_sql(header: list[str]) -> str:
+        """SQL of a ``stage`` row ``s`` as the list of its values, in ``header`` order.
+
+        A list, not JSON: the names are kept once per file (``ingest_log.columns``), and a
+        list of short strings is far cheaper to store than a JSON text repeating every name.
+        """
+        return "[" + ", ".join('s."' + name.replace('"', '""') + '"' for name in header) + "]"
 
     def content_sql(self, header: list[str]) -> str:
         """SQL of a record's content hash: its format's columns, normalised so that the same
