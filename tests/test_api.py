@@ -363,6 +363,29 @@ def test_forecast_runs_and_summaries(client: TestClient, store: Store) -> None:
     assert any(f["geometry"] is not None for f in fc["features"])
 
 
+def test_subnational_forecasts_by_pcode_and_cell(web_db: Path, tmp_path: Path) -> None:
+    from sahelwatch.forecast import forecast, store_forecast
+
+    copy = tmp_path / "units.duckdb"
+    shutil.copyfile(web_db, copy)
+    frames = {}
+    with Store(copy) as writable:
+        for level in ("admin1", "grid"):
+            frames[level] = forecast(writable, level, origin="2026-02", horizons=[1], n_draws=30,
+                                     model="conflictology", workers=1)  # fmt: skip
+            store_forecast(writable, frames[level], "2026-02", "benchmark-conflictology")
+    pcodes = set(frames["admin1"]["unit_id"])
+    assert len(pcodes) > 10 and all(isinstance(p, str) for p in pcodes)
+    with TestClient(create_app(copy, read_env=False)) as other:
+        body = ok(other, "/api/forecasts?level=admin1&target=total")
+        assert body["level"] == "admin1" and {r["unit_id"] for r in body["rows"]} == pcodes
+        shapes = ok(other, "/api/forecasts?level=admin1&target=total&format=geojson")
+        assert sum(f["geometry"] is not None for f in shapes["features"]) > 10
+        cells = ok(other, "/api/forecasts?level=cell&target=total&format=geojson")
+        assert cells["features"] and all(f["geometry"] for f in cells["features"])
+        assert "leave it out" in error(other, "/api/forecasts?level=grid&country=MLI", 400)
+
+
 def test_forecasts_absent(bundled_path: Path) -> None:
     app = create_app(bundled_path, read_env=False)
     with TestClient(app, raise_server_exceptions=False) as plain:

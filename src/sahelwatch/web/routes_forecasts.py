@@ -140,8 +140,9 @@ def forecast_summary(
         clauses.append("list_contains($months, month)")
     probs = ", ".join(f"avg((value >= {t})::DOUBLE) AS p_ge_{t}" for t in THRESHOLDS)
     extra = ", list(value ORDER BY draw) AS samples" if samples else ""
+    unit = "unit_code AS unit_id" if level == "admin1" else "unit_id"  # admin units: P-codes
     frame = store.con.execute(
-        f"SELECT model_version, unit_id, month, target, count(*) AS draws, avg(value) AS mean, "
+        f"SELECT model_version, {unit}, month, target, count(*) AS draws, avg(value) AS mean, "
         f"quantile_cont(value, $q) AS q, {probs}{extra} FROM forecasts "
         f"WHERE {' AND '.join(clauses)} GROUP BY ALL "
         "ORDER BY model_version, unit_id, month, target",
@@ -165,7 +166,9 @@ def forecasts(
         list[str] | None,
         Query(description="Countries (ISO3, number or name); default every forecast unit."),
     ] = None,
-    level: Annotated[str, Query(pattern="^(country|admin1|admin2|cell)$")] = "country",
+    level: Annotated[
+        str, Query(pattern="^(country|admin1|grid|cell)$", description="cell is the same as grid.")
+    ] = "country",
     origin: Annotated[
         str | None, Query(max_length=7, description="YYYY-MM (default: the newest)")
     ] = None,
@@ -198,6 +201,9 @@ def forecasts(
     if bad:
         raise QueryError(f"unknown target {', '.join(bad)}; use sb, ns, os or total.")
     names = split_list(country, "country")
+    level = "grid" if level == "cell" else level
+    if names and level != "country":
+        raise QueryError("country applies to country-level forecasts; leave it out below.")
     units = sorted({gw for c in names for gw in resolve_country(store, c)}) if names else None
     if samples and (units is None or len(units) > MAX_SAMPLE_UNITS):
         raise QueryError(f"samples need country (at most {MAX_SAMPLE_UNITS}).")
@@ -219,7 +225,8 @@ def forecasts(
     if format == "geojson":
         from sahelwatch.indicators import to_geojson
 
-        text = to_geojson(frame.drop(columns=["samples"], errors="ignore"), level)
+        shapes = "cell" if level == "grid" else level
+        text = to_geojson(frame.drop(columns=["samples"], errors="ignore"), shapes)
         return Response(text.encode("utf-8"), media_type=render.GEOJSON)
     return render.json_response({**meta, "rows": render.frame_records(frame)})
 
