@@ -340,6 +340,22 @@ def _merge(
         {"rid": release_id, "fid": file_id},
     )
     # A newer release ingested earlier may now hold a copy of the version just inserted.
+    newer = _scalar(
+        con,
+        "SELECT count(*) FROM releases r, releases me WHERE me.release_id = "
+        f"{int(release_id)} AND r.family = me.family AND r.release_key > me.release_key",
+    )
+    if newer:
+        _drop_repeated_versions(con, table, release_id)
+    con.execute(
+        "INSERT INTO sightings SELECT uid, $rid, $fid, row_number FROM merged "
+        "WHERE NOT seen_in_release",
+        {"rid": release_id, "fid": file_id},
+    )
+
+
+def _drop_repeated_versions(con: duckdb.DuckDBPyConnection, table: str, release_id: int) -> None:
+    """Delete versions of a newer release that repeat the version just inserted before them."""
     con.execute(
         f"""
         DELETE FROM {table} t USING (
@@ -351,11 +367,6 @@ def _merge(
         WHERE d.same AND t.uid = d.uid AND t.release_id = d.release_id AND t.release_id <> $rid
         """,
         {"rid": release_id},
-    )
-    con.execute(
-        "INSERT INTO sightings SELECT uid, $rid, $fid, row_number FROM merged "
-        "WHERE NOT seen_in_release",
-        {"rid": release_id, "fid": file_id},
     )
 
 
