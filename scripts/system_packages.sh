@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: Chromium for the dashboard's browser tests, Pango and
-# HarfBuzz for PDF briefs (WeasyPrint). Installs only what is missing; needs root or sudo.
+# Debian packages SahelWatch needs beyond Python: Pango and HarfBuzz for PDF briefs (WeasyPrint)
+# and, for the test suite, Chromium for the dashboard's browser tests. Installs only what is
+# missing; needs root or sudo.   Usage: bash scripts/system_packages.sh [pdf|all]   (default all)
 set -euo pipefail
-PACKAGES=(chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1)
+PACKAGES=(fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1)
+[ "${1:-all}" = "pdf" ] || PACKAGES+=(chromium)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
