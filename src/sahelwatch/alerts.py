@@ -161,13 +161,6 @@ def _iso(moment: datetime | None) -> str | None:
 # --- storage --------------------------------------------------------------------------------
 
 
-def _has_alerts(store: Store) -> bool:
-    row = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alerts'"
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def ensure_alerts_schema(store: Store) -> None:
     """Create the ``alerts`` and ``alert_deliveries`` tables if missing."""
     if not store.read_only:
@@ -261,7 +254,7 @@ def list_alerts(
     after_seq : only alerts stored after this ``seq`` (for streams that resume).
     oldest_first : order by ``seq`` ascending.
     """
-    if not _has_alerts(store):
+    if not store.has_table("alerts"):
         return []
     if min_severity is not None and min_severity not in SEVERITY_RANK:
         raise ConfigError(f"unknown severity '{min_severity}'; use info, warning or critical.")
@@ -320,7 +313,7 @@ def mark_delivery(
 
 def pending(store: Store, channel: str, limit: int = 500) -> list[Alert]:
     """Alerts not yet delivered to ``channel`` (and not given up on), oldest first."""
-    if not _has_alerts(store):
+    if not store.has_table("alerts"):
         return []
     rows = store.con.execute(
         f"SELECT {', '.join('a.' + c.strip() for c in _ALERT_COLUMNS.split(','))} "
@@ -386,7 +379,7 @@ class EvalContext:
 
     def prior_evidence(self, rule: str) -> list[dict[str, Any]]:
         """Evidence of the stored alerts of a rule."""
-        if not _has_alerts(self.store):
+        if not self.store.has_table("alerts"):
             return []
         rows = self.store.con.execute(
             "SELECT evidence FROM alerts WHERE rule = ?", [rule]
@@ -431,6 +424,29 @@ def _newest_month(store: Store, family: str, countries: list[int], located: bool
         return None
     newest = cov["month"].max()
     return date(newest.year, newest.month, 1)
+
+
+def _recent_panel(
+    store: Store, family: str, level: str, country: str, back: int
+) -> tuple[date, date, pd.DataFrame] | None:
+    """The unit-month panel of a country from ``back`` months before the newest month the
+    family covers there (with locations below country level) to that month; None when the
+    family covers nothing there."""
+    from sahelwatch import panels
+
+    newest = _newest_month(store, family, _gw(store, country), level != "country")
+    if newest is None:
+        return None
+    first = add_months(newest, -back)
+    panel = panels.build_panel(
+        store,
+        level,  # type: ignore[arg-type]
+        family=family,  # type: ignore[arg-type]
+        countries=[country],
+        start=first,
+        end=newest,
+    )
+    return newest, first, panel
 
 
 def _gw(store: Store, country: str) -> list[int]:
@@ -493,20 +509,11 @@ class ThresholdRule(Rule):
         from sahelwatch import panels
 
         store = ctx.store
-        newest = _newest_month(
-            store, self.family, _gw(store, self.country), self.level != "country"
-        )
-        if newest is None:
+        back = self.lookback_months + self.window_months - 2
+        found = _recent_panel(store, self.family, self.level, self.country, back)
+        if found is None:
             return []
-        first = add_months(newest, 1 - self.lookback_months - self.window_months + 1)
-        panel = panels.build_panel(
-            store,
-            self.level,
-            family=self.family,  # type: ignore[arg-type]
-            countries=[self.country],
-            start=first,
-            end=newest,
-        )
+        newest, first, panel = found
         prefix = "best" if self.measure == "fatalities" else "events"
         columns = [f"{prefix}_{t}" for t in _types(list(self.violence))]
         panel = panel.assign(value=panel[columns].sum(axis=1, min_count=len(columns)))
@@ -725,20 +732,10 @@ class NewActorRule(Rule):
         from sahelwatch import panels
 
         store = ctx.store
-        newest = _newest_month(
-            store, self.family, _gw(store, self.country), self.level != "country"
-        )
-        if newest is None:
+        found = _recent_panel(store, self.family, self.level, self.country, self.absent_months)
+        if found is None:
             return []
-        first = add_months(newest, -self.absent_months)
-        panel = panels.build_panel(
-            store,
-            self.level,
-            family=self.family,  # type: ignore[arg-type]
-            countries=[self.country],
-            start=first,
-            end=newest,
-        )
+        newest, _, panel = found
         column = f"events_{self.actor_family}"
         now_key = np.datetime64(newest, "s")
         need = self.absent_months if self.min_known_months is None else self.min_known_months
@@ -817,10 +814,7 @@ class ForecastRule(Rule):
 
     def evaluate(self, ctx: EvalContext) -> list[Alert]:
         store = ctx.store
-        exists = store.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'forecasts'"
-        ).fetchone()
-        if not exists or not exists[0]:
+        if not store.has_table("forecasts"):
             return []
         gws = _gw(store, self.country)
         rows = store.con.execute(
@@ -929,24 +923,13 @@ class ZScoreRule(Rule):
     def evaluate(self, ctx: EvalContext) -> list[Alert]:
         import numpy as np
 
-        from sahelwatch import panels
         from sahelwatch.indicators import deadliness
 
         store = ctx.store
-        newest = _newest_month(
-            store, self.family, _gw(store, self.country), self.level != "country"
-        )
-        if newest is None:
+        found = _recent_panel(store, self.family, self.level, self.country, self.baseline_months)
+        if found is None:
             return []
-        first = add_months(newest, -self.baseline_months)
-        panel = panels.build_panel(
-            store,
-            self.level,
-            family=self.family,  # type: ignore[arg-type]
-            countries=[self.country],
-            start=first,
-            end=newest,
-        )
+        newest, _, panel = found
         column = _INDICATOR_ALIASES.get(self.indicator, self.indicator)
         if column == "fatalities_per_event":
             panel = panel.merge(

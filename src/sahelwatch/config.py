@@ -38,6 +38,7 @@ __all__ = [
     "DeliverySettings",
     "EmailSettings",
     "FeedSettings",
+    "FileSource",
     "FolderSource",
     "ForecastSettings",
     "HttpSettings",
@@ -249,16 +250,23 @@ class AcledSource(SourceSettings):
 
 
 @dataclass(frozen=True)
-class UrlSource(SourceSettings):
+class FileSource(SourceSettings):
+    """What the file sources share: how their files are ingested (as ``sahelwatch ingest``
+    options)."""
+
+    source: str | None = None
+    release: str | None = None
+    record_coverage: bool = True
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class UrlSource(FileSource):
     """``kind = "url"``: one URL serving a file in a format ``sahelwatch ingest`` reads."""
 
     KIND: ClassVar[str] = "url"
     url: str = ""
     filename: str | None = None
-    source: str | None = None
-    release: str | None = None
-    record_coverage: bool = True
-    complete: bool = True
 
     def validate(self, where: str) -> None:
         super().validate(where)
@@ -266,17 +274,13 @@ class UrlSource(SourceSettings):
 
 
 @dataclass(frozen=True)
-class FolderSource(SourceSettings):
+class FolderSource(FileSource):
     """``kind = "folder"``: a folder where new files in known formats are dropped."""
 
     KIND: ClassVar[str] = "folder"
     path: Path = Path()
     pattern: str = "*"
     settle: Duration = 5.0
-    source: str | None = None
-    release: str | None = None
-    record_coverage: bool = True
-    complete: bool = True
 
     def validate(self, where: str) -> None:
         super().validate(where)

@@ -52,10 +52,7 @@ def indicator_summary(store: Store, countries: tuple[str, ...] = FOCUS) -> str:
 
 
 def _stored(store: Store, origin: str, model_version: str) -> bool:
-    row = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'forecasts'"
-    ).fetchone()
-    if not row or not row[0]:
+    if not store.has_table("forecasts"):
         return False
     found = store.con.execute(
         "SELECT count(*) FROM forecasts WHERE strftime(origin, '%Y-%m') = ? "

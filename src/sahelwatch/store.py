@@ -188,6 +188,13 @@ class Store:
         for name, body in MACROS.items():
             self.con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
 
+    def has_table(self, name: str) -> bool:
+        """Whether the store has a table ``name`` (tables made on first use may be missing)."""
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
     def current_sql(self, table: str = "event_versions", as_of: int | None = None) -> str:
         """SQL of the newest version of each record, optionally as of a release id."""
         where = "TRUE"

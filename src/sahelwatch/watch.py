@@ -414,10 +414,7 @@ class Watch:
             "SELECT coalesce(max(file_id), 0), count(*) FROM ingest_log"
         ).fetchone()
         parts = [str(row), repr(self.config.rules)]
-        exists = store.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'forecasts'"
-        ).fetchone()
-        if exists and exists[0]:
+        if store.has_table("forecasts"):
             parts.append(
                 str(store.con.execute("SELECT max(created_at), count(*) FROM forecasts").fetchone())
             )

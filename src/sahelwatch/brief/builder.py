@@ -501,10 +501,7 @@ def _stored_forecast(
     store: Store, target: date, model_version: str, gws: Sequence[int]
 ) -> pd.DataFrame | None:
     """The stored samples of target ``total`` for the brief's countries and horizons."""
-    exists = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'forecasts'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    if not store.has_table("forecasts"):
         return None
     months = [add_months(target, h) for h in HORIZONS]
     frame = store.con.execute(

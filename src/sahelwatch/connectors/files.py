@@ -19,9 +19,10 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from sahelwatch.config import FolderSource, UrlSource
+from sahelwatch.config import FileSource, FolderSource, UrlSource
 from sahelwatch.connectors.base import Connector, Pull, file_sha256
 from sahelwatch.connectors.errors import ConnectorError
 
@@ -63,17 +64,7 @@ class UrlFile(Connector):
         path = ctx.work_dir / "pulled" / digest[:16] / name
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(got, path)
-        yield Pull(
-            source=settings.name,
-            path=path,
-            release=settings.release,
-            ingest_source=settings.source,
-            complete=settings.complete,
-            record_coverage=settings.record_coverage,
-            commit={**seen, "sha256": digest},
-            on_hold=seen,
-            note=f"{name} from {settings.url}",
-        )
+        yield _pull(settings, path, {**seen, "sha256": digest}, seen, f"{name} from {settings.url}")
 
 
 class Folder(Connector):
@@ -103,14 +94,22 @@ class Folder(Connector):
                 ctx.state["seen"] = sorted({*ctx.state.get("seen", []), digest})
                 ctx.save()
                 continue
-            yield Pull(
-                source=settings.name,
-                path=path,
-                release=settings.release,
-                ingest_source=settings.source,
-                complete=settings.complete,
-                record_coverage=settings.record_coverage,
-                commit={"seen": sorted({*ctx.state.get("seen", []), digest})},
-                on_hold={"seen": sorted({*ctx.state.get("seen", []), digest})},
-                note=path.name,
-            )
+            seen = {"seen": sorted({*ctx.state.get("seen", []), digest})}
+            yield _pull(settings, path, seen, seen, path.name)
+
+
+def _pull(
+    settings: FileSource, path: Path, commit: dict[str, Any], on_hold: dict[str, Any], note: str
+) -> Pull:
+    """A pull of one file, ingested as the source's settings say."""
+    return Pull(
+        source=settings.name,
+        path=path,
+        release=settings.release,
+        ingest_source=settings.source,
+        complete=settings.complete,
+        record_coverage=settings.record_coverage,
+        commit=commit,
+        on_hold=on_hold,
+        note=note,
+    )

@@ -149,6 +149,21 @@ class HttpClient:
 
     # --- requests ------------------------------------------------------------------------
 
+    def _pause(
+        self, label: str, attempt: int, policy: RetryPolicy, problem: str, wait: float
+    ) -> None:
+        """Log a failed try and wait before the next one (nothing after the last)."""
+        if attempt < policy.attempts:
+            log.warning(
+                "%s: try %d of %d failed (%s); waiting %.2f s",
+                label,
+                attempt,
+                policy.attempts,
+                problem,
+                wait,
+            )
+            self.sleep(wait)
+
     def request(
         self,
         method: str,
@@ -212,16 +227,7 @@ class HttpClient:
                         return response, validate(response)
                     except ValueError as exc:
                         problem = f"unusable body ({exc})"
-            if attempt < policy.attempts:
-                log.warning(
-                    "%s: try %d of %d failed (%s); waiting %.2f s",
-                    label,
-                    attempt,
-                    policy.attempts,
-                    problem,
-                    wait,
-                )
-                self.sleep(wait)
+            self._pause(label, attempt, policy, problem, wait)
         if problem.startswith("HTTP 429"):
             raise RateLimited(
                 f"{label}: still rate-limited after {policy.attempts} tries.", retry_after or 0.0
@@ -341,16 +347,7 @@ class HttpClient:
                             part.unlink(missing_ok=True)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            if attempt < policy.attempts:
-                log.warning(
-                    "%s: try %d of %d failed (%s); waiting %.2f s",
-                    label,
-                    attempt,
-                    policy.attempts,
-                    problem,
-                    wait,
-                )
-                self.sleep(wait)
+            self._pause(label, attempt, policy, problem, wait)
         if "size" in problem or "SHA-256" in problem:
             raise ResponseError(f"{label}: {problem}.")
         raise TransportError(f"{label}: gave up after {policy.attempts} tries ({problem}).")

@@ -60,16 +60,9 @@ def ensure_state_schema(store: Store) -> None:
         store.con.execute(STATE_SCHEMA)
 
 
-def _has_table(store: Store, name: str) -> bool:
-    row = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def load_state(store: Store, source: str) -> tuple[dict[str, Any], datetime | None]:
     """A source's checkpoint (empty when it was never polled) and when it was last polled."""
-    if not _has_table(store, "connector_state"):
+    if not store.has_table("connector_state"):
         return {}, None
     row = store.con.execute(
         "SELECT state, polled_at FROM connector_state WHERE source = ?", [source]
@@ -111,7 +104,7 @@ def record_run(
 
 def last_runs(store: Store) -> dict[str, dict[str, Any]]:
     """Per source: the last poll, the last successful poll and the last load."""
-    if not _has_table(store, "connector_runs"):
+    if not store.has_table("connector_runs"):
         return {}
     rows = store.con.execute(
         "SELECT source, max(finished_at), "
@@ -173,7 +166,7 @@ def _hold(row: tuple[Any, ...]) -> Hold:
 
 def find_hold(store: Store, source: str, sha256: str) -> Hold | None:
     """The hold of a pull with this content, if one exists."""
-    if not _has_table(store, "held_pulls"):
+    if not store.has_table("held_pulls"):
         return None
     row = store.con.execute(
         f"SELECT {_HOLD_COLUMNS} FROM held_pulls WHERE source = ? AND sha256 = ? "
@@ -213,7 +206,7 @@ def record_hold(
 
 def holds(store: Store, *, unresolved: bool = False) -> list[Hold]:
     """Held pulls, newest first."""
-    if not _has_table(store, "held_pulls"):
+    if not store.has_table("held_pulls"):
         return []
     where = "WHERE resolved_at IS NULL" if unresolved else ""
     rows = store.con.execute(

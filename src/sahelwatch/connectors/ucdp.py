@@ -216,28 +216,6 @@ def _suffix(path: Path) -> str:
 
 # --- the REST API -------------------------------------------------------------------------
 
-_INT_FIELDS = {
-    "id",
-    "year",
-    "type_of_violence",
-    "conflict_new_id",
-    "dyad_new_id",
-    "side_a_new_id",
-    "side_b_new_id",
-    "number_of_sources",
-    "where_prec",
-    "priogrid_gid",
-    "country_id",
-    "event_clarity",
-    "date_prec",
-    "deaths_a",
-    "deaths_b",
-    "deaths_civilians",
-    "deaths_unknown",
-    "best",
-    "high",
-    "low",
-}
 _MAX_RESTARTS = 2
 
 

@@ -16,7 +16,6 @@ from sahelwatch.errors import QueryError
 from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
 from sahelwatch.web.deps import app_state, read_store
-from sahelwatch.web.routes_forecasts import has_table
 
 router = APIRouter(tags=["alerts"])
 
@@ -45,7 +44,7 @@ def alerts(
     found = list_alerts(
         store, limit=limit, rule=rule, min_severity=_severity(severity), after_seq=after
     )
-    available = has_table(store, "alerts")
+    available = store.has_table("alerts")
     row = store.con.execute("SELECT count(*) FROM alerts").fetchone() if available else None
     return render.json_response(
         {

@@ -31,18 +31,10 @@ class NoForecasts(NotFound):
     """The store holds no forecasts (matching the request)."""
 
 
-def has_table(store: RequestStore, name: str) -> bool:
-    """Whether the store has a table ``name``."""
-    row = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def forecast_runs(store: RequestStore) -> pd.DataFrame:
     """One row per stored run: origin, model_version, level, created_at, units, first and
     last month, targets, draws, and whether the model is a benchmark."""
-    if not has_table(store, "forecasts"):
+    if not store.has_table("forecasts"):
         return pd.DataFrame(
             columns=[
                 "origin",

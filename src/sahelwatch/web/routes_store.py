@@ -26,7 +26,6 @@ from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
 from sahelwatch.web.deps import MAX_MONTHS, app_state, period_arg, read_store, split_list
 from sahelwatch.web.routes_events import ACTOR_FAMILIES
-from sahelwatch.web.routes_forecasts import has_table
 
 router = APIRouter(tags=["store"])
 log = logging.getLogger("sahelwatch.web")
@@ -136,8 +135,8 @@ def _meta(store: RequestStore, settings: Any) -> dict[str, Any]:
         "actor_families": {f: FAMILY_LABELS[f] for f in ACTOR_FAMILIES},
         "families": fam_rows,
         "tiles": tiles,
-        "forecasts": has_table(store, "forecasts"),
-        "alerts": has_table(store, "alerts"),
+        "forecasts": store.has_table("forecasts"),
+        "alerts": store.has_table("alerts"),
         "writable": bool(settings.api_keys),
         "limits": {"events_page": 5000, "months": MAX_MONTHS},
     }
