@@ -83,3 +83,24 @@ def test_evaluate_writes_the_report(store: Store, tmp_path: Path) -> None:
 def test_tuning_refuses_the_evaluation_windows(store: Store) -> None:
     with pytest.raises(ValueError, match="before the first evaluation window"):
         tune(store, grid=[FAST], windows=CHALLENGE_WINDOWS[:1])
+
+
+def test_stored_evaluation_reaches_the_brief(store: Store, tmp_path: Path) -> None:
+    from sahelwatch.brief import build
+    from sahelwatch.forecast import load_evaluation, store_evaluation
+
+    before = build(store, country="MLI", forecast="none", figures=False).evaluation
+    assert before["rows"] == [] and "sahelwatch evaluate" in before["note"]
+    result = evaluate(store, tmp_path, windows=CHALLENGE_WINDOWS[:1], n_draws=20, config=FAST,
+                      horizons=[3], workers=1, levels=["country"])  # fmt: skip
+    assert store_evaluation(store, result.scores, 20, 0) == 5
+    kept = load_evaluation(store, "country")
+    means = result.scores.groupby("model")["crps"].mean()
+    assert dict(zip(kept["model"], kept["crps"], strict=True)) == pytest.approx(means.to_dict())
+    assert (kept["windows"] == "Y2019").all() and (kept["unit_months"] == 191).all()
+    shown = build(store, country="MLI", forecast="none", figures=False).evaluation
+    assert [row[1] for row in shown["rows"]] == pytest.approx(sorted(means))
+    assert "Y2019" in shown["source"] and "20 draws" in shown["source"]
+    best_benchmark = means.drop("lgbm").min()
+    word = "lowest" if means["lgbm"] <= best_benchmark else "behind"
+    assert word in shown["note"]

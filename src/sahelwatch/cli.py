@@ -416,14 +416,17 @@ def evaluate_cmd(
     unit_draws: Annotated[
         int, typer.Option(help="Samples per unit-month below country level.")
     ] = 200,
+    save: Annotated[
+        bool, typer.Option(help="Also keep the mean scores in the store (briefs show them).")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Backtest the model and the VIEWS benchmarks: the challenge windows Y2019-Y2023 at country
     level, rolling origins at admin-1 and grid level."""
-    from sahelwatch.forecast import evaluate
+    from sahelwatch.forecast import evaluate, store_evaluation
     from sahelwatch.store import Store
 
-    with Store(db, read_only=True) as store:
+    with Store(db, read_only=not save) as store:
         result = evaluate(
             store,
             out,
@@ -434,6 +437,8 @@ def evaluate_cmd(
             levels=level or ("country", "admin1", "grid"),
             unit_n_draws=unit_draws,
         )
+        if save:
+            store_evaluation(store, result.scores, draws, seed)
     table = result.scores.pivot_table(
         index=["level", "window"], columns="model", values="crps", aggfunc="mean", sort=False
     )

@@ -41,7 +41,6 @@ from sahelwatch.query import EventFilter, events
 from sahelwatch.store import Store
 
 __all__ = [
-    "EVALUATION",
     "FORMATS",
     "REGIONS",
     "Brief",
@@ -63,26 +62,6 @@ EVENT_SOURCES: list[str] = ["ucdp_ged", "ucdp_candidate"]
 WINDOW = 6
 HORIZONS: tuple[int, ...] = (1, 2, 3, 12)
 TYPE_LABELS = {"sb": "state-based", "ns": "non-state", "os": "one-sided"}
-#: How the model scored (docs/forecasting.md, "Results (1,000 draws, seed 0)"): mean CRPS over
-#: the VIEWS challenge windows Y2019..Y2023, target sb, 191 countries; lower is better.
-EVALUATION: dict[str, Any] = {
-    "source": "docs/forecasting.md, evaluation windows Y2019..Y2023 (1,000 draws, seed 0)",
-    "rows": [
-        ("model (lgbm-direct-1)", 62.97, 0.665, 973.50),
-        ("conflictology (last 12 months)", 56.36, 0.714, 983.15),
-        ("last historical (Poisson)", 185.75, 1.129, 3688.27),
-        ("bootstrap (240 months)", 62.68, 1.133, 1228.26),
-        ("exactly zero", 63.38, 1.594, 1267.64),
-    ],
-    "note": (
-        "Over the five windows the model is behind conflictology on CRPS but has the best "
-        "ignorance and interval scores; for Mali, Burkina Faso and Niger it beats conflictology "
-        "in 9 of 15 country-windows. On the partial window Y2024 it scored CRPS 17.87 against "
-        "conflictology 27.31."
-    ),
-}
-
-
 # --- figures ---------------------------------------------------------------------------------
 
 
@@ -421,7 +400,7 @@ def build(
         previous=format_month(prev), year_ago=format_month(year), covered=covered,
         headlines=headlines, rows=rows, family_rows=family_rows, figures=figs, actors=actors,
         hotspots=hotspots, spillover=spill, capital=capital_rows, forecast=fc,
-        evaluation=EVALUATION, drivers=drivers, coverage=coverage, images=images,
+        evaluation=_evaluation(store), drivers=drivers, coverage=coverage, images=images,
         image_notes=notes, generated=date.today().isoformat(),
     )  # fmt: skip
 
@@ -495,6 +474,56 @@ def _spillover(
              "comovement": None if pd.isna(r.comovement) else float(r.comovement)}
         )  # fmt: skip
     return out
+
+
+MODEL_NAMES = {
+    "lgbm": "model (lgbm-direct-1)",
+    "conflictology": "conflictology (last 12 months)",
+    "last_historical": "last historical (Poisson)",
+    "bootstrap": "bootstrap (240 months)",
+    "zero": "exactly zero",
+}
+
+
+def _evaluation(store: Store) -> dict[str, Any]:
+    """How the model scored against the benchmarks: the newest country-level evaluation kept
+    in the store (``sahelwatch evaluate --save``), else a note saying there is none."""
+    from sahelwatch.forecast import load_evaluation
+
+    scores = load_evaluation(store, "country")
+    if scores.empty:
+        return {
+            "source": "no evaluation is stored in this store",
+            "rows": [],
+            "note": (
+                "Run 'sahelwatch evaluate --out DIR --save' to score the model against the "
+                "benchmarks here; docs/forecasting.md reports the published evaluation."
+            ),
+        }
+    first = scores.iloc[0]
+    rows = [
+        (MODEL_NAMES.get(r.model, r.model), r.crps, r.ign, r.mis90)
+        for r in scores.itertuples()
+    ]
+    mine = scores[scores["model"] == "lgbm"]
+    best = scores[scores["model"] != "lgbm"].iloc[0] if len(scores) > 1 else None
+    if mine.empty or best is None:
+        note = "The stored evaluation does not compare the model with a benchmark."
+    elif float(mine["crps"].iloc[0]) <= best["crps"]:
+        note = f"The model has the lowest mean CRPS, ahead of {MODEL_NAMES.get(best.model, best.model)}."
+    else:
+        note = (
+            f"The model is behind {MODEL_NAMES.get(best.model, best.model)} on mean CRPS "
+            f"({float(mine['crps'].iloc[0]):.2f} against {best['crps']:.2f})."
+        )
+    return {
+        "source": (
+            f"evaluation of {first.created_at:%Y-%m-%d}, windows {first.windows}, "
+            f"{first.n_draws} draws, seed {first.seed}, country level"
+        ),
+        "rows": rows,
+        "note": note,
+    }
 
 
 def _stored_forecast(

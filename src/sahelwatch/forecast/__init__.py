@@ -30,6 +30,8 @@ from sahelwatch.forecast.backtest import (
     backtest,
     backtest_units,
     evaluate,
+    load_evaluation,
+    store_evaluation,
     tune,
 )
 from sahelwatch.forecast.benchmarks import BENCHMARKS
@@ -63,7 +65,9 @@ __all__ = [
     "evaluate",
     "forecast",
     "load_country_panel",
+    "load_evaluation",
     "load_forecast",
+    "store_evaluation",
     "store_forecast",
     "summarize",
     "tune",

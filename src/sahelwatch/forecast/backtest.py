@@ -402,3 +402,40 @@ def evaluate(
     scores.to_csv(out / "scores.csv.gz", index=False)
     md, html = write_report(scores, out, n_draws=n_draws, seed=seed)
     return Evaluation(scores, md, html)
+
+
+EVALUATIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS evaluations (
+    created_at TIMESTAMP NOT NULL, level VARCHAR NOT NULL, model VARCHAR NOT NULL,
+    windows VARCHAR NOT NULL, n_draws INTEGER NOT NULL, seed INTEGER NOT NULL,
+    crps DOUBLE, ign DOUBLE, mis90 DOUBLE, unit_months BIGINT NOT NULL)
+"""
+
+
+def store_evaluation(store: Store, scores: pd.DataFrame, n_draws: int, seed: int) -> int:
+    """Keep the mean scores of an evaluation (per level and model) in the store's
+    ``evaluations`` table, for briefs and dashboards; returns the rows written."""
+    scores = scores if "level" in scores else scores.assign(level="country")
+    summary = summary_table(scores, by=("level", "model"))
+    windows = scores.groupby("level")["window"].agg(lambda w: ", ".join(sorted(set(w))))
+    summary["windows"] = summary["level"].map(windows)
+    store.con.execute(EVALUATIONS_SCHEMA)
+    store.con.register("sw_evaluation", summary)
+    store.con.execute(
+        "INSERT INTO evaluations SELECT now(), level, model, windows, ?, ?, crps, ign, mis90, n "
+        "FROM sw_evaluation",
+        [n_draws, seed],
+    )
+    store.con.unregister("sw_evaluation")
+    return len(summary)
+
+
+def load_evaluation(store: Store, level: str = "country") -> pd.DataFrame:
+    """The newest stored evaluation of a level (one row per model); empty when none."""
+    if not store.has_table("evaluations"):
+        return pd.DataFrame(columns=["model", "windows", "n_draws", "seed", "crps", "ign"])
+    return store.con.execute(
+        "SELECT * FROM evaluations WHERE level = ? AND created_at = "
+        "(SELECT max(created_at) FROM evaluations WHERE level = ?) ORDER BY crps",
+        [level, level],
+    ).df()
