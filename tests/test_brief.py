@@ -313,3 +313,11 @@ def test_brief_command_writes_the_file(monkeypatch, capsys, bundled_path: Path, 
         cli.main()
     assert exit_.value.code == 1
     assert capsys.readouterr().err.strip() == "error: give either --country or --region."
+
+
+def test_markdown_is_not_html_escaped(bundled_store: Store, tmp_path: Path) -> None:
+    b = build(bundled_store, country="MLI", month="2026-02", forecast="none", figures=False)
+    text = render(b, "md", tmp_path / "mli.md").read_text(encoding="utf-8")
+    html = render(b, "html", tmp_path / "mli.html").read_text(encoding="utf-8")
+    assert "'sahelwatch evaluate" in text and "&#39;" not in text and "&amp;" not in text
+    assert "&#39;sahelwatch evaluate" in html

@@ -502,20 +502,22 @@ def _evaluation(store: Store) -> dict[str, Any]:
         }
     first = scores.iloc[0]
     rows = [
-        (MODEL_NAMES.get(r.model, r.model), r.crps, r.ign, r.mis90)
-        for r in scores.itertuples()
+        (MODEL_NAMES.get(r.model, r.model), r.crps, r.ign, r.mis90) for r in scores.itertuples()
     ]
     mine = scores[scores["model"] == "lgbm"]
-    best = scores[scores["model"] != "lgbm"].iloc[0] if len(scores) > 1 else None
-    if mine.empty or best is None:
+    benchmarks = scores[scores["model"] != "lgbm"]
+    if mine.empty or benchmarks.empty:
         note = "The stored evaluation does not compare the model with a benchmark."
-    elif float(mine["crps"].iloc[0]) <= best["crps"]:
-        note = f"The model has the lowest mean CRPS, ahead of {MODEL_NAMES.get(best.model, best.model)}."
     else:
-        note = (
-            f"The model is behind {MODEL_NAMES.get(best.model, best.model)} on mean CRPS "
-            f"({float(mine['crps'].iloc[0]):.2f} against {best['crps']:.2f})."
-        )
+        model_crps, best = float(mine["crps"].iloc[0]), benchmarks.iloc[0]
+        name = MODEL_NAMES.get(best.model, best.model)
+        if model_crps <= best.crps:
+            note = f"The model has the lowest mean CRPS, ahead of {name}."
+        else:
+            note = (
+                f"The model is behind {name} on mean CRPS "
+                f"({model_crps:.2f} against {best.crps:.2f})."
+            )
     return {
         "source": (
             f"evaluation of {first.created_at:%Y-%m-%d}, windows {first.windows}, "
@@ -688,7 +690,7 @@ def _env() -> Any:
 
     return jinja2.Environment(
         loader=jinja2.PackageLoader("sahelwatch.brief", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=False),
+        autoescape=jinja2.select_autoescape(["html.j2"], default_for_string=False),
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
