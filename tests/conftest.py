@@ -53,10 +53,18 @@ TABLES = (
 )
 
 
+def raw_tables(store: Store) -> list[str]:
+    """The store's raw file tables (``raw.file_N``), in file order."""
+    names = store.con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
+    ).fetchall()
+    return sorted((f"raw.{n}" for (n,) in names), key=lambda t: int(t.rsplit("_", 1)[1]))
+
+
 def counts_of(store: Store) -> dict[str, int]:
-    """Row count of every store table."""
+    """Row count of every store table, raw file tables included."""
     result = {}
-    for table in TABLES:
+    for table in (*TABLES, *raw_tables(store)):
         row = store.con.execute(f"SELECT count(*) FROM {table}").fetchone()
         assert row is not None
         result[table] = int(row[0])
@@ -64,13 +72,16 @@ def counts_of(store: Store) -> dict[str, int]:
 
 
 def checksum_of(store: Store) -> str:
-    """MD5 over every row of ``event_versions`` (all columns, including raw text)."""
-    row = store.con.execute(
-        "SELECT coalesce(md5(string_agg(to_json(v)::VARCHAR, '\n' ORDER BY uid, release_id, "
-        "file_id, row_number)), '') FROM event_versions v"
-    ).fetchone()
-    assert row is not None
-    return str(row[0])
+    """MD5 over every row of ``event_versions`` and of every raw file table."""
+    parts = []
+    for table in ("event_versions", *raw_tables(store)):
+        row = store.con.execute(
+            f"SELECT coalesce(md5(string_agg(to_json(v)::VARCHAR, '\n' ORDER BY v.rowid)), '') "
+            f"FROM {table} v"
+        ).fetchone()
+        assert row is not None
+        parts.append(f"{table}:{row[0]}")
+    return "|".join(parts)
 
 
 def read_ucdp_csv(path: Path) -> tuple[list[str], list[list[str]]]:

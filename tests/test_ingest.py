@@ -518,7 +518,7 @@ def test_excel_with_numeric_cells_gives_same_canonical_events(tmp_path, release_
         report = ingest(from_xl, xlsx)
         # Rows 77-79 (Burkina Faso, high < best) are among the first 300.
         assert (report.release, report.added, report.rejected) == ("26.0.2", SUBSET - 3, 3)
-        drop = ["file_id", "row_number", "raw", "content_hash"]
+        drop = ["file_id", "row_number", "content_hash"]
         pd.testing.assert_frame_equal(
             _current(from_csv).drop(columns=drop, errors="ignore"),
             _current(from_xl).drop(columns=drop, errors="ignore"),
@@ -680,6 +680,26 @@ def test_revision_of_a_non_canonical_column_is_kept(store, release_rows, write_c
         found = events(store, EventFilter(as_of=as_of), raw=True).set_index("uid")
         raw = json.loads(found.loc["ucdp:609655", "raw"])
         assert raw["code_status"] == code_status and raw["id"] == "609655"
+
+
+def test_every_version_gives_back_its_file_row(store, release_rows):
+    """Each stored version points at the file row it was read from, and that row comes back
+    whole: the values of the file's own columns, for every event of both releases."""
+    ingest(store, bundled_file(CANDIDATE_1))
+    ingest(store, bundled_file(CANDIDATE_2))
+    header, rows = release_rows(CANDIDATE_2)
+    versions = store.con.execute(
+        "SELECT v.file_id, v.row_number, v.source_id, l.path FROM event_versions v "
+        "JOIN ingest_log l USING (file_id)"
+    ).fetchall()
+    assert len(versions) == 1722 + 1281
+    found = store.raw_records([v[0] for v in versions], [v[1] for v in versions])
+    for (_file, row, source_id, path), text in zip(versions, found, strict=True):
+        record = json.loads(text)
+        assert record["id"] == source_id, (path, row)
+        if "26_0_2" in path:
+            assert list(record.values()) == [v or None for v in rows[row - 2]], row
+    assert list(record) == header
 
 
 def test_excel_with_empty_last_cells_reads_without_warning(store, tmp_path, release_rows):

@@ -1,10 +1,11 @@
 """Ingesting a file into the store as one transaction.
 
-A file is read into a staging table, each row is validated (impossible rows go to quarantine with
-their reason), and the rest is merged: a record new to its family is *added*, one whose content
-differs from its newest earlier version is *revised* (a new version is kept beside the old), and
-one that matches is *unchanged*. The release's coverage (countries x months) is recorded. Either
-all of this is committed or none of it: a failure or a killed process leaves the store as it was.
+A file is read into its raw table (kept: the records as the file had them), each row is
+validated (impossible rows go to quarantine with their reason), and the rest is merged: a record
+new to its family is *added*, one whose content differs from its newest earlier version is
+*revised* (a new version is kept beside the old), and one that matches is *unchanged*. The
+release's coverage (countries x months) is recorded. Either all of this is committed or none of
+it: a failure or a killed process leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from sahelwatch import sources
 from sahelwatch.errors import InputError, ReleaseError, StoreError
 from sahelwatch.periods import compress_months, format_runs, month_range
-from sahelwatch.reader import load_stage, read_header
+from sahelwatch.reader import load_raw, read_header
 from sahelwatch.sources import ucdp
 from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, Format
-from sahelwatch.store import Store
+from sahelwatch.store import Store, raw_table, row_number_sql
 
 Progress = Callable[[str], None]
 
@@ -123,22 +125,23 @@ def ingest(
     fmt = _detect(path, encoding)
     started = datetime.now()
     con = store.con
-    say(f"reading {path.name} ({fmt.title})")
-    # The staging table is temporary: reading happens before the store's transaction opens.
-    rows = load_stage(con, path, encoding)
-    header = [row[0] for row in con.execute("DESCRIBE stage").fetchall()]
-    release = release or _release(con, fmt, path)
-    source = _source(fmt, release, source, path)
-    report = IngestReport(path, fmt.name, source, release, rows_read=rows)
     con.execute("BEGIN TRANSACTION")
     try:
-        release_id = _release_id(con, fmt, source, release)
         file_id = _next_id(con, "ingest_log", "file_id")
+        table = raw_table(file_id)
+        say(f"reading {path.name} ({fmt.title})")
+        rows = load_raw(con, path, table, encoding)
+        header = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+        release = release or _release(con, fmt, path, table)
+        source = _source(fmt, release, source, path)
+        report = IngestReport(path, fmt.name, source, release, rows_read=rows)
+        release_id = _release_id(con, fmt, source, release)
         say(f"validating {rows} rows")
-        _validate(con, fmt, header)
-        _quarantine(con, file_id, path, report)
+        row_sql = row_number_sql(con, table)
+        _validate(con, fmt, header, table, row_sql)
+        _quarantine(con, file_id, path, table, row_sql, report)
         say("merging versions")
-        _merge(con, fmt, header, release_id, file_id, report)
+        _merge(con, fmt, release_id, file_id, report)
         say("recording coverage")
         if record_coverage:
             _cover(con, fmt, release, release_id, period, countries, report)
@@ -165,8 +168,8 @@ def ingest(
         con.execute("ROLLBACK")
         raise
     finally:
-        for table in ("stage", "cand", "merged", "cover"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        for temp in ("cand", "merged", "cover"):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
     return report
 
 
@@ -193,10 +196,10 @@ def _detect(path: Path, encoding: str) -> Format:
     return fmt
 
 
-def _release(con: duckdb.DuckDBPyConnection, fmt: Format, path: Path) -> str:
+def _release(con: duckdb.DuckDBPyConnection, fmt: Format, path: Path, table: str) -> str:
     found = ucdp.release_from_filename(path.name) if fmt.family == "ucdp" else None
     if found is None and fmt.release_sql:
-        row = con.execute(f"SELECT {fmt.release_sql} FROM stage").fetchone()
+        row = con.execute(f"SELECT {fmt.release_sql} FROM {table}").fetchone()
         found = row[0] if row and row[0] else None
     if not found:
         raise ReleaseError(f"{path.name}: cannot tell which release this is; pass --release.")
@@ -250,15 +253,15 @@ def _release_id(con: duckdb.DuckDBPyConnection, fmt: Format, source: str, releas
 
 
 def _next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
-    row = con.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchone()
-    assert row is not None
-    return int(row[0])
+    return int(_scalar(con, f"SELECT coalesce(max({column}), 0) + 1 FROM {table}"))
 
 
-def _validate(con: duckdb.DuckDBPyConnection, fmt: Format, header: list[str]) -> None:
+def _validate(
+    con: duckdb.DuckDBPyConnection, fmt: Format, header: list[str], table: str, row_sql: str
+) -> None:
     """``cand``: canonical rows with their reason; a repeated uid is rejected after its first."""
     content = f"{fmt.content_sql(header)} AS content_hash"
-    con.execute(f"CREATE TEMP TABLE cand AS {fmt.canonical_sql(content)}")
+    con.execute(f"CREATE TEMP TABLE cand AS {fmt.canonical_sql(table, row_sql, content)}")
     con.execute(
         """
         UPDATE cand SET reason = 'duplicate record ' || cand.uid || ' (first at row ' ||
@@ -271,11 +274,16 @@ def _validate(con: duckdb.DuckDBPyConnection, fmt: Format, header: list[str]) ->
 
 
 def _quarantine(
-    con: duckdb.DuckDBPyConnection, file_id: int, path: Path, report: IngestReport
+    con: duckdb.DuckDBPyConnection,
+    file_id: int,
+    path: Path,
+    table: str,
+    row_sql: str,
+    report: IngestReport,
 ) -> None:
     con.execute(
         "INSERT INTO quarantine SELECT ?, ?, c.row_number, c.reason, to_json(s)::VARCHAR "
-        "FROM cand c JOIN stage s ON s.rowid + 2 = c.row_number WHERE c.reason <> '' "
+        f"FROM cand c JOIN {table} s ON {row_sql} = c.row_number WHERE c.reason <> '' "
         "ORDER BY c.row_number",
         [file_id, str(path.resolve())],
     )
@@ -290,7 +298,6 @@ def _quarantine(
 def _merge(
     con: duckdb.DuckDBPyConnection,
     fmt: Format,
-    header: list[str],
     release_id: int,
     file_id: int,
     report: IngestReport,
@@ -330,13 +337,15 @@ def _merge(
     report.added = counts.get("added", 0)
     report.revised = counts.get("revised", 0)
     report.unchanged = counts.get("unchanged", 0)
-    names = ", ".join(f"c.{column}" for column in columns)
+    names = ", ".join(columns)
+    # In file order: DuckDB then writes whole row groups, so a later ingest that appends to
+    # the table does not rewrite (at its checkpoint) the part-filled groups a parallel insert
+    # leaves behind.
     con.execute(
-        f"INSERT INTO {table} (release_id, file_id, row_number, content_hash, "
-        f"{names.replace('c.', '')}, raw) "
-        f"SELECT $rid, $fid, c.row_number, c.content_hash, {names}, {fmt.raw_sql(header)} "
-        "FROM cand c JOIN merged m USING (row_number) JOIN stage s ON s.rowid + 2 = c.row_number "
-        "WHERE m.status IN ('added', 'revised')",
+        f"INSERT INTO {table} (release_id, file_id, row_number, content_hash, {names}) "
+        f"SELECT $rid, $fid, c.row_number, c.content_hash, c.{names.replace(', ', ', c.')} "
+        "FROM cand c JOIN merged m USING (row_number) WHERE m.status IN ('added', 'revised') "
+        "ORDER BY c.row_number",
         {"rid": release_id, "fid": file_id},
     )
     # A newer release ingested earlier may now hold a copy of the version just inserted.
@@ -349,7 +358,7 @@ def _merge(
         _drop_repeated_versions(con, table, release_id)
     con.execute(
         "INSERT INTO sightings SELECT uid, $rid, $fid, row_number FROM merged "
-        "WHERE NOT seen_in_release",
+        "WHERE NOT seen_in_release ORDER BY row_number",
         {"rid": release_id, "fid": file_id},
     )
 
@@ -422,6 +431,8 @@ def _cover(
     report.countries = _scalar(con, "SELECT count(DISTINCT country_gw) FROM cover")
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return row[0] if row else 0
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """The single value ``sql`` gives (0 when none); the result is read to its end, so the
+    connection is free for any next call (DuckDB refuses some while a result is open)."""
+    rows = con.execute(sql).fetchall()
+    return rows[0][0] if rows and rows[0][0] is not None else 0

@@ -148,28 +148,30 @@ def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
     return " AND ".join(clauses) or "TRUE", params
 
 
-def events_sql(store: Store, flt: EventFilter, *, raw: bool = False) -> tuple[str, dict[str, Any]]:
-    """SQL and parameters selecting the filtered current (or as-of) events."""
+def events_sql(
+    store: Store, flt: EventFilter, *, provenance: bool = False
+) -> tuple[str, dict[str, Any]]:
+    """SQL and parameters selecting the filtered current (or as-of) events; ``provenance``
+    keeps the file and row each version was read from."""
     as_of = resolve_release(store, flt.as_of) if flt.as_of else None
     where, params = _where(store, flt)
-    # The raw record is stored as values; its names are the file's header (ingest_log).
-    pick = (
-        "* EXCLUDE (raw), (SELECT to_json(map(l.columns, e.raw)) FROM ingest_log l "
-        "WHERE l.file_id = e.file_id)::VARCHAR AS raw"
-        if raw
-        else "* EXCLUDE (raw, content_hash, release_id, file_id)"
-    )
+    hidden = "content_hash, release_id" + ("" if provenance else ", file_id, row_number")
     sql = (
-        f"SELECT {pick} FROM ({store.current_sql('event_versions', as_of)}) e "
+        f"SELECT * EXCLUDE ({hidden}) FROM ({store.current_sql('event_versions', as_of)}) e "
         f"WHERE {where} ORDER BY date_start, uid"
     )
     return sql, params
 
 
 def events(store: Store, flt: EventFilter | None = None, *, raw: bool = False) -> pd.DataFrame:
-    """The events matching ``flt`` (all current events when None), as a DataFrame."""
-    sql, params = events_sql(store, flt or EventFilter(), raw=raw)
-    return store.con.execute(sql, params).df()
+    """The events matching ``flt`` (all current events when None), as a DataFrame; ``raw``
+    adds each event's source record as a JSON object (column ``raw``)."""
+    sql, params = events_sql(store, flt or EventFilter(), provenance=raw)
+    frame = store.con.execute(sql, params).df()
+    if raw:
+        frame["raw"] = store.raw_records(frame["file_id"].tolist(), frame["row_number"].tolist())
+        frame = frame.drop(columns=["file_id", "row_number"])
+    return frame
 
 
 def export_events(

@@ -1,6 +1,8 @@
-"""Reading a file into the staging table ``stage``: CSV (plain or gzip), zipped CSV, Excel.
+"""Reading a file into its raw table: CSV (plain or gzip), zipped CSV, Excel.
 
 Every value is read as text, so that validation (not the reader) decides what is impossible.
+The table keeps the file's columns (names lower-cased) and its records in file order
+(:func:`sahelwatch.store.row_number_sql` gives a record's row in the file).
 A file that cannot be read at all raises :class:`~sahelwatch.errors.InputError` naming the file
 and the problem, before anything is written.
 """
@@ -43,25 +45,28 @@ def read_header(path: Path, encoding: str = "utf-8") -> list[str]:
     return [h.strip().lstrip("\ufeff").lower() for h in first]
 
 
-def load_stage(con: duckdb.DuckDBPyConnection, path: Path, encoding: str = "utf-8") -> int:
-    """Create the temporary table ``stage`` from ``path``; return its row count."""
-    con.execute("DROP TABLE IF EXISTS stage")
+def load_raw(
+    con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: str = "utf-8"
+) -> int:
+    """Create ``table`` from the file at ``path``; return its row count."""
     with _materialise(path) as (csv_file, excel):
         if excel:
-            _stage_excel(con, csv_file)
+            _load_excel(con, csv_file, table)
         else:
-            _stage_csv(con, path, csv_file, encoding)
-    count = con.execute("SELECT count(*) FROM stage").fetchone()
+            _load_csv(con, path, csv_file, table, encoding)
+    count = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     assert count is not None
     if count[0] == 0:
         raise InputError(f"{path.name}: the file has a header but no rows.")
     return int(count[0])
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, csv_file: Path, encoding: str) -> None:
+def _load_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, csv_file: Path, table: str, encoding: str
+) -> None:
     try:
         con.execute(
-            "CREATE TEMP TABLE stage AS SELECT * FROM read_csv(?, all_varchar = true, "
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, all_varchar = true, "
             "header = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             "normalize_names = false, encoding = ?, sample_size = -1)",
             [str(csv_file), encoding],
@@ -69,11 +74,11 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, csv_file: Path, encod
     except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
         raise InputError(f"{path.name}: {_describe_csv_error(str(exc), encoding)}") from exc
     # DuckDB keeps a header's original case; the formats use lower-case names.
-    columns = [row[0] for row in con.execute("DESCRIBE stage").fetchall()]
+    columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
     for column in columns:
         clean = column.strip().lstrip("\ufeff").lower()
         if clean != column:
-            con.execute(f'ALTER TABLE stage RENAME COLUMN "{column}" TO "{clean}"')
+            con.execute(f'ALTER TABLE {table} RENAME COLUMN "{column}" TO "{clean}"')
 
 
 def _describe_csv_error(message: str, encoding: str) -> str:
@@ -94,7 +99,7 @@ def _not_encoded(encoding: str, where: str) -> str:
     )
 
 
-def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _load_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
     import pandas as pd
 
     rows = _excel_rows(path)
@@ -104,7 +109,7 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     body = [row[:width] + [None] * (width - len(row)) for row in rows[1:]]
     frame = pd.DataFrame(body, columns=header, dtype="string")
     con.register("excel_rows", frame)
-    con.execute("CREATE TEMP TABLE stage AS SELECT * FROM excel_rows")
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM excel_rows")
     con.unregister("excel_rows")
 
 

@@ -4,9 +4,11 @@ Tables
 ------
 releases        one row per (source, release): its family, ordering key and whether preliminary.
 ingest_log      one row per file ingested: path, SHA-256, counts, times, its header (columns).
+raw.file_N      every record of ingested file N as the file had it (its columns, as text, in
+                file order: see :func:`row_number_sql`); never changed.
 event_versions  canonical events; a row per (uid, release) whenever an event is new or changed,
-                with the source row's values (``raw``, in the order of its file's columns;
-                ``query.events(..., raw=True)`` gives it back as a JSON object).
+                with the file and row it came from (:meth:`Store.raw_records` gives the row back
+                as a JSON object).
 cm_versions     country-month aggregates, versioned the same way.
 sightings       every (uid, release, file, row) a record was seen in, changed or not.
 coverage        (release, country, month) that a release covers; a month no release covers is
@@ -28,7 +30,7 @@ import duckdb
 from sahelwatch.errors import StoreError
 from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _VERSION_COLUMNS = (
     "release_id INTEGER NOT NULL, file_id INTEGER NOT NULL, row_number BIGINT, "
@@ -41,6 +43,7 @@ def _columns(spec: dict[str, str]) -> str:
 
 
 SCHEMA = f"""
+CREATE SCHEMA IF NOT EXISTS raw;
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS releases (
     release_id INTEGER PRIMARY KEY, family VARCHAR NOT NULL, source VARCHAR NOT NULL,
@@ -51,10 +54,8 @@ CREATE TABLE IF NOT EXISTS ingest_log (
     bytes BIGINT NOT NULL, format VARCHAR NOT NULL, release_id INTEGER NOT NULL,
     rows_read BIGINT, added BIGINT, revised BIGINT, unchanged BIGINT, rejected BIGINT,
     started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL, columns VARCHAR[]);
-CREATE TABLE IF NOT EXISTS event_versions ({_VERSION_COLUMNS}, {_columns(EVENT_COLUMNS)},
-    raw VARCHAR[]);
-CREATE TABLE IF NOT EXISTS cm_versions ({_VERSION_COLUMNS}, {_columns(CM_COLUMNS)},
-    raw VARCHAR[]);
+CREATE TABLE IF NOT EXISTS event_versions ({_VERSION_COLUMNS}, {_columns(EVENT_COLUMNS)});
+CREATE TABLE IF NOT EXISTS cm_versions ({_VERSION_COLUMNS}, {_columns(CM_COLUMNS)});
 CREATE TABLE IF NOT EXISTS sightings (
     uid VARCHAR NOT NULL, release_id INTEGER NOT NULL, file_id INTEGER NOT NULL,
     row_number BIGINT NOT NULL);
@@ -67,7 +68,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 # Newest version of each record; `{where}` restricts the releases taken into account (as-of).
 CURRENT_SQL = """
-SELECT v.* EXCLUDE (row_number), r.source, r.release, r.preliminary
+SELECT v.*, r.source, r.release, r.preliminary
 FROM {table} v JOIN releases r USING (release_id)
 WHERE {where}
 QUALIFY row_number() OVER (PARTITION BY v.uid ORDER BY r.release_key DESC) = 1
@@ -97,6 +98,22 @@ def _check_store_path(path: Path) -> None:
         raise StoreError(
             f"{path} looks like a data file, not a store; name the store file *.duckdb."
         )
+
+
+def raw_table(file_id: int) -> str:
+    """Name of the table holding ingested file ``file_id`` as it was read."""
+    return f"raw.file_{int(file_id)}"
+
+
+def row_number_sql(con: duckdb.DuckDBPyConnection, table: str, alias: str = "s") -> str:
+    """SQL of a raw record's row in its file (the header is row 1), for ``table`` as ``alias``.
+
+    Rows are numbered by ``rowid`` counted from the table's first row: inside the transaction
+    that creates a table, DuckDB numbers its rows from a large offset.
+    """
+    row = con.execute(f"SELECT min(rowid) FROM {table}").fetchone()
+    first = int(row[0]) if row and row[0] is not None else 0
+    return f"({alias}.rowid - {first} + 2)"
 
 
 def bundled_file(name: str) -> Path:
@@ -194,6 +211,24 @@ class Store:
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
         ).fetchone()
         return bool(row and row[0])
+
+    def raw_records(self, file_ids: list[int], row_numbers: list[int]) -> list[str | None]:
+        """The source records at (file, row) pairs as JSON objects named by the file's header,
+        in the order asked (None where a pair names no record)."""
+        wanted: dict[int, set[int]] = {}
+        for file_id, row in zip(file_ids, row_numbers, strict=True):
+            wanted.setdefault(int(file_id), set()).add(int(row))
+        found: dict[tuple[int, int], str] = {}
+        for file_id, rows in wanted.items():
+            table = raw_table(file_id)
+            number = row_number_sql(self.con, table, "r")
+            for row, text in self.con.execute(
+                f"SELECT {number}, to_json(r)::VARCHAR FROM {table} r "
+                f"WHERE {number} IN (SELECT unnest($rows))",
+                {"rows": sorted(rows)},
+            ).fetchall():
+                found[(file_id, int(row))] = text
+        return [found.get((int(f), int(r))) for f, r in zip(file_ids, row_numbers, strict=True)]
 
     def current_sql(self, table: str = "event_versions", as_of: int | None = None) -> str:
         """SQL of the newest version of each record, optionally as of a release id."""

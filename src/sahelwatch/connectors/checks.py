@@ -42,9 +42,9 @@ from sahelwatch.connectors.base import Pull, iso3_to_gw
 from sahelwatch.errors import SahelWatchError
 from sahelwatch.ingest import SOURCES_BY_FAMILY, release_key
 from sahelwatch.periods import add_months, format_month, month_range, parse_month
-from sahelwatch.reader import load_stage, read_header
+from sahelwatch.reader import load_raw, read_header
 from sahelwatch.sources import ucdp
-from sahelwatch.store import Store
+from sahelwatch.store import Store, row_number_sql
 
 __all__ = ["Profile", "check_pull", "profile"]
 
@@ -86,8 +86,9 @@ def profile(path: Path) -> Profile:
         raise SahelWatchError(f"{path.name} is not in a known format (its header is: {shown}).")
     with Store(":memory:") as scratch:
         con = scratch.con
-        rows = load_stage(con, path)
-        con.execute(f"CREATE TEMP TABLE cand AS {fmt.canonical_sql()}")
+        rows = load_raw(con, path, "scratch")
+        row_sql = row_number_sql(con, "scratch")
+        con.execute(f"CREATE TEMP TABLE cand AS {fmt.canonical_sql('scratch', row_sql)}")
         bad = con.execute("SELECT count(*) FROM cand WHERE reason <> ''").fetchone()
         cells: dict[tuple[int, date], int] = {}
         if fmt.kind == "event":

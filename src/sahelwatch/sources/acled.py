@@ -77,7 +77,6 @@ def _acled(name: str, title: str, required: tuple[str, ...], civilian_target: st
                 "CASE sw_int(geo_precision) WHEN 1 THEN 1 WHEN 2 THEN 2 WHEN 3 THEN 4 END"
             ),
             "country_gw": _COUNTRY_GW,
-            "country_iso3": f"(SELECT iso3 FROM countries WHERE gw = {_COUNTRY_GW})",
             "country_name": "sw_text(country)",
             "adm_1": "sw_text(admin1)",
             "adm_2": "sw_text(admin2)",
