@@ -9,8 +9,9 @@ new), then measures, each in a fresh child process so that peak memory belongs t
 
 The three steps run ``--repeat`` times (default 3), interleaved, each pass 1 into a new store.
 Prints the median seconds (Python start-up and imports excluded, in every step) with their
-range, events/s, peak resident memory and the ratio of each pass to the floor measured in the
-same run. Targets: ratio <= 3 for both passes, peak memory < 2 GB.
+range, events/s, peak resident memory, the database's size on disk after the step (for a pass:
+the whole store, raw files included) and the ratio of each pass to the floor measured in the same
+run. Targets: ratio <= 3 for both passes, peak memory < 2 GB.
 
 Run: ``.venv/bin/python benchmarks/ingest.py [--events N] [--repeat N] [--workdir DIR]``
 """
@@ -57,7 +58,8 @@ def child(step: str, csv: str, db: str, release: str) -> None:
         rows = report.rows_read
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"seconds": seconds, "rows": rows, "peak_bytes": peak}))
+    size = Path(db).stat().st_size if step != "generate" else 0
+    print(json.dumps({"seconds": seconds, "rows": rows, "peak_bytes": peak, "db_bytes": size}))
 
 
 def measure(step: str, csv: Path, db: Path, release: str = "") -> dict[str, float]:
@@ -107,12 +109,14 @@ def main() -> None:
     print(
         f"\nmedian of {args.repeat} runs\n"
         f"{'step':<26}{'seconds':>9}{'(min-max)':>14}{'events/s':>11}{'peak MB':>9}{'x floor':>9}"
+        f"{'db MB':>8}"
     )
     for name, ms in runs.items():
         spread = f"{min(m['seconds'] for m in ms):.2f}-{max(m['seconds'] for m in ms):.2f}"
         print(
             f"{name:<26}{seconds[name]:>9.2f}{spread:>14}{ms[0]['rows'] / seconds[name]:>11,.0f}"
             f"{max(m['peak_bytes'] for m in ms) / 1e6:>9.0f}{seconds[name] / floor:>9.2f}"
+            f"{ms[-1]['db_bytes'] / 1e6:>8.0f}"
         )
     worst = max(seconds[name] / floor for name in STEPS[1:])
     peak = max(m["peak_bytes"] for name in STEPS[1:] for m in runs[name]) / 1e9
