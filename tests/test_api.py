@@ -7,6 +7,7 @@ indicators.indicators, the stored forecast draws, ...), not against themselves.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import logging
 import shutil
@@ -191,6 +192,24 @@ def test_event_detail_has_versions(client: TestClient) -> None:
     assert detail["event"]["uid"] == uid
     assert detail["versions"] and detail["versions"][-1]["release"] == detail["event"]["release"]
     error(client, "/api/events/ucdp:does-not-exist", 404)
+
+
+def test_event_detail_traces_each_version_to_its_file_row(client: TestClient) -> None:
+    """Event 613486 was revised between the real Candidate releases 26.0.1 and 26.0.2: each
+    version names its file and row, and gives back that row as the file has it."""
+    detail = ok(client, "/api/events/ucdp:613486")
+    versions = {v["release"]: v for v in detail["versions"]}
+    assert set(versions) >= {"26.0.1", "26.0.2"}
+    for release in ("26.0.1", "26.0.2"):
+        version = versions[release]
+        assert version["file"] == f"ucdp_candidate_{release}_events_global.csv.gz"
+        with gzip.open(bundled_file(version["file"]), "rt", encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        # row 1 is the header; an empty field comes back as null
+        assert {k: v or None for k, v in rows[version["row"] - 2].items()} == version["raw"]
+        assert version["raw"]["id"] == "613486"
+        assert len(version["file_sha256"]) == 64
+    assert "/" not in versions["26.0.2"]["file"]  # a name, not the server's path
 
 
 @pytest.mark.parametrize(

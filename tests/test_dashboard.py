@@ -177,8 +177,10 @@ def test_map_draws_the_real_events_over_the_boundaries(page: Page) -> None:
     text = page.page.inner_text(".leaflet-popup-content")
     assert "Release" in text and "ucdp_candidate" in text and "Sources" in text
     uid = text.split("Event id")[1].split()[0]
-    detail = page.api(f"events/{uid}")["event"]
+    found = page.api(f"events/{uid}")
+    detail, newest = found["event"], found["versions"][-1]
     assert detail["side_a"] in text and str(detail["best"]) in text
+    assert f"{newest['file']}, row {newest['row']}" in text
     page.page.wait_for_timeout(700)  # the popup pans the map into view
     page.shot("dashboard_event_popup.png")
     page.assert_clean()

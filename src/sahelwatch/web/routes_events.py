@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from datetime import date
+from pathlib import PurePath
 from typing import Annotated, Any
 
 import pandas as pd
@@ -270,7 +271,7 @@ def one_event(
     uid: Annotated[str, Path(max_length=100)],
 ) -> Response:
     """The event's current record (with its sources' headline and text) and the releases in
-    which it was added or revised."""
+    which it was added or revised, each with the file, row and raw record it came from."""
     register_families(request, store)
     sql, params = filtered_sql(store, EventFilter(), [])
     params["uid"] = uid
@@ -279,10 +280,16 @@ def one_event(
         raise NotFound(f"the store holds no event '{uid}'.")
     versions = store.con.execute(
         "SELECT r.source, r.release, r.preliminary, v.date_start, v.best, v.low, v.high, "
-        "v.latitude, v.longitude, v.where_prec FROM event_versions v JOIN releases r "
-        "USING (release_id) WHERE v.uid = $uid ORDER BY r.release_key",
+        "v.latitude, v.longitude, v.where_prec, v.file_id, v.row_number AS row, "
+        "f.path AS file, f.sha256 AS file_sha256 FROM event_versions v "
+        "JOIN releases r USING (release_id) JOIN ingest_log f USING (file_id) "
+        "WHERE v.uid = $uid ORDER BY r.release_key",
         {"uid": uid},
     ).df()
+    raws = store.raw_records(versions["file_id"].tolist(), versions["row"].tolist())
+    versions["file"] = [PurePath(path).name for path in versions["file"]]
+    versions["raw"] = [None if text is None else json.loads(text) for text in raws]
+    versions = versions.drop(columns="file_id")
     return render.json_response(
         {"event": render.frame_records(current)[0], "versions": render.frame_records(versions)}
     )

@@ -561,6 +561,7 @@
         ["Conflict", e.conflict_name],
         ["Release", e.source + " " + e.release + (e.preliminary ? " (preliminary)" : "")],
         ["Versions", data.versions.map((v) => v.release).join(", ")],
+        ["From", data.versions.length ? data.versions.at(-1).file + ", row " + data.versions.at(-1).row : "—"],
         ["Event id", e.uid],
       ]),
     );
