@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install SahelWatch with its test tools (and the Debian packages they need) into .venv, lint,
-# and run the whole test suite.
+# type-check, and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system_packages.sh
@@ -8,4 +8,5 @@ bash scripts/system_packages.sh
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 .venv/bin/ruff check src tests benchmarks scripts
+.venv/bin/python -m mypy
 exec .venv/bin/python -m pytest "$@"

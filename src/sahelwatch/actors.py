@@ -114,8 +114,8 @@ class ActorDictionary:
         sides["name"] = sides["name"].astype(str).str.strip()
         sides = sides[sides["name"] != ""].drop_duplicates()
         unknown = [n for n in sides["name"].unique() if self.match(n) is None]
-        counts = sides[sides["name"].isin(unknown)].groupby("name").size()
-        counts = counts.rename("events").reset_index()
+        sizes = sides[sides["name"].isin(unknown)].groupby("name").size()
+        counts = sizes.rename("events").reset_index()
         return counts.sort_values(["events", "name"], ascending=[False, True], ignore_index=True)
 
 

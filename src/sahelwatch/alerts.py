@@ -441,7 +441,7 @@ def _recent_panel(
     panel = panels.build_panel(
         store,
         level,  # type: ignore[arg-type]
-        family=family,  # type: ignore[arg-type]
+        family=family,
         countries=[country],
         start=first,
         end=newest,

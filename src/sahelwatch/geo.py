@@ -114,8 +114,8 @@ def gid_centroid(
         ``(lat, lon)`` as floats for a scalar gid, else as float arrays.
     """
     row, col = _row_col(gid)
-    lat = -90.0 + (row + 0.5) * CELL_DEG
-    lon = -180.0 + (col + 0.5) * CELL_DEG
+    lat = (-90.0 + (row + 0.5) * CELL_DEG).astype(np.float64)
+    lon = (-180.0 + (col + 0.5) * CELL_DEG).astype(np.float64)
     if lat.ndim == 0:
         return float(lat), float(lon)
     return lat, lon
@@ -298,7 +298,7 @@ class _Events:
         country = iso3.fillna(fallback).to_numpy(dtype=object)
         has_xy = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)  # False for NaN
         prec = np.where(np.isin(prec, np.arange(1, 8)), prec, np.nan)
-        return cls(lat, lon, prec, has_xy, gw, np.where(pd.isna(country), None, country))
+        return cls(lat, lon, prec, has_xy, gw, _or_none(country, pd.isna(country)))
 
     def allows(self, coarsest: int) -> NDArray[np.bool_]:
         """Events with usable coordinates and where_prec no coarser than ``coarsest``."""
@@ -383,9 +383,16 @@ def _floats(column: pd.Series) -> NDArray[np.float64]:
     return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _or_none(values: NDArray, missing: NDArray[np.bool_]) -> NDArray[np.object_]:
+    """``values`` as objects, None where ``missing``."""
+    out = values.astype(object)
+    out[missing] = None
+    return out
+
+
 def _take(column: pd.Series, unit: NDArray[np.int64], keep: NDArray[np.bool_]) -> NDArray:
     values = column.to_numpy(dtype=object)[np.maximum(unit, 0)]
-    return np.where(keep & pd.notna(values), values, None)
+    return _or_none(values, ~(keep & pd.notna(values)))
 
 
 def _locate(
@@ -480,4 +487,4 @@ def _notes(
         rows = np.flatnonzero(mask)
         text = reduce(add, (p[rows] if isinstance(p, np.ndarray) else p for p in pieces))
         notes[rows] = np.where(notes[rows] == "", text, notes[rows] + "; " + text)
-    return np.where(notes == "", None, notes)
+    return _or_none(notes, notes == "")

@@ -36,7 +36,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -186,7 +186,8 @@ def _trailing(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def haversine_km(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+    lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: np.ndarray | float,
+    lon2: np.ndarray | float,
 ) -> np.ndarray:
     """Great-circle distance in km (broadcasting)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -424,8 +425,9 @@ def attacks_on_forces(
     who = initiator(ev, heuristic=heuristic)
     fam_a, fam_b = panels.side_families(ev["side_a"]), panels.side_families(ev["side_b"])
     is_a = (who["initiator"] == "side_a").to_numpy()
-    target_state = np.where(is_a, fam_b["state"], fam_a["state"]) & who["initiator"].notna()
-    target_foreign = np.where(is_a, fam_b["foreign"], fam_a["foreign"]) & who["initiator"].notna()
+    known = who["initiator"].notna().to_numpy()
+    target_state = np.where(is_a, fam_b["state"], fam_a["state"]) & known
+    target_foreign = np.where(is_a, fam_b["foreign"], fam_a["foreign"]) & known
     armed = (who["initiator_camp"] == "armed_group").to_numpy()
     deaths_a = pd.to_numeric(ev["deaths_a"], errors="coerce").fillna(0).to_numpy()
     deaths_b = pd.to_numeric(ev["deaths_b"], errors="coerce").fillna(0).to_numpy()
@@ -435,8 +437,8 @@ def attacks_on_forces(
             "month": ev["month"].to_numpy(),
             "clashes_with_state": (fam_a["state"] | fam_b["state"]).to_numpy()
             & (ev["violence_type"] != "os").to_numpy(),
-            "attacks_on_state": armed & target_state.to_numpy(),
-            "attacks_on_foreign": armed & target_foreign.to_numpy(),
+            "attacks_on_state": armed & target_state,
+            "attacks_on_foreign": armed & target_foreign,
             "state_initiated": (who["initiator_camp"] == "state").to_numpy(),
             "armed_initiated": armed,
             "initiator_unknown": who["initiator"].isna().to_numpy(),
@@ -510,8 +512,8 @@ def armed_presence(
     share = out["armed_initiated_w"] / total.where(total > 0)
     unknown = out["months_covered_w"] < min_covered
     presence = np.select(
-        [unknown, total < min_events, share >= 2 / 3, share <= 1 / 3],
-        [None, "no clear presence", "armed-group-dominant", "state-dominant"],
+        [total < min_events, share >= 2 / 3, share <= 1 / 3],
+        ["no clear presence", "armed-group-dominant", "state-dominant"],
         "contested",
     )
     out["presence"] = pd.Series(presence, dtype=object).where(~unknown, None)
@@ -697,9 +699,10 @@ def spillover(
     ev_gw = ev.set_index("uid")["country_gw"]
     dist["gw"] = dist["uid"].map(ev_gw)
     rows = []
-    for pair in pairs.itertuples():  # a few borders, not rows
+    columns = pairs[["iso3_a", "iso3_b", "gw_a", "gw_b"]].itertuples(index=False, name=None)
+    for iso3_a, iso3_b, gw_a, gw_b in columns:  # a few borders, not rows
         frame = pd.DataFrame({"month": months})
-        for side, gw, other in (("a", pair.gw_a, pair.gw_b), ("b", pair.gw_b, pair.gw_a)):
+        for side, gw, other in (("a", gw_a, gw_b), ("b", gw_b, gw_a)):
             near = dist[(dist["gw"] == gw) & (dist["neighbour_gw"] == other)]
             sums = near.groupby("month").agg(n=("uid", "size"), best=("best", "sum"))
             known = np.isin(months, cov.loc[cov["country_gw"] == gw, "month"])
@@ -707,9 +710,9 @@ def spillover(
             frame[f"best_{side}"] = sums["best"].reindex(months).fillna(0).where(known).to_numpy()
         frame["covered"] = frame[["best_a", "best_b"]].notna().all(axis=1)
         frame["comovement"] = _rolling_corr(frame["best_a"], frame["best_b"], months, window)
-        frame.insert(0, "border", f"{pair.iso3_a}-{pair.iso3_b}")
-        frame.insert(1, "gw_a", pair.gw_a)
-        frame.insert(2, "gw_b", pair.gw_b)
+        frame.insert(0, "border", f"{iso3_a}-{iso3_b}")
+        frame.insert(1, "gw_a", gw_a)
+        frame.insert(2, "gw_b", gw_b)
         rows.append(frame)
     if not rows:
         raise QueryError("none of the given countries share a land border.")
@@ -960,7 +963,7 @@ def state_pressure(
     )
     out["c_civilians"] = logscale(out["best_os"], scales["civilians"])
     out["c_diffusion"] = np.minimum(1.0, out["diffusion"].astype(float) / scales["diffusion"])
-    near = np.maximum(0.0, 1.0 - out["nearest_km"].astype(float) / scales["capital"])
+    near = (1.0 - out["nearest_km"].astype(float) / scales["capital"]).clip(lower=0.0)
     out["c_capital"] = near.fillna(0.0).where(out["capital_covered"].fillna(False).astype(bool))
     parts = np.column_stack([out[f"c_{k}"].to_numpy(dtype=float) for k in PRESSURE_WEIGHTS])
     w = np.array([weights[k] for k in PRESSURE_WEIGHTS])
@@ -988,7 +991,7 @@ def pressure_inputs(
     Capital distances use the events of the countries and their neighbours; a country with
     two capitals (Côte d'Ivoire) takes the nearer.
     """
-    args = {"family": family, "start": start, "end": end, "as_of": as_of}
+    args: dict[str, Any] = {"family": family, "start": start, "end": end, "as_of": as_of}
     panel = panels.build_panel(store, "country", countries=countries, **args)
     gws = sorted(panel["unit_id"].unique().tolist())
     events = panels.placed_events(store, "country", countries=gws, **args)

@@ -401,7 +401,7 @@ def _name_table(sides: pd.Series, dictionary: Any | None) -> pd.DataFrame:
             {"families": pd.Series(dtype=object), "actors": pd.Series(dtype=object)}
         )
     parts = names.str.split(", ")
-    long = pd.DataFrame({"name": names.repeat(parts.str.len()), "part": parts.explode()})
+    long = pd.DataFrame({"name": names.repeat(parts.map(len).tolist()), "part": parts.explode()})
     whole = book.classify(names)
     piece = book.classify(long["part"].reset_index(drop=True))
     long = long.reset_index(drop=True).assign(
@@ -602,8 +602,8 @@ def _admin_panel_units(level: str, countries: Sequence[int]) -> _Units:
     mine = every[every["country_gw"].isin(countries)]
     lacking = sorted(set(countries) - set(mine["country_gw"].astype(int)))
     if lacking and level != "country":
-        names = ", ".join(_gw_names().get(gw, str(gw)) for gw in lacking)
-        raise QueryError(f"no {level} boundaries are bundled for {names}.")
+        listed = ", ".join(_gw_names().get(gw, str(gw)) for gw in lacking)
+        raise QueryError(f"no {level} boundaries are bundled for {listed}.")
     links = _admin_contiguity(lvl)
     links = links[links["unit_id"].isin(mine["unit_id"])]
     extra = every[

@@ -153,14 +153,14 @@ def status(store: Store, countries: list[int] | None = None, today: date | None 
         COUNTRY_SQL.format(current=store.current_sql()),
         {"countries": list(SAHEL) if countries is None else [int(c) for c in countries]},
     ).fetchall()
-    countries = [CountryStatus(n, src, compress_months(m), new) for n, src, m, new in rows]
+    per_country = [CountryStatus(n, src, compress_months(m), new) for n, src, m, new in rows]
     quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
     events = con.execute(f"SELECT count(*) FROM ({store.current_sql()})").fetchone()
     return Status(
         str(store.path),
         releases,
         sources,
-        countries,
+        per_country,
         quarantined[0] if quarantined else 0,
         events[0] if events else 0,
     )

@@ -501,9 +501,8 @@ def _evaluation(store: Store) -> dict[str, Any]:
             ),
         }
     first = scores.iloc[0]
-    rows = [
-        (MODEL_NAMES.get(r.model, r.model), r.crps, r.ign, r.mis90) for r in scores.itertuples()
-    ]
+    columns = scores[["model", "crps", "ign", "mis90"]].itertuples(index=False, name=None)
+    rows = [(MODEL_NAMES.get(m, m), crps, ign, mis90) for m, crps, ign, mis90 in columns]
     mine = scores[scores["model"] == "lgbm"]
     benchmarks = scores[scores["model"] != "lgbm"]
     if mine.empty or benchmarks.empty:

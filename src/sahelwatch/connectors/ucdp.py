@@ -439,7 +439,7 @@ class UcdpApi(Connector):
         params: dict[str, Any] = {"pagesize": settings.pagesize, "page": page}
         if self.countries:
             params["Country"] = ",".join(str(c) for c in self.countries)
-        return self.ctx.http.get_json(  # type: ignore[no-any-return]
+        return self.ctx.http.get_json(
             url,
             params=params,
             headers=self.headers,

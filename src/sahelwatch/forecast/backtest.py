@@ -278,7 +278,7 @@ def summary_table(scores: pd.DataFrame, by: Sequence[str] = ("window", "model"))
 
 # Every setting tried by `tune`, in the order tried (the last rounds refine the best of the
 # first); the chosen one is the default `ModelConfig()`. A small grid: two cores.
-_OLD = {"monotone": False, "baseline": None}
+_OLD: dict[str, Any] = {"monotone": False, "baseline": None}
 TUNING_GRID: tuple[ModelConfig, ...] = (
     ModelConfig(train_months=None, **_OLD),
     ModelConfig(params={"num_leaves": 31}, train_months=None, **_OLD),

@@ -96,7 +96,7 @@ def _coups() -> pd.DataFrame:
         recent = ((span[:, None] - success[None, :] >= 0)
                   & (span[:, None] - success[None, :] < 60)).any(axis=1)
         rows.append(pd.DataFrame({
-            "country_gw": int(gw), "mo": span,
+            "country_gw": gw, "mo": span,
             "coup_since": np.minimum(span - prev, 240).astype(float),
             "coup_success60": recent.astype(float),
         }))  # fmt: skip

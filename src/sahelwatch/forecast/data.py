@@ -206,8 +206,8 @@ def load_country_panel(
         raise QueryError(f"the panel would start after {format_month(until)}.")
     values = np.full((len(unit_ids), n_months, len(TARGETS)), np.nan)
     layers: dict[str, pd.DataFrame] = {}
-    for name, frame in list(cm.groupby("source")) + list(ev.groupby("source")):
-        layers[str(name)] = frame
+    for name, group in list(cm.groupby("source")) + list(ev.groupby("source")):
+        layers[str(name)] = group
     for k, target in enumerate(TARGETS):
         for source in PRECEDENCE[target]:
             frame = layers.get(source)
@@ -299,17 +299,19 @@ def draws_frame(
     )
     return pd.DataFrame(
         {
-            "level": pd.Categorical.from_codes(np.zeros(n_units * per_unit, np.int8), [level]),
+            "level": pd.Categorical.from_codes(
+                np.zeros(n_units * per_unit, np.int8), pd.Index([level])
+            ),
             "unit_id": _unit_column(np.asarray(units), per_unit),
-            "month": pd.Categorical.from_codes(month_codes, month_labels),
-            "target": pd.Categorical.from_codes(target_codes, list(targets)),
+            "month": pd.Categorical.from_codes(month_codes, pd.Index(month_labels)),
+            "target": pd.Categorical.from_codes(target_codes, pd.Index(list(targets))),
             "draw": np.tile(np.arange(n_draws, dtype=np.int16), n_units * n_months * n_targets),
             "value": draws.reshape(-1).astype(np.float32),
         }
     )
 
 
-def _unit_column(units: np.ndarray, per_unit: int) -> np.ndarray | pd.Categorical:
+def _unit_column(units: np.ndarray, per_unit: int) -> np.ndarray | pd.Categorical[str]:
     if np.issubdtype(units.dtype, np.integer):
         return np.repeat(units.astype(np.int32), per_unit)
     labels = [str(u) for u in units]

@@ -51,9 +51,10 @@ class Block:
 
 def _fmt(value: object) -> str:
     if isinstance(value, float | np.floating):
-        if np.isnan(value):
+        number = float(value)
+        if np.isnan(number):
             return "–"
-        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.2f}"
+        return f"{number:,.3f}" if abs(number) < 10 else f"{number:,.2f}"
     return str(value)
 
 
@@ -212,10 +213,9 @@ def _where_it_loses(scores: pd.DataFrame, crps: pd.DataFrame, models: list[str])
     if "lgbm" not in models or len(models) < 2:
         return []
     others = [m for m in models if m != "lgbm"]
-    best = crps[others].idxmin(axis=1)
+    best = crps[others].idxmin(axis=1).astype(str)
     lines = []
-    for window, row in crps.iterrows():
-        rival = best[window]
+    for (window, row), rival in zip(crps.iterrows(), best, strict=True):
         verdict = "better than" if row["lgbm"] <= row[rival] else "worse than"
         lines.append(
             f"{window}: model {row['lgbm']:.2f}, {verdict} the best benchmark "
@@ -292,7 +292,7 @@ def unit_level_blocks(scores: pd.DataFrame, level: str) -> list[Block]:
         Block(table=_pit_table(scores, models)),
     ]  # fmt: skip
     if "lgbm" in crps and len(crps) > 1:
-        rival = crps.drop("lgbm").idxmin()
+        rival = str(crps.drop("lgbm").idxmin())
         verdict = "beats" if crps["lgbm"] <= crps[rival] else "loses to"
         per = scores.pivot_table(index="unit_id", columns="model", values="crps", aggfunc="mean")
         excess = (per["lgbm"] - per[rival]).sort_values(ascending=False).head(5)

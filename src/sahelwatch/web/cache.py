@@ -234,12 +234,12 @@ class Memo:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[no-any-return]
+                return self._items[key]
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             with self._lock:
                 if key in self._items:
-                    return self._items[key]  # type: ignore[no-any-return]
+                    return self._items[key]
             value = compute()
             with self._lock:
                 self._items[key] = value
