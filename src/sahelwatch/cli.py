@@ -564,6 +564,7 @@ def feed(
     from sahelwatch.alerts import list_alerts
     from sahelwatch.config import FeedSettings
     from sahelwatch.delivery import atom_feed
+    from sahelwatch.output import write_atomic
     from sahelwatch.store import Store
 
     settings = FeedSettings(link=link, max_entries=limit)
@@ -572,9 +573,7 @@ def feed(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        write_atomic(out, text)
         _err(f"wrote the feed to {out}")
 
 

@@ -65,6 +65,7 @@ from sahelwatch.config import Config, EmailSettings, FeedSettings, WebhookSettin
 from sahelwatch.connectors.errors import ConfigError, ConnectorError, DeliveryError
 from sahelwatch.connectors.http import HttpClient, RetryPolicy
 from sahelwatch.errors import StoreError
+from sahelwatch.output import write_atomic
 from sahelwatch.store import Store
 
 __all__ = [
@@ -154,10 +155,7 @@ def write_feed(store: Store, path: Path, settings: FeedSettings | None = None) -
     """Write the feed of the newest ``max_entries`` alerts to ``path`` atomically; return them."""
     settings = settings or FeedSettings()
     alerts = list_alerts(store, limit=settings.max_entries)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(atom_feed(alerts, settings), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, atom_feed(alerts, settings))
     return alerts
 
 

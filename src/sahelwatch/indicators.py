@@ -30,7 +30,6 @@ writes the result as CSV, Parquet or GeoJSON (with the units' boundaries, for QG
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import cache
@@ -43,6 +42,7 @@ import pandas as pd
 
 from sahelwatch import panels
 from sahelwatch.errors import QueryError
+from sahelwatch.output import write_output
 from sahelwatch.periods import add_months, parse_month
 from sahelwatch.store import Store
 
@@ -1146,7 +1146,7 @@ def export_indicators(
                 "GeoJSON needs the level of the units (country, admin1, admin2, cell)."
             )
         data = to_geojson(flat, level).encode("utf-8")
-    _write(data, out)
+    write_output(data, out)
     return len(frame)
 
 
@@ -1177,14 +1177,3 @@ def to_geojson(frame: pd.DataFrame, level: str) -> str:
             out[column] = out[column].dt.strftime("%Y-%m-%d")
     gdf = gpd.GeoDataFrame(out, geometry=list(shapes), crs="EPSG:4326")
     return gdf.to_json(na="null", drop_id=True, ensure_ascii=False)
-
-
-def _write(data: bytes, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    out = Path(out)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)

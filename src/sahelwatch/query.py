@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from sahelwatch.errors import QueryError
+from sahelwatch.output import write_output
 from sahelwatch.periods import add_months
 from sahelwatch.store import Store
 
@@ -195,13 +195,13 @@ def export_events(
     if fmt == "parquet":
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False)
-        _write_bytes(buffer.getvalue(), out)
+        write_output(buffer.getvalue(), out)
     elif fmt == "csv":
-        _write_text(frame.to_csv(index=False), out)
+        write_output(frame.to_csv(index=False), out)
     elif fmt == "jsonl":
-        _write_text(frame.to_json(orient="records", lines=True, date_format="iso"), out)
+        write_output(frame.to_json(orient="records", lines=True, date_format="iso"), out)
     else:
-        _write_text(to_geojson(frame), out)
+        write_output(to_geojson(frame), out)
     return len(frame)
 
 
@@ -216,22 +216,3 @@ def to_geojson(frame: pd.DataFrame) -> str:
     ).where(located, None)
     gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
     return gdf.to_json(na="null", drop_id=True, ensure_ascii=False)
-
-
-def _write_text(text: str, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        _write_bytes(text.encode("utf-8"), out)
-
-
-def _write_bytes(data: bytes, out: Path | None) -> None:
-    """Write atomically: a partial export never replaces a good file."""
-    if out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)

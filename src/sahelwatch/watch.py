@@ -76,6 +76,7 @@ from sahelwatch.connectors.state import (
 from sahelwatch.delivery import DeliveryReport, deliver
 from sahelwatch.errors import InputError, ReleaseError, SahelWatchError, StoreError
 from sahelwatch.ingest import IngestReport, ingest
+from sahelwatch.output import write_atomic
 from sahelwatch.periods import parse_month
 from sahelwatch.store import Store
 
@@ -561,9 +562,7 @@ def _write_indicators(store: Store, country: str, level: str, folder: Path) -> P
     frame = indicators(store, country, level, format_month(newest))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"indicators_{country}_{level}_{format_month(newest)}.csv"
-    tmp = path.with_name(path.name + ".part")
-    frame.to_csv(tmp, index=False)
-    tmp.replace(path)
+    write_atomic(path, frame.to_csv(index=False))
     return path
 
 

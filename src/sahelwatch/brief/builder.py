@@ -36,6 +36,7 @@ from sahelwatch.actors import FAMILIES
 from sahelwatch.brief import rules
 from sahelwatch.errors import QueryError
 from sahelwatch.forecast.data import newest_covered_month
+from sahelwatch.output import write_atomic
 from sahelwatch.periods import add_months, format_month, month_range, parse_month
 from sahelwatch.query import EventFilter, events
 from sahelwatch.store import Store
@@ -719,7 +720,7 @@ def render(b: Brief, fmt: BriefFormat, out: Path) -> Path:
             (folder / f"{name}.png").write_bytes(data)
             srcs[name] = f"{folder.name}/{name}.png"
         text = env.get_template("brief.md.j2").render(b=b, src=srcs, fmt=fmt)
-        _atomic(out, text.encode("utf-8"))
+        write_atomic(out, text)
         return out
     if fmt == "html":
         srcs = {
@@ -727,7 +728,7 @@ def render(b: Brief, fmt: BriefFormat, out: Path) -> Path:
             for n, d in b.images.items()
         }
         html = env.get_template("brief.html.j2").render(b=b, src=srcs, fmt=fmt)
-        _atomic(out, html.encode("utf-8"))
+        write_atomic(out, html)
         return out
     from weasyprint import HTML  # type: ignore[import-untyped]
 
@@ -740,14 +741,8 @@ def render(b: Brief, fmt: BriefFormat, out: Path) -> Path:
         html = env.get_template("brief.html.j2").render(b=b, src=srcs, fmt=fmt)
         pdf = HTML(string=html, base_url=tmp).write_pdf()
     assert pdf is not None
-    _atomic(out, pdf)
+    write_atomic(out, pdf)
     return out
-
-
-def _atomic(out: Path, data: bytes) -> None:
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)
 
 
 def brief(

@@ -24,7 +24,6 @@ newest event month of the pull.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import shutil
@@ -37,6 +36,7 @@ from typing import Any
 from sahelwatch.config import AcledSource
 from sahelwatch.connectors.base import Connector, Context, Pull, iso3_to_gw, iso3_to_iso_num
 from sahelwatch.connectors.errors import AuthError, ResponseError
+from sahelwatch.output import write_atomic, write_csv_rows
 
 __all__ = ["ACLED_COLUMNS", "Acled", "AcledAuth", "rows_to_acled_csv"]
 
@@ -148,14 +148,10 @@ def rows_to_acled_csv(rows: list[dict[str, Any]], path: Path) -> list[str]:
     for row in rows:
         seen.update(dict.fromkeys(row))
     header = [c for c in ACLED_COLUMNS if c in seen] + [c for c in seen if c not in ACLED_COLUMNS]
-    tmp = path.with_name(path.name + ".part")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        for row in sorted(rows, key=lambda r: str(r.get("event_id_cnty"))):
-            writer.writerow(["" if row.get(c) is None else str(row.get(c)) for c in header])
-    tmp.replace(path)
+    ordered = sorted(rows, key=lambda r: str(r.get("event_id_cnty")))
+    write_csv_rows(
+        path, header, (["" if r.get(c) is None else str(r.get(c)) for c in header] for r in ordered)
+    )
     return header
 
 
@@ -344,7 +340,4 @@ def _read(folder: Path, page: int) -> list[dict[str, Any]]:
 
 
 def _write(folder: Path, page: int, rows: list[dict[str, Any]]) -> None:
-    path = folder / f"page_{page:06d}.json"
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(rows), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(folder / f"page_{page:06d}.json", json.dumps(rows))

@@ -19,7 +19,6 @@ Tracks: ``candidate`` follows the monthly Candidate releases ``YY.0.M`` (26.0.1,
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import re
@@ -35,6 +34,7 @@ from sahelwatch.config import UcdpApiSource, UcdpBulkSource
 from sahelwatch.connectors.base import Connector, Pull, iso3_to_gw
 from sahelwatch.connectors.errors import NotFound, ResponseError
 from sahelwatch.ingest import release_key
+from sahelwatch.output import write_atomic, write_csv_rows
 from sahelwatch.sources.ucdp import GED_COLUMNS, release_from_filename
 
 __all__ = [
@@ -241,14 +241,7 @@ def rows_to_ged_csv(rows: list[dict[str, Any]], path: Path) -> list[str]:
     if not rows:
         header = list(GED_COLUMNS)
     ordered = sorted(rows, key=lambda r: (_sort_id(r.get("id")), json.dumps(r, sort_keys=True)))
-    tmp = path.with_name(path.name + ".part")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        for row in ordered:
-            writer.writerow([_cell(row.get(c)) for c in header])
-    tmp.replace(path)
+    write_csv_rows(path, header, ([_cell(r.get(c)) for c in header] for r in ordered))
     return header
 
 
@@ -474,6 +467,4 @@ def _ids_on_disk(folder: Path, pages: list[int]) -> set[Any]:
 
 
 def _write_json(path: Path, value: Any) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(value), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(value))
