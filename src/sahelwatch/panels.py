@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,7 @@ __all__ = [
     "admin_neighbours",
     "build_panel",
     "cells_in_units",
+    "check_level",
     "coverage",
     "event_families",
     "month_ordinal",
@@ -118,6 +119,13 @@ _EVENT_COLUMNS = (
 # --- months ---------------------------------------------------------------------------------
 
 
+def check_level(level: str) -> Level:
+    """``level`` as a :data:`Level`, or a :class:`QueryError` naming the levels."""
+    if level not in LEVELS:
+        raise QueryError(f"unknown level '{level}'; use one of {', '.join(LEVELS)}.")
+    return cast(Level, level)
+
+
 def month_ordinal(months: Any) -> np.ndarray:
     """Months (dates, timestamps or datetime64) as integers ``year * 12 + month - 1``."""
     values = pd.to_datetime(pd.Series(months)).to_numpy(dtype="datetime64[M]")
@@ -177,8 +185,7 @@ def request(
     """Validate the arguments of a panel and resolve countries, months and the as-of release."""
     from sahelwatch.query import resolve_country, resolve_release
 
-    if level not in LEVELS:
-        raise QueryError(f"unknown level '{level}'; use one of {', '.join(LEVELS)}.")
+    check_level(level)
     kinds = dict(store.con.execute("SELECT DISTINCT family, kind FROM releases").fetchall())
     if family not in kinds:
         held = ", ".join(sorted(kinds)) or "nothing"

@@ -40,8 +40,9 @@ class SourceStatus:
     stale_days: int | None
 
 
-# Gleditsch-Ward codes of the Sahel countries the status shows by default.
-SAHEL = (432, 439, 436, 435, 615, 433, 438, 437)
+#: The Sahel countries SahelWatch follows (Gleditsch-Ward codes, in the order shown): Mali,
+#: Burkina Faso, Niger, Mauritania, Algeria, Senegal, Guinea, Côte d'Ivoire.
+SAHEL: tuple[int, ...] = (432, 439, 436, 435, 615, 433, 438, 437)
 
 COUNTRY_SQL = """
 WITH cov AS (
