@@ -552,11 +552,11 @@ def _ingest_kwargs(arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_indicators(store: Store, country: str, level: str, folder: Path) -> Path | None:
-    from sahelwatch.alerts import _gw, _newest_month
+    from sahelwatch.alerts.rules import country_gws, newest_month
     from sahelwatch.indicators import indicators
     from sahelwatch.periods import format_month
 
-    newest = _newest_month(store, "ucdp", _gw(store, country), level != "country")
+    newest = newest_month(store, "ucdp", country_gws(store, country), level != "country")
     if newest is None:
         return None
     frame = indicators(store, country, level, format_month(newest))

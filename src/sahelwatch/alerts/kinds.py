@@ -1,479 +1,26 @@
-"""Alerts: rules declared in the configuration, evaluated on the store, deduplicated and kept.
-
-Rule kinds (``[[alerts.rules]] kind = ...``; every setting is in ``docs/live.md``):
-
-==============  ===========================================================================
-``threshold``   fatalities or events in a unit (country, admin-1, admin-2 or cell) over a
-                window of months reach a threshold
-``proximity``   violence within a radius of a place (``place = "Bamako"`` or coordinates)
-``new_actor``   an actor family (``jihadist``, ...) appears in a unit where it was absent for
-                N known months (panels and places from :mod:`sahelwatch.panels`)
-``forecast``    a forecast probability of at least N fatalities crosses a level (reads the
-                ``forecasts`` table of :mod:`sahelwatch.forecast`)
-``zscore``      an indicator jumps by a z-score against its own recent months
-``stale``       a source stops bringing new data (no load, poll or new event for a while)
-==============  ===========================================================================
-
-Two rules are built in: ``data-quality`` (a pull held back by the checks) and
-``source-error`` (a source failing poll after poll).
-
-Every alert has a *key* naming what it is about (rule, unit, month; or the set of events): an
-alert whose key is already stored is not stored or sent again, so a restart, a re-evaluation
-or a revised release never repeats an alert. The ``id`` is derived from the key (stable across
-stores and runs); ``seq`` orders alerts as they were stored (the SSE stream resumes from it).
-Each alert carries its evidence: event ids, values, thresholds, months.
-
-Coverage rules apply: a month no release covers is *no data*, never zero, so a threshold is
-not evaluated over a window with a gap, and an actor is "absent" only in months known to be
-covered.
-
-Examples
---------
->>> from sahelwatch.alerts import ProximityRule, evaluate, record, list_alerts  # doctest: +SKIP
->>> rule = ProximityRule(name="near-bamako", kind="proximity", place="Bamako", radius_km=50)
->>> fresh = record(store, evaluate(store, [rule]))                            # doctest: +SKIP
->>> [a.title for a in list_alerts(store)]                                     # doctest: +SKIP
-"""
+"""The kinds of alert rule: threshold, proximity, new actor, forecast, z-score and stale."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar, Literal
 
-from sahelwatch.config import Duration, Severity
+from sahelwatch.alerts.model import Alert, iso_time
+from sahelwatch.alerts.rules import (
+    EvalContext,
+    Rule,
+    as_month,
+    country_gws,
+    events_evidence,
+    recent_panel,
+    violence_types,
+)
+from sahelwatch.config import Duration
 from sahelwatch.connectors.errors import ConfigError
 from sahelwatch.periods import add_months, format_month
-from sahelwatch.store import Store
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-__all__ = [
-    "ALERTS_SCHEMA",
-    "BUILTIN_RULES",
-    "RULE_TYPES",
-    "SEVERITY_RANK",
-    "Alert",
-    "ForecastRule",
-    "NewActorRule",
-    "ProximityRule",
-    "Rule",
-    "StaleRule",
-    "ThresholdRule",
-    "ZScoreRule",
-    "alert_id",
-    "ensure_alerts_schema",
-    "evaluate",
-    "list_alerts",
-    "mark_delivery",
-    "pending",
-    "quality_alert",
-    "record",
-    "source_error_alert",
-]
-
-log = logging.getLogger("sahelwatch.alerts")
-
-SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
-BUILTIN_RULES: tuple[str, ...] = ("data-quality", "source-error")
-# Most event ids an alert's evidence lists (the count is always given in full).
-MAX_EVIDENCE_EVENTS = 100
-
-ALERTS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS alerts (
-    id VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, rule VARCHAR NOT NULL, key VARCHAR NOT NULL,
-    fired_at TIMESTAMP NOT NULL, severity VARCHAR NOT NULL, title VARCHAR NOT NULL,
-    body VARCHAR NOT NULL, evidence VARCHAR NOT NULL, delivered VARCHAR NOT NULL,
-    UNIQUE (key), UNIQUE (seq));
-CREATE TABLE IF NOT EXISTS alert_deliveries (
-    alert_id VARCHAR NOT NULL, channel VARCHAR NOT NULL, attempts INTEGER NOT NULL,
-    delivered_at TIMESTAMP, last_error VARCHAR, gave_up BOOLEAN NOT NULL,
-    PRIMARY KEY (alert_id, channel));
-"""
-
-
-def alert_id(key: str) -> str:
-    """The stable id of the alert with this key (16 hex digits of its SHA-256)."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-
-
-@dataclass
-class Alert:
-    """One alert.
-
-    Attributes
-    ----------
-    rule : the rule's name (or a built-in: ``data-quality``, ``source-error``).
-    key : what the alert is about; one alert per key, ever.
-    severity : ``info``, ``warning`` or ``critical``.
-    title, body : for people (the body is plain text).
-    evidence : event ids, values, thresholds and months behind the alert (JSON-serialisable).
-    fired_at : when it was stored (UTC); None before.
-    seq : its place in the order alerts were stored; None before.
-    delivered : channel -> ISO time it was delivered.
-    """
-
-    rule: str
-    key: str
-    severity: str
-    title: str
-    body: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-    fired_at: datetime | None = None
-    seq: int | None = None
-    delivered: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        """Stable id derived from the key."""
-        return alert_id(self.key)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view (the webhook payload and the SSE data)."""
-        return {
-            "id": self.id,
-            "seq": self.seq,
-            "rule": self.rule,
-            "key": self.key,
-            "severity": self.severity,
-            "title": self.title,
-            "body": self.body,
-            "fired_at": _iso(self.fired_at),
-            "evidence": self.evidence,
-        }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-# --- storage --------------------------------------------------------------------------------
-
-
-def ensure_alerts_schema(store: Store) -> None:
-    """Create the ``alerts`` and ``alert_deliveries`` tables if missing."""
-    if not store.read_only:
-        store.con.execute(ALERTS_SCHEMA)
-
-
-def record(store: Store, alerts: Sequence[Alert], now: datetime | None = None) -> list[Alert]:
-    """Store the alerts whose key is new, in one transaction; return those (with ``fired_at``
-    and ``seq`` set). Alerts whose key is already stored are dropped: that is the dedup."""
-    ensure_alerts_schema(store)
-    if not alerts:
-        return []
-    now = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
-    con = store.con
-    fresh: list[Alert] = []
-    con.execute("BEGIN TRANSACTION")
-    try:
-        keys = [a.key for a in alerts]
-        stored = {
-            r[0]
-            for r in con.execute(
-                "SELECT key FROM alerts WHERE list_contains(?, key)", [keys]
-            ).fetchall()
-        }
-        row = con.execute("SELECT coalesce(max(seq), 0) FROM alerts").fetchone()
-        seq = int(row[0]) if row else 0
-        for alert in alerts:
-            if alert.key in stored:
-                continue
-            stored.add(alert.key)
-            seq += 1
-            alert.fired_at, alert.seq = now, seq
-            con.execute(
-                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
-                [
-                    alert.id,
-                    seq,
-                    alert.rule,
-                    alert.key,
-                    now,
-                    alert.severity,
-                    alert.title,
-                    alert.body,
-                    json.dumps(alert.evidence, sort_keys=True, default=str),
-                ],
-            )
-            fresh.append(alert)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    for alert in fresh:
-        log.info("alert %s [%s] %s", alert.id, alert.severity, alert.title)
-    return fresh
-
-
-_ALERT_COLUMNS = "rule, key, severity, title, body, evidence, fired_at, seq, delivered"
-
-
-def _alert(row: tuple[Any, ...]) -> Alert:
-    fired = row[6].replace(tzinfo=UTC) if row[6] is not None else None
-    return Alert(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        json.loads(row[5]),
-        fired,
-        int(row[7]),
-        json.loads(row[8]),
-    )
-
-
-def list_alerts(
-    store: Store,
-    *,
-    limit: int | None = 50,
-    rule: str | None = None,
-    min_severity: str | None = None,
-    after_seq: int | None = None,
-    oldest_first: bool = False,
-) -> list[Alert]:
-    """Stored alerts, newest first (or oldest first), optionally filtered.
-
-    Parameters
-    ----------
-    limit : most alerts returned (None: all).
-    rule : only this rule's alerts.
-    min_severity : only alerts at least this severe.
-    after_seq : only alerts stored after this ``seq`` (for streams that resume).
-    oldest_first : order by ``seq`` ascending.
-    """
-    if not store.has_table("alerts"):
-        return []
-    if min_severity is not None and min_severity not in SEVERITY_RANK:
-        raise ConfigError(f"unknown severity '{min_severity}'; use info, warning or critical.")
-    clauses: list[str] = ["TRUE"]
-    params: dict[str, Any] = {}
-    if rule:
-        clauses.append("rule = $rule")
-        params["rule"] = rule
-    if min_severity:
-        wanted = [s for s, r in SEVERITY_RANK.items() if r >= SEVERITY_RANK[min_severity]]
-        clauses.append("list_contains($sev, severity)")
-        params["sev"] = wanted
-    if after_seq is not None:
-        clauses.append("seq > $after")
-        params["after"] = int(after_seq)
-    order = "ASC" if oldest_first else "DESC"
-    sql = f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {' AND '.join(clauses)} ORDER BY seq {order}"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return [_alert(r) for r in store.con.execute(sql, params).fetchall()]
-
-
-def mark_delivery(
-    store: Store, alert: Alert, channel: str, *, ok: bool, error: str = "", max_tries: int = 10
-) -> bool:
-    """Record one delivery attempt; return True when the channel should not try again
-    (delivered, or ``max_tries`` reached)."""
-    con = store.con
-    row = con.execute(
-        "SELECT attempts FROM alert_deliveries WHERE alert_id = ? AND channel = ?",
-        [alert.id, channel],
-    ).fetchone()
-    attempts = (int(row[0]) if row else 0) + 1
-    gave_up = not ok and attempts >= max_tries
-    con.execute(
-        "INSERT INTO alert_deliveries VALUES ($a, $c, $n, $at, $err, $gave) "
-        "ON CONFLICT (alert_id, channel) DO UPDATE SET attempts = $n, delivered_at = $at, "
-        "last_error = $err, gave_up = $gave",
-        {
-            "a": alert.id,
-            "c": channel,
-            "n": attempts,
-            "at": datetime.now(UTC).replace(tzinfo=None) if ok else None,
-            "err": None if ok else error[:1000],
-            "gave": gave_up,
-        },
-    )
-    if ok:
-        alert.delivered[channel] = _iso(datetime.now(UTC)) or ""
-        con.execute(
-            "UPDATE alerts SET delivered = ? WHERE id = ?",
-            [json.dumps(alert.delivered, sort_keys=True), alert.id],
-        )
-    return ok or gave_up
-
-
-def pending(store: Store, channel: str, limit: int = 500) -> list[Alert]:
-    """Alerts not yet delivered to ``channel`` (and not given up on), oldest first."""
-    if not store.has_table("alerts"):
-        return []
-    rows = store.con.execute(
-        f"SELECT {', '.join('a.' + c.strip() for c in _ALERT_COLUMNS.split(','))} "
-        "FROM alerts a LEFT JOIN alert_deliveries d ON d.alert_id = a.id AND d.channel = ? "
-        "WHERE d.delivered_at IS NULL AND NOT coalesce(d.gave_up, FALSE) "
-        "ORDER BY a.seq LIMIT ?",
-        [channel, limit],
-    ).fetchall()
-    return [_alert(r) for r in rows]
-
-
-# --- built-in alerts -------------------------------------------------------------------------
-
-
-def quality_alert(
-    source: str, release: str | None, path: str, sha256: str, reasons: list[str], hold_id: int
-) -> Alert:
-    """The ``data-quality`` alert for a held-back pull (one per source and file content)."""
-    what = f"release {release}" if release else "a pull"
-    return Alert(
-        rule="data-quality",
-        key=f"data-quality:{source}:{sha256}",
-        severity="warning",
-        title=f"{source}: {what} held back by the data-quality checks",
-        body="\n".join(
-            [f"The pull was kept on disk and not loaded: {path}", "", "Reasons:"]
-            + [f"- {r}" for r in reasons]
-            + ["", f"Load it anyway with: sahelwatch held --load {hold_id}"]
-        ),
-        evidence={
-            "source": source,
-            "release": release,
-            "path": path,
-            "sha256": sha256,
-            "reasons": reasons,
-            "hold_id": hold_id,
-        },
-    )
-
-
-def source_error_alert(source: str, failures: int, since: datetime, message: str) -> Alert:
-    """The ``source-error`` alert: a source failing poll after poll (one per failing spell)."""
-    return Alert(
-        rule="source-error",
-        key=f"source-error:{source}:{_iso(since)}",
-        severity="warning",
-        title=f"{source}: {failures} polls in a row failed",
-        body=f"The source has failed since {_iso(since)}. Last error: {message}",
-        evidence={"source": source, "failures": failures, "since": _iso(since), "message": message},
-    )
-
-
-# --- rules -----------------------------------------------------------------------------------
-
-
-@dataclass
-class EvalContext:
-    """What rules read while they are evaluated."""
-
-    store: Store
-    now: datetime
-    rules_state: dict[str, Any] = field(default_factory=dict)
-
-    def prior_evidence(self, rule: str) -> list[dict[str, Any]]:
-        """Evidence of the stored alerts of a rule."""
-        if not self.store.has_table("alerts"):
-            return []
-        rows = self.store.con.execute(
-            "SELECT evidence FROM alerts WHERE rule = ?", [rule]
-        ).fetchall()
-        return [json.loads(r[0]) for r in rows]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """What every rule has: a unique ``name``, its ``kind``, a ``severity`` and ``enabled``."""
-
-    KIND: ClassVar[str] = ""
-    name: str
-    kind: str
-    severity: Severity = "warning"
-    enabled: bool = True
-
-    def validate(self, where: str) -> None:
-        if self.name in BUILTIN_RULES:
-            raise ConfigError(f"{where}: '{self.name}' is the name of a built-in rule.")
-
-    def evaluate(self, ctx: EvalContext) -> list[Alert]:
-        """Alerts this rule raises now (stored or not; :func:`record` drops known keys)."""
-        raise NotImplementedError
-
-    def _make(self, key: str, title: str, body: str, evidence: dict[str, Any]) -> Alert:
-        return Alert(self.name, f"{self.name}:{key}", self.severity, title, body, evidence)
-
-
-def _newest_month(store: Store, family: str, countries: list[int], located: bool) -> date | None:
-    """The newest month a family covers in these countries (with locations when asked)."""
-    from sahelwatch import panels
-
-    try:
-        cov = panels.coverage(store, family, countries=[str(c) for c in countries])
-    except Exception as exc:  # QueryError: the family is not in the store yet
-        log.debug("no coverage for %s: %s", family, exc)
-        return None
-    if located:
-        cov = cov[cov["covered_located"]]
-    if cov.empty:
-        return None
-    newest = cov["month"].max()
-    return date(newest.year, newest.month, 1)
-
-
-def _recent_panel(
-    store: Store, family: str, level: str, country: str, back: int
-) -> tuple[date, date, pd.DataFrame] | None:
-    """The unit-month panel of a country from ``back`` months before the newest month the
-    family covers there (with locations below country level) to that month; None when the
-    family covers nothing there."""
-    from sahelwatch import panels
-
-    newest = _newest_month(store, family, _gw(store, country), level != "country")
-    if newest is None:
-        return None
-    first = add_months(newest, -back)
-    panel = panels.build_panel(
-        store,
-        level,  # type: ignore[arg-type]
-        family=family,
-        countries=[country],
-        start=first,
-        end=newest,
-    )
-    return newest, first, panel
-
-
-def _gw(store: Store, country: str) -> list[int]:
-    from sahelwatch.query import resolve_country
-
-    return resolve_country(store, country)
-
-
-def _month(value: Any) -> date:
-    import pandas as pd
-
-    stamp = pd.Timestamp(value)
-    return date(stamp.year, stamp.month, 1)
-
-
-def _events_evidence(events: pd.DataFrame) -> dict[str, Any]:
-    """Event ids (deadliest first) and totals of a frame of events."""
-    ordered = events.sort_values(["best", "uid"], ascending=[False, True], na_position="last")
-    return {
-        "events": len(ordered),
-        "fatalities": int(ordered["best"].fillna(0).sum()),
-        "event_ids": ordered["uid"].astype(str).head(MAX_EVIDENCE_EVENTS).tolist(),
-    }
-
-
-def _types(violence: list[str]) -> list[str]:
-    return violence or ["sb", "ns", "os"]
 
 
 @dataclass(frozen=True)
@@ -510,12 +57,12 @@ class ThresholdRule(Rule):
 
         store = ctx.store
         back = self.lookback_months + self.window_months - 2
-        found = _recent_panel(store, self.family, self.level, self.country, back)
+        found = recent_panel(store, self.family, self.level, self.country, back)
         if found is None:
             return []
         newest, first, panel = found
         prefix = "best" if self.measure == "fatalities" else "events"
-        columns = [f"{prefix}_{t}" for t in _types(list(self.violence))]
+        columns = [f"{prefix}_{t}" for t in violence_types(list(self.violence))]
         panel = panel.assign(value=panel[columns].sum(axis=1, min_count=len(columns)))
         panel = panel.sort_values(["unit_id", "month"])
         panel["window"] = panel.groupby("unit_id")["value"].transform(
@@ -530,12 +77,12 @@ class ThresholdRule(Rule):
         events = panels.placed_events(
             store, self.level, family=self.family, countries=[self.country], start=first, end=newest
         )
-        events = events[events["violence_type"].isin(_types(list(self.violence)))]
+        events = events[events["violence_type"].isin(violence_types(list(self.violence)))]
         alerts = []
         for hit in hits.itertuples():
-            end = _month(hit.month)
+            end = as_month(hit.month)
             start = add_months(end, 1 - self.window_months)
-            months = events["month"].map(_month)
+            months = events["month"].map(as_month)
             mine = events[
                 (events["unit_id"].astype(str) == str(hit.unit_id))
                 & (months >= start)
@@ -555,8 +102,8 @@ class ThresholdRule(Rule):
                 "value": value,
                 "threshold": self.threshold,
                 "window": span,
-                "violence": _types(list(self.violence)),
-                **_events_evidence(mine),
+                "violence": violence_types(list(self.violence)),
+                **events_evidence(mine),
             }
             body = (
                 f"{value:g} {what} of organised violence ({', '.join(evidence['violence'])}) in "
@@ -639,7 +186,7 @@ class ProximityRule(Rule):
             "ORDER BY date_start, uid",
             {
                 "sources": sources,
-                "types": _types(list(self.violence)),
+                "types": violence_types(list(self.violence)),
                 "since": since,
                 "prec": self.max_where_prec,
                 "s": lat - pad,
@@ -732,7 +279,7 @@ class NewActorRule(Rule):
         from sahelwatch import panels
 
         store = ctx.store
-        found = _recent_panel(store, self.family, self.level, self.country, self.absent_months)
+        found = recent_panel(store, self.family, self.level, self.country, self.absent_months)
         if found is None:
             return []
         newest, _, panel = found
@@ -764,7 +311,7 @@ class NewActorRule(Rule):
             mine = events[events["unit_id"].astype(str) == str(unit)]
             name = str(current["unit_name"].iloc[0])
             month = format_month(newest)
-            known_months = [format_month(_month(m)) for m in before.loc[known.index, "month"]]
+            known_months = [format_month(as_month(m)) for m in before.loc[known.index, "month"]]
             title = (
                 f"{name}: {self.actor_family} actors active in {month} "
                 f"({int(count)} events) after {len(known)} months without"
@@ -777,7 +324,7 @@ class NewActorRule(Rule):
                 "month": month,
                 "events_now": int(count),
                 "absent_months_known": known_months,
-                **_events_evidence(mine),
+                **events_evidence(mine),
             }
             body = (
                 f"Events involving {self.actor_family} actors in {name} ({self.level} {unit}) "
@@ -816,7 +363,7 @@ class ForecastRule(Rule):
         store = ctx.store
         if not store.has_table("forecasts"):
             return []
-        gws = _gw(store, self.country)
+        gws = country_gws(store, self.country)
         rows = store.con.execute(
             """
             SELECT origin, model_version, unit_id, month,
@@ -926,7 +473,7 @@ class ZScoreRule(Rule):
         from sahelwatch.indicators import deadliness
 
         store = ctx.store
-        found = _recent_panel(store, self.family, self.level, self.country, self.baseline_months)
+        found = recent_panel(store, self.family, self.level, self.country, self.baseline_months)
         if found is None:
             return []
         newest, _, panel = found
@@ -1040,51 +587,20 @@ class StaleRule(Rule):
         ]
         title = f"{self.source} is stale: {what} for {days:.0f} days"
         body = (
-            f"The {self.measure} time of {self.source} is {_iso(last)}, {days:.1f} days ago, "
+            f"The {self.measure} time of {self.source} is {iso_time(last)}, {days:.1f} days ago, "
             f"longer than the allowed {self.max_age / 86400:g} days."
         )
         evidence = {
             "source": self.source,
             "measure": self.measure,
-            "last": _iso(last),
+            "last": iso_time(last),
             "age_days": round(days, 2),
             "max_age_days": self.max_age / 86400,
         }
-        return [self._make(f"{self.source}:{self.measure}:{_iso(last)}", title, body, evidence)]
+        return [self._make(f"{self.source}:{self.measure}:{iso_time(last)}", title, body, evidence)]
 
 
 RULE_TYPES: dict[str, type[Rule]] = {
     cls.KIND: cls
     for cls in (ThresholdRule, ProximityRule, NewActorRule, ForecastRule, ZScoreRule, StaleRule)
 }
-
-
-def evaluate(
-    store: Store,
-    rules: Sequence[Rule],
-    *,
-    now: datetime | None = None,
-    strict: bool = False,
-) -> list[Alert]:
-    """Evaluate every enabled rule; return the alerts they raise (not yet stored: pass them
-    to :func:`record`). A rule that fails is logged and skipped, unless ``strict``."""
-    ctx = EvalContext(store, now or datetime.now(UTC))
-    out: list[Alert] = []
-    for rule in rules:
-        if not rule.enabled:
-            continue
-        try:
-            out += rule.evaluate(ctx)
-        except Exception as exc:
-            if strict:
-                raise
-            log.error("alert rule %s failed: %s", rule.name, exc, exc_info=True)
-    return out
-
-
-def check_rules(store: Store, path: str | Path, now: datetime | None = None) -> list[Alert]:
-    """Evaluate the ``[[alerts.rules]]`` of a TOML file (a rules file or a watch
-    configuration) on the store now, store the new alerts and return them."""
-    from sahelwatch.config import load_config
-
-    return record(store, evaluate(store, load_config(path).rules, now=now, strict=True), now)
