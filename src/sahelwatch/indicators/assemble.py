@@ -170,7 +170,7 @@ def to_geojson(frame: pd.DataFrame, level: str) -> str:
     elif level in ("country", "admin1", "admin2"):
         lvl = {"country": 0, "admin1": 1, "admin2": 2}[level]
         units = geo.load_admin(lvl)
-        key = units["iso3"].map(panels._iso3_to_gw()) if lvl == 0 else units[panels._ADMIN_ID[lvl]]
+        key = units["iso3"].map(panels.iso3_to_gw()) if lvl == 0 else units[panels.ADMIN_ID[lvl]]
         lookup = pd.Series(units.geometry.to_numpy(), index=key.to_numpy())
         lookup = lookup[~lookup.index.duplicated()]
         shapes = lookup.reindex(frame["unit_id"].to_numpy()).to_numpy()

@@ -36,7 +36,7 @@ def _borders() -> pd.DataFrame:
     from sahelwatch import geo
 
     units = geo.load_admin(0).to_crs(_SAHEL_AEQD)
-    gw = units["iso3"].map(panels._iso3_to_gw())
+    gw = units["iso3"].map(panels.iso3_to_gw())
     geoms = units.geometry.to_numpy()
     grown = shapely.buffer(geoms, 2000.0)  # 2 km: simplified neighbours may not touch exactly
     left, right = units.sindex.query(grown, predicate="intersects")

@@ -67,9 +67,9 @@ def _meta(store: RequestStore, settings: Any) -> dict[str, Any]:
     from sahelwatch import geo
 
     admin0 = geo.load_admin(0)
-    from sahelwatch.panels import _iso3_to_gw
+    from sahelwatch.panels import iso3_to_gw
 
-    iso_gw = _iso3_to_gw()
+    iso_gw = iso3_to_gw()
     with_admin1 = set(geo.load_admin(1)["iso3"])
     with_admin2 = set(geo.load_admin(2)["iso3"])
     countries = []

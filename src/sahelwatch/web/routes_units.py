@@ -72,7 +72,7 @@ def boundaries_geojson(level: str, countries: tuple[int, ...] | None) -> bytes:
         gid = cells["gid"].to_numpy(dtype=np.int64)
         lat, lon = geo.gid_centroid(gid) if len(gid) else (np.array([]), np.array([]))
         half = geo.CELL_DEG / 2
-        iso = {gw: iso3 for iso3, gw in panels._iso3_to_gw().items()}
+        iso = {gw: iso3 for iso3, gw in panels.iso3_to_gw().items()}
         frame = gpd.GeoDataFrame(
             {
                 "unit_id": gid,
@@ -86,10 +86,10 @@ def boundaries_geojson(level: str, countries: tuple[int, ...] | None) -> bytes:
     else:
         number = {"country": 0, "admin1": 1, "admin2": 2}[level]
         units = geo.load_admin(number)
-        gw = units["iso3"].map(panels._iso3_to_gw()).astype("Int64")
+        gw = units["iso3"].map(panels.iso3_to_gw()).astype("Int64")
         columns: dict[str, Any] = {
-            "unit_id": gw if number == 0 else units[panels._ADMIN_ID[number]],
-            "unit_name": units[panels._ADMIN_NAME[number]],
+            "unit_id": gw if number == 0 else units[panels.ADMIN_ID[number]],
+            "unit_name": units[panels.ADMIN_NAME[number]],
             "country_gw": gw,
             "iso3": units["iso3"],
         }

@@ -1,0 +1,79 @@
+"""Unit-month panels: one row per unit (country, admin-1, admin-2 or PRIO-GRID cell) and month.
+
+A panel holds, for every unit and month, fatalities (UCDP ``best``) and events by violence type
+and by actor family, the coverage flags, months since violence, rolling sums and spatial lags.
+It is built from the store in three steps:
+
+1. the current (or as-of) events of one family are read from DuckDB and put into units by
+   :func:`sahelwatch.geo.assign_places`, which never places an event finer than its
+   ``where_prec`` allows (a ``where_prec`` 4 event counts in its admin-1 unit and its country,
+   not in an admin-2 unit or a cell);
+2. DuckDB groups them by unit and month;
+3. numpy fills a dense unit x month grid, where a month no release covers is NaN, never 0, and
+   derives the rolling sums, months since violence and spatial lags from that grid.
+
+Country-month aggregate families (``views_cm``, ``ucdp_ged_cm``, ``ucdp_candidate_cm``) go
+through the same grid, so their country panels have the same columns (NaN where the aggregate
+does not carry a quantity).
+
+Coverage
+--------
+A (country, month) is *covered* by a family when any of its releases covers it. Sub-national
+units and cells need a release that carries event locations (a release without any
+``where_prec``, such as the reduced 8-column UCDP Candidate extract, covers countries only), and
+the actor-family columns and civilian deaths need a release that names the actors. The three
+flags are columns ``covered``, ``covered_located`` and ``covered_actors``; at admin and cell
+level ``covered`` is ``covered_located``.
+
+Counts are ``float32`` (exact for integers below 2**24) so that a continental cell panel fits
+in memory; NaN marks what is unknown.
+"""
+
+from __future__ import annotations
+
+from sahelwatch.panels.build import build_panel
+from sahelwatch.panels.events import event_families, placed_events, side_actors, side_families
+from sahelwatch.panels.grid import months_since, rolling_sum, spatial_lag
+from sahelwatch.panels.request import PanelRequest, coverage, request
+from sahelwatch.panels.schema import (
+    CM_FAMILIES,
+    LEVELS,
+    PANEL_COLUMNS,
+    Level,
+    check_level,
+    month_ordinal,
+    ordinal_month,
+)
+from sahelwatch.panels.units import (
+    ADMIN_ID,
+    ADMIN_NAME,
+    admin_neighbours,
+    cells_in_units,
+    iso3_to_gw,
+)
+
+__all__ = [
+    "ADMIN_ID",
+    "ADMIN_NAME",
+    "CM_FAMILIES",
+    "LEVELS",
+    "PANEL_COLUMNS",
+    "Level",
+    "PanelRequest",
+    "admin_neighbours",
+    "build_panel",
+    "cells_in_units",
+    "check_level",
+    "coverage",
+    "event_families",
+    "iso3_to_gw",
+    "month_ordinal",
+    "months_since",
+    "ordinal_month",
+    "placed_events",
+    "request",
+    "rolling_sum",
+    "side_actors",
+    "side_families",
+    "spatial_lag",
+]
