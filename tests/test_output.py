@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sahelwatch.output import write_atomic, write_csv_rows, write_output
+from sahelwatch.output import write_atomic, write_csv_rows
 
 
 def test_failed_stream_keeps_the_old_file(tmp_path: Path) -> None:
@@ -30,8 +30,3 @@ def test_text_is_utf8_and_folders_are_made(tmp_path: Path) -> None:
     write_atomic(path, "Ménaka, Tombouctou")
     assert path.read_bytes() == "Ménaka, Tombouctou".encode()
 
-
-def test_output_to_stdout_keeps_order(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    print("first", flush=False)
-    write_output("second\n", None)
-    assert capsysbinary.readouterr().out == b"first\nsecond\n"

@@ -30,7 +30,7 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[IO]:
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write ``data`` (text as UTF-8) to ``path`` atomically."""
     with atomic_file(path, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fh.write(_bytes(data))
 
 
 def write_csv_rows(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
@@ -46,6 +46,9 @@ def write_output(data: bytes | str, out: Path | None) -> None:
     if out is not None:
         write_atomic(out, data)
         return
-    sys.stdout.flush()  # text already written goes first
-    sys.stdout.buffer.write(data.encode("utf-8") if isinstance(data, str) else data)
+    sys.stdout.buffer.write(_bytes(data))
     sys.stdout.buffer.flush()
+
+
+def _bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data

@@ -560,7 +560,6 @@ def _write_indicators(store: Store, country: str, level: str, folder: Path) -> P
     if newest is None:
         return None
     frame = indicators(store, country, level, format_month(newest))
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"indicators_{country}_{level}_{format_month(newest)}.csv"
     write_atomic(path, frame.to_csv(index=False))
     return path
