@@ -404,6 +404,9 @@ def _cover(
         bounds = period or (ucdp.nominal_period(release) if fmt.family == "ucdp" else None)
         if period:
             months = set(month_range(*period))
+        elif bounds and fmt.family == "ucdp" and not ucdp.is_candidate(release):
+            # A yearly GED release covers its countries in every month of its years.
+            months = set(month_range(*bounds))
         elif bounds:
             months = {m for m in months if bounds[0] <= m <= bounds[1]}
         present = [

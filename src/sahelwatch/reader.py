@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import re
 import tempfile
 import zipfile
@@ -31,18 +30,42 @@ def read_header(path: Path, encoding: str = "utf-8") -> list[str]:
     """The column names of a file, lower-cased, without reading the whole file."""
     with _materialise(path) as (csv_file, excel):
         if excel:
-            return [str(h).strip().lower() for h in _excel_rows(csv_file, limit=1)[0]]
-        opener = gzip.open if _is_gzip(csv_file) else open
-        try:
-            with opener(csv_file, "rt", encoding=encoding, newline="") as fh:
-                first = next(csv.reader(io.StringIO(fh.readline())), [])
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path.name}: {_not_encoded(encoding, ' in its header')}") from exc
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{path.name}: cannot read its header ({_short(exc)}).") from exc
-    if not first:
+            header = [str(h).strip().lower() for h in _excel_rows(csv_file, limit=1)[0]]
+        else:
+            header, _first = _csv_head(path, csv_file, encoding)
+    return _checked_names(path, header)
+
+
+def _csv_head(path: Path, csv_file: Path, encoding: str) -> tuple[list[str], list[str]]:
+    """A CSV file's header (names cleaned, not yet checked) and its first record."""
+    opener = gzip.open if _is_gzip(csv_file) else open
+    try:
+        with opener(csv_file, "rt", encoding=encoding, newline="") as fh:
+            records = csv.reader(fh)
+            header = next(records, [])
+            first = next(records, [])
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path.name}: {_not_encoded(encoding, ' in its header')}") from exc
+    except (OSError, EOFError, csv.Error) as exc:
+        raise InputError(f"{path.name}: cannot read its header ({_short(exc)}).") from exc
+    if not header:
         raise InputError(f"{path.name}: the file is empty.")
-    return [h.strip().lstrip("\ufeff").lower() for h in first]
+    return [h.strip().lstrip("\ufeff").strip().lower() for h in header], first
+
+
+def _checked_names(path: Path, header: list[str]) -> list[str]:
+    """The header, refused when a column name is repeated; an unnamed column is named by its
+    position (``column1`` is the first)."""
+    names = [name or f"column{i}" for i, name in enumerate(header, start=1)]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(
+                f"{path.name}: the header names the column '{name}' twice; "
+                "rename one of them and ingest the file again."
+            )
+        seen.add(name)
+    return names
 
 
 def load_raw(
@@ -64,21 +87,34 @@ def load_raw(
 def _load_csv(
     con: duckdb.DuckDBPyConnection, path: Path, csv_file: Path, table: str, encoding: str
 ) -> None:
+    """Read the CSV with the header's names, every field as text, every record exactly as
+    wide as the header. UCDP's country-page export ends every record with a comma (one empty
+    field more than the header names): when the first record does, every record must, and
+    that last field must be empty everywhere."""
+    header, first = _csv_head(path, csv_file, encoding)
+    names = _checked_names(path, header)
+    trailing = len(first) == len(names) + 1 and not first[-1].strip()
+    extra = "_sw_trailing_field"
+    columns = {name: "VARCHAR" for name in names} | ({extra: "VARCHAR"} if trailing else {})
     try:
         con.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, all_varchar = true, "
-            "header = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-            "normalize_names = false, encoding = ?, sample_size = -1)",
-            [str(csv_file), encoding],
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, columns = ?, header = true, "
+            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            "encoding = ?)",
+            [str(csv_file), columns, encoding],
         )
     except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
         raise InputError(f"{path.name}: {_describe_csv_error(str(exc), encoding)}") from exc
-    # DuckDB keeps a header's original case; the formats use lower-case names.
-    columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
-    for column in columns:
-        clean = column.strip().lstrip("\ufeff").lower()
-        if clean != column:
-            con.execute(f'ALTER TABLE {table} RENAME COLUMN "{column}" TO "{clean}"')
+    if trailing:
+        row = con.execute(
+            f"SELECT min(rowid) FILTER (WHERE {extra} IS NOT NULL) - min(rowid) + 2 FROM {table}"
+        ).fetchone()
+        if row and row[0] is not None:
+            raise InputError(
+                f"{path.name}: row {row[0]} has a value after its last named column "
+                f"(the header names {len(names)} columns)."
+            )
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {extra}")
 
 
 def _describe_csv_error(message: str, encoding: str) -> str:
@@ -103,7 +139,7 @@ def _load_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
     import pandas as pd
 
     rows = _excel_rows(path)
-    header = [str(h).strip().lower() for h in rows[0]]
+    header = _checked_names(path, [str(h).strip().lower() for h in rows[0]])
     width = len(header)
     # openpyxl drops trailing empty cells of a row: pad every row to the header's width.
     body = [row[:width] + [None] * (width - len(row)) for row in rows[1:]]

@@ -6,10 +6,11 @@ from sahelwatch.sources.acled import CURRENT as ACLED_CURRENT
 from sahelwatch.sources.acled import PRE2023 as ACLED_PRE2023
 from sahelwatch.sources.aggregates import CANDIDATE_CM, GED_CM, VIEWS_CM
 from sahelwatch.sources.base import Format
-from sahelwatch.sources.ucdp import GED, REDUCED
+from sahelwatch.sources.ucdp import EXPORT, GED, REDUCED
 
 FORMATS: tuple[Format, ...] = (
     GED,
+    EXPORT,
     REDUCED,
     ACLED_CURRENT,
     ACLED_PRE2023,

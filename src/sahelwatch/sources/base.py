@@ -24,6 +24,8 @@ MACROS = {
         "(x) AS COALESCE(TRY_CAST(left(trim(x), 10) AS DATE), "
         "TRY_STRPTIME(trim(x), '%d %B %Y')::DATE, TRY_STRPTIME(trim(x), '%d-%B-%Y')::DATE)"
     ),
+    # UCDP's country-page export writes dates as MM/DD/YYYY 00:00:00.
+    "sw_mdy_date": "(x) AS TRY_STRPTIME(trim(x), ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y'])::DATE",
     "sw_quote": "(x) AS '''' || left(coalesce(x, ''), 40) || ''''",
 }
 
@@ -96,6 +98,9 @@ class Format:
     checks : (condition, reason) SQL pairs; a true condition sends the row to quarantine.
     release_sql : optional SQL aggregate over the raw table naming the release the file holds.
     optional : further columns of the format that belong to a record's content.
+    content_as : raw column -> (the name it is hashed under, SQL giving its value as another
+        layout of the same source writes it), so one record hashes the same in both layouts.
+    not_content : columns of the format left out of a record's content (derived values).
     """
 
     name: str
@@ -107,6 +112,8 @@ class Format:
     checks: tuple[tuple[str, str], ...] = field(default=())
     release_sql: str | None = None
     optional: tuple[str, ...] = ()
+    content_as: dict[str, tuple[str, str]] = field(default_factory=dict)
+    not_content: tuple[str, ...] = ()
 
     def matches(self, header: list[str]) -> bool:
         """Whether a file with this header is in this format."""
@@ -141,12 +148,19 @@ class Format:
         record written by another tool (numbers as ``12.30`` or ``12.3``, ``7.0`` or ``7``,
         dates with a midnight time, spaces around a value, extra or reordered columns) hashes
         the same."""
-        known = sorted(c for c in (*self.required, *self.optional) if c in header)
+        known = [
+            c
+            for c in (*self.required, *self.optional)
+            if c in header and c not in self.not_content
+        ]
         # Trimming only the values that need it is much cheaper than trimming them all.
-        text = ", ".join(
-            f"coalesce(CASE WHEN {c} LIKE ' %' OR {c} LIKE '% ' THEN trim({c}) ELSE {c} END, '')"
+        values = sorted(
+            self.content_as.get(
+                c, (c, f"CASE WHEN {c} LIKE ' %' OR {c} LIKE '% ' THEN trim({c}) ELSE {c} END")
+            )
             for c in known
         )
+        text = ", ".join(f"coalesce({value}, '')" for _name, value in values)
         # One separator after every field, so each rule below sees whole field ends.
         joined = f"replace(concat_ws(chr(31), {text}, ''), ' 00:00:00.000' || chr(31), chr(31))"
         zeros = f"regexp_replace({joined}, '(\\.\\d*?)0+\\x1f', '\\1' || chr(31), 'g')"
@@ -162,21 +176,23 @@ def common_checks(
     best: str,
     low: str | None,
     high: str | None,
+    parse_date: str = "sw_date",
 ) -> tuple[tuple[str, str], ...]:
-    """Validation rules shared by event formats, written over raw text columns of ``s``."""
+    """Validation rules shared by event formats, written over raw text columns of ``s``;
+    ``parse_date`` names the macro that reads the format's dates."""
+    start, end = f"{parse_date}({date_start})", f"{parse_date}({date_end})"
     checks = [
-        (f"sw_date({date_start}) IS NULL", f"'unparseable start date ' || sw_quote({date_start})"),
+        (f"{start} IS NULL", f"'unparseable start date ' || sw_quote({date_start})"),
     ]
     if date_end:
         checks += [
             (
-                f"sw_text({date_end}) IS NOT NULL AND sw_date({date_end}) IS NULL",
+                f"sw_text({date_end}) IS NOT NULL AND {end} IS NULL",
                 f"'unparseable end date ' || sw_quote({date_end})",
             ),
             (
-                f"sw_date({date_end}) < sw_date({date_start})",
-                "'end date ' || sw_date(" + date_end + ") || ' is before start date ' || "
-                f"sw_date({date_start})",
+                f"{end} < {start}",
+                f"'end date ' || {end} || ' is before start date ' || {start}",
             ),
         ]
     if lat and lon:

@@ -1,5 +1,6 @@
-"""UCDP GED event formats: the yearly GED and monthly Candidate releases (49 columns), and the
-reduced 8-column Candidate extract.
+"""UCDP GED event formats: the yearly GED and monthly Candidate releases (49 columns), the same
+events as UCDP's country pages export them (47 columns), and the reduced 8-column Candidate
+extract.
 
 UCDP codes ``type_of_violence`` 1 = state-based (sb), 2 = non-state (ns), 3 = one-sided (os);
 ``country_id`` is the Gleditsch-Ward code. Numbers may be written as ``12`` or ``12.0``
@@ -83,17 +84,14 @@ _UCDP_COMMON_CHECKS = (
     ),
 )
 
-GED = Format(
-    name="ucdp_ged",
-    title="UCDP GED / Candidate events (49 columns)",
-    kind="event",
-    family="ucdp",
-    required=tuple(GED_COLUMNS),
-    select={
+
+def _located_select(parse_date: str, best: str, high: str, low: str) -> dict[str, str]:
+    """Canonical columns of a located GED layout, given how it writes dates and fatalities."""
+    return {
         "uid": "'ucdp:' || sw_int(id)",
         "source_id": "CAST(sw_int(id) AS VARCHAR)",
-        "date_start": "sw_date(date_start)",
-        "date_end": "coalesce(sw_date(date_end), sw_date(date_start))",
+        "date_start": f"{parse_date}(date_start)",
+        "date_end": f"coalesce({parse_date}(date_end), {parse_date}(date_start))",
         "date_prec": "sw_int(date_prec)",
         "latitude": "sw_num(latitude)",
         "longitude": "sw_num(longitude)",
@@ -106,9 +104,9 @@ GED = Format(
         "side_a": "sw_text(side_a)",
         "side_b": "sw_text(side_b)",
         "violence_type": VIOLENCE,
-        "best": "sw_int(best)",
-        "low": "sw_int(low)",
-        "high": "sw_int(high)",
+        "best": f"sw_int({best})",
+        "low": f"sw_int({low})",
+        "high": f"sw_int({high})",
         "deaths_a": "sw_int(deaths_a)",
         "deaths_b": "sw_int(deaths_b)",
         "deaths_civilians": "sw_int(deaths_civilians)",
@@ -119,17 +117,63 @@ GED = Format(
         "source_text": "sw_text(source_article)",
         "n_sources": "sw_int(number_of_sources)",
         "priogrid_gid": "sw_int(priogrid_gid)",
-    },
-    checks=_UCDP_COMMON_CHECKS
-    + common_checks(
+    }
+
+
+def _located_checks(parse_date: str, best: str, high: str, low: str) -> tuple[tuple[str, str], ...]:
+    return _UCDP_COMMON_CHECKS + common_checks(
         date_start="date_start",
         date_end="date_end",
         lat="latitude",
         lon="longitude",
-        best="best",
-        low="low",
-        high="high",
-    ),
+        best=best,
+        low=low,
+        high=high,
+        parse_date=parse_date,
+    )
+
+
+GED = Format(
+    name="ucdp_ged",
+    title="UCDP GED / Candidate events (49 columns)",
+    kind="event",
+    family="ucdp",
+    required=tuple(GED_COLUMNS),
+    select=_located_select("sw_date", "best", "high", "low"),
+    checks=_located_checks("sw_date", "best", "high", "low"),
+    # The Gleditsch-Ward codes of the sides follow from the sides; UCDP's country-page export
+    # leaves them out, so they are not content (one event hashes the same in both layouts).
+    not_content=("gwnoa", "gwnob"),
+)
+
+# UCDP's country pages export GED with other fatality names, US dates, True/False and no
+# gwnoa/gwnob (and a trailing comma on every row, which the reader takes care of).
+_EXPORT_NAMES = {"best": "best_est", "high": "high_est", "low": "low_est"}
+EXPORT_COLUMNS = tuple(_EXPORT_NAMES.get(c, c) for c in GED_COLUMNS if c not in GED.not_content)
+
+
+def _iso_day(column: str) -> str:
+    return f"coalesce(strftime(sw_mdy_date({column}), '%Y-%m-%d'), {column})"
+
+
+EXPORT = Format(
+    name="ucdp_ged_export",
+    title="UCDP GED events as UCDP's country pages export them (47 columns)",
+    kind="event",
+    family="ucdp",
+    required=EXPORT_COLUMNS,
+    select=_located_select("sw_mdy_date", *_EXPORT_NAMES.values()),
+    checks=_located_checks("sw_mdy_date", *_EXPORT_NAMES.values()),
+    content_as={
+        **{export: (bulk, export) for bulk, export in _EXPORT_NAMES.items()},
+        "date_start": ("date_start", _iso_day("date_start")),
+        "date_end": ("date_end", _iso_day("date_end")),
+        "active_year": (
+            "active_year",
+            "CASE lower(trim(active_year)) WHEN 'true' THEN '1' WHEN 'false' THEN '0' "
+            "ELSE active_year END",
+        ),
+    },
 )
 
 REDUCED = Format(
