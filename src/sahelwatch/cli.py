@@ -577,6 +577,15 @@ def feed(
         _err(f"wrote the feed to {out}")
 
 
+def _add_consequences() -> None:
+    from sahelwatch.cli_consequences import app as consequences_app
+
+    app.add_typer(consequences_app, name="consequences")
+
+
+_add_consequences()
+
+
 def main() -> None:
     """Entry point: run the app, turning every error into a one-line message."""
     import duckdb

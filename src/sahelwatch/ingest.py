@@ -24,7 +24,7 @@ from sahelwatch.errors import InputError, ReleaseError, StoreError
 from sahelwatch.periods import compress_months, format_runs, month_range
 from sahelwatch.reader import load_raw, read_header
 from sahelwatch.sources import ucdp
-from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, Format
+from sahelwatch.sources.base import Format
 from sahelwatch.store import Store, raw_table, row_number_sql
 
 Progress = Callable[[str], None]
@@ -38,6 +38,8 @@ SOURCES_BY_FAMILY = {
     "views_cm": ("views_cm",),
     "ucdp_ged_cm": ("ucdp_ged_cm",),
     "ucdp_candidate_cm": ("ucdp_candidate_cm",),
+    # Food insecurity and displacement: one source per family, named as the family.
+    **{f.family: (f.family,) for f in sources.FORMATS if f.kind == "consequence"},
 }
 
 
@@ -143,7 +145,7 @@ def ingest(
         say("merging versions")
         _merge(con, fmt, release_id, file_id, report)
         say("recording coverage")
-        if record_coverage:
+        if record_coverage and fmt.kind in ("event", "country_month"):
             _cover(con, fmt, release, release_id, period, countries, report)
         con.execute(
             "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
@@ -302,8 +304,8 @@ def _merge(
     file_id: int,
     report: IngestReport,
 ) -> None:
-    table = "event_versions" if fmt.kind == "event" else "cm_versions"
-    columns = list(EVENT_COLUMNS if fmt.kind == "event" else CM_COLUMNS)
+    table = fmt.version_table
+    columns = list(fmt.canonical_columns)
     con.execute(
         f"""
         CREATE TEMP TABLE merged AS

@@ -10,6 +10,10 @@ event_versions  canonical events; a row per (uid, release) whenever an event is 
                 with the file and row it came from (:meth:`Store.raw_records` gives the row back
                 as a JSON object).
 cm_versions     country-month aggregates, versioned the same way.
+ch_unit_versions, ch_area_versions, unhcr_population_versions, idmc_idp_versions,
+unhcr_location_versions
+                food insecurity (Cadre Harmonisé) and displacement (UNHCR, IDMC) records,
+                versioned the same way (see :mod:`sahelwatch.consequences`).
 sightings       every (uid, release, file, row) a record was seen in, changed or not.
 coverage        (release, country, month) that a release covers; a month no release covers is
                 "no data", never zero.
@@ -28,6 +32,7 @@ from types import TracebackType
 import duckdb
 
 from sahelwatch.errors import StoreError
+from sahelwatch.sources import FORMATS
 from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
 
 SCHEMA_VERSION = "3"
@@ -64,7 +69,12 @@ CREATE TABLE IF NOT EXISTS coverage (
 CREATE TABLE IF NOT EXISTS quarantine (
     file_id INTEGER NOT NULL, path VARCHAR NOT NULL, row_number BIGINT NOT NULL,
     reason VARCHAR NOT NULL, raw VARCHAR);
-"""
+""" + "".join(
+    # Food-insecurity and displacement formats keep their versions in tables of their own.
+    f"CREATE TABLE IF NOT EXISTS {f.table} ({_VERSION_COLUMNS}, {_columns(f.canonical_columns)});\n"
+    for f in FORMATS
+    if f.table
+)
 
 # Newest version of each record; `{where}` restricts the releases taken into account (as-of).
 CURRENT_SQL = """

@@ -6,7 +6,9 @@ from sahelwatch.sources.acled import CURRENT as ACLED_CURRENT
 from sahelwatch.sources.acled import PRE2023 as ACLED_PRE2023
 from sahelwatch.sources.aggregates import CANDIDATE_CM, GED_CM, VIEWS_CM
 from sahelwatch.sources.base import Format
+from sahelwatch.sources.cadre_harmonise import CH_ADMIN2, CH_AREAS
 from sahelwatch.sources.ucdp import EXPORT, GED, REDUCED
+from sahelwatch.sources.unhcr import IDMC_IDPS, UNHCR_LOCATIONS, UNHCR_POPULATION
 
 FORMATS: tuple[Format, ...] = (
     GED,
@@ -17,6 +19,11 @@ FORMATS: tuple[Format, ...] = (
     VIEWS_CM,
     GED_CM,
     CANDIDATE_CM,
+    CH_ADMIN2,
+    CH_AREAS,
+    UNHCR_POPULATION,
+    IDMC_IDPS,
+    UNHCR_LOCATIONS,
 )
 
 

@@ -7,7 +7,7 @@ means no data. Values that a table does not carry stay empty, never zero.
 
 from __future__ import annotations
 
-from sahelwatch.sources.base import Format
+from sahelwatch.sources.base import Format, count_checks
 
 _MONTH = "make_date(sw_int(year)::INTEGER, sw_int(month)::INTEGER, 1)"
 
@@ -22,12 +22,8 @@ def _checks(country: str, counts: tuple[str, ...]) -> tuple[tuple[str, str], ...
             "sw_int(year) IS NULL OR sw_int(month) NOT BETWEEN 1 AND 12",
             "'unparseable month ' || sw_quote(year) || '-' || sw_quote(month)",
         ),
+        *count_checks(counts),
     ]
-    for col in counts:
-        checks += [
-            (f"sw_bad_num({col})", f"'unparseable {col} ' || sw_quote({col})"),
-            (f"sw_num({col}) < 0", f"'negative {col} = ' || {col}"),
-        ]
     return tuple(checks)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["event", "country_month"]
+Kind = Literal["event", "country_month", "consequence"]
 
 # Text helpers installed as DuckDB macros on every connection (see Store._install_session).
 # DuckDB's casts accept surrounding whitespace and give NULL for an empty text.
@@ -91,7 +91,8 @@ class Format:
     ----------
     name : short identifier shown to users (``ucdp_ged``, ``acled_current``, ...).
     title : human name used in messages.
-    kind : ``"event"`` or ``"country_month"``.
+    kind : ``"event"``, ``"country_month"`` or ``"consequence"`` (food insecurity and
+        displacement tables, each with its own ``table`` and ``columns``).
     family : the uid namespace; releases of one family supersede each other.
     required : header columns that identify the format.
     select : canonical column name -> SQL expression over the raw table's text columns.
@@ -101,6 +102,8 @@ class Format:
     content_as : raw column -> (the name it is hashed under, SQL giving its value as another
         layout of the same source writes it), so one record hashes the same in both layouts.
     not_content : columns of the format left out of a record's content (derived values).
+    table, columns : the versions table and its canonical columns, for a ``consequence``
+        format (events and country-month totals have theirs).
     """
 
     name: str
@@ -115,6 +118,23 @@ class Format:
     content_as: dict[str, tuple[str, str]] = field(default_factory=dict)
     not_content: tuple[str, ...] = ()
 
+    table: str | None = None
+    columns: dict[str, str] | None = None
+
+    @property
+    def version_table(self) -> str:
+        """The table that keeps this format's record versions."""
+        if self.table:
+            return self.table
+        return "event_versions" if self.kind == "event" else "cm_versions"
+
+    @property
+    def canonical_columns(self) -> dict[str, str]:
+        """This format's canonical columns, in store order."""
+        if self.columns:
+            return self.columns
+        return EVENT_COLUMNS if self.kind == "event" else CM_COLUMNS
+
     def matches(self, header: list[str]) -> bool:
         """Whether a file with this header is in this format."""
         return set(self.required) <= set(header)
@@ -123,10 +143,9 @@ class Format:
         """SQL that reads the raw ``table`` (as ``s``) and yields canonical rows with
         ``row_number`` (given as SQL), ``reason`` (empty when the row is valid) and any
         ``extra`` select expressions. An event's ISO3 code comes from its GW code."""
-        columns = EVENT_COLUMNS if self.kind == "event" else CM_COLUMNS
         typed = ",\n  ".join(
             f"CAST({self.select.get(col, 'NULL')} AS {typ}) AS {col}"
-            for col, typ in columns.items()
+            for col, typ in self.canonical_columns.items()
         )
         checks = ", ".join(f"CASE WHEN {cond} THEN {reason} END" for cond, reason in self.checks)
         rows = (
@@ -165,6 +184,17 @@ class Format:
         joined = f"replace(concat_ws(chr(31), {text}, ''), ' 00:00:00.000' || chr(31), chr(31))"
         zeros = f"regexp_replace({joined}, '(\\.\\d*?)0+\\x1f', '\\1' || chr(31), 'g')"
         return f"md5(replace({zeros}, '.' || chr(31), chr(31)))"
+
+
+def count_checks(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Rules for count columns of ``s``: a count must be empty or a number, and not negative."""
+    checks: list[tuple[str, str]] = []
+    for col in columns:
+        checks += [
+            (f"sw_bad_num({col})", f"'unparseable {col} ' || sw_quote({col})"),
+            (f"sw_num({col}) < 0", f"'negative {col} = ' || {col}"),
+        ]
+    return tuple(checks)
 
 
 def common_checks(
