@@ -52,7 +52,33 @@ def test_country_only_extract_gives_no_territorial_judgement() -> None:
 def test_holding_when_no_signal_fires() -> None:
     h = headline(signals())
     assert h.verdict == "holding" and h.deciding_rule == "none"
-    assert [r.fired for r in h.results] == [False] * 6
+    assert [r.fired for r in h.results] == [False] * 8
+    signals_shown = len(h.results) - 2  # all but the two data rules
+    assert f"none of the {signals_shown} signals below fired" in h.text
+    assert "four" not in h.text
+
+
+def test_long_trend_judges_years_not_one_month() -> None:
+    """A month like the previous one is not 'holding' when the last year runs far above the
+    years before; too few months with data give no trend at all."""
+    rising = signals(recent_per_month=300.0, recent_months=12, base_per_month=150.0,
+                     base_months=36)  # fmt: skip
+    h = headline(rising)
+    assert h.verdict == "pressure" and h.deciding_rule == "rule_long_trend"
+    assert "300 fatalities a month over the last 12 months" in h.text and "+100%" in h.text
+    flat = headline(signals(recent_per_month=160.0, recent_months=12, base_per_month=150.0,
+                            base_months=36))  # fmt: skip
+    assert flat.verdict == "holding" and "+7%" in flat.text
+    thin = headline(signals(recent_per_month=300.0, recent_months=2, base_per_month=150.0,
+                            base_months=36))  # fmt: skip
+    trend = next(r for r in thin.results if r.rule == "rule_long_trend")
+    assert not trend.fired and "Too few months with data" in trend.evidence
+
+
+def test_a_critical_alert_is_a_signal_with_its_evidence() -> None:
+    h = headline(signals(alerts=("2 event(s) within 100 km of Bamako",)))
+    assert h.verdict == "pressure" and h.deciding_rule == "rule_alerts"
+    assert "within 100 km of Bamako" in h.text
 
 
 def test_losing_ground_needs_dominance_and_initiative() -> None:

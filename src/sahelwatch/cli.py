@@ -32,6 +32,25 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+@app.callback()
+def _options(
+    multi_month: Annotated[
+        str | None,
+        typer.Option(
+            "--multi-month",
+            help="UCDP events whose dates span several months: 'spread' (their deaths shared "
+            "evenly over those months, the default) or 'start' (all in the first month), for "
+            "every panel, indicator and forecast of the command; also $SAHELWATCH_MULTI_MONTH.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    if multi_month is not None:
+        from sahelwatch.panels.spread import MULTI_MONTH_ENV, multi_month_rule
+
+        os.environ[MULTI_MONTH_ENV] = multi_month_rule(multi_month)
+
+
 @app.command()
 def ingest(
     files: Annotated[
@@ -61,6 +80,7 @@ def ingest(
 ) -> None:
     """Load event files or country-month tables into the store, keeping every version."""
     from sahelwatch.bundled import ingest_bundled
+    from sahelwatch.compact import compact_if_wasteful
     from sahelwatch.ingest import ingest as ingest_file
     from sahelwatch.periods import parse_period
     from sahelwatch.query import resolve_countries
@@ -87,6 +107,9 @@ def ingest(
                 progress=_err,
             )
             typer.echo(report.summary())
+    compacted = compact_if_wasteful(db)  # space an interrupted ingest left behind
+    if compacted.done:
+        _err(compacted.summary())
 
 
 @app.command()
@@ -106,8 +129,8 @@ def run(
 
     with Store(db) as store:
         typer.echo(build_store(store, progress=_err))
-        if forecast:
-            typer.echo(forecast_and_alert(store, n_draws=draws, progress=_err))
+    if forecast:
+        typer.echo(forecast_and_alert(db, n_draws=draws, progress=_err))
     if serve:
         from sahelwatch.web import serve as serve_web
 
@@ -157,7 +180,7 @@ def brief_cmd(
     month: Annotated[
         str | None, typer.Option(help="YYYY-MM (default: the newest covered month).")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="html, pdf or md.")] = "html",
+    fmt: Annotated[str, typer.Option("--format", help="html, pdf or md (markdown).")] = "html",
     out: Annotated[
         Path | None, typer.Option(help="Output file (default: brief-<place>-<month>.<format>).")
     ] = None,
@@ -165,6 +188,13 @@ def brief_cmd(
         str,
         typer.Option(help="auto (stored, else computed), stored, or none."),
     ] = "auto",
+    base_url: Annotated[
+        str,
+        typer.Option(
+            help="Where the evidence links point: a running 'sahelwatch serve' (its API); "
+            "'' for no links."
+        ),
+    ] = "http://127.0.0.1:8000/",
     db: DbOption = None,
 ) -> None:
     """Write a situation brief whose every number links to the events behind it."""
@@ -173,14 +203,17 @@ def brief_cmd(
 
     if (country is None) == (region is None):
         raise SahelWatchError("give either --country or --region.")
+    fmt = "md" if fmt == "markdown" else fmt
     if fmt not in FORMATS:
         raise SahelWatchError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}.")
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise SahelWatchError(f"--base-url must start with http:// or https://, not '{base_url}'.")
     if forecast not in ("auto", "stored", "none"):
         raise SahelWatchError(f"--forecast must be auto, stored or none, not '{forecast}'.")
     with Store(db, read_only=True) as store:
         built = build(store, country=country, region=region, month=month, forecast=forecast)  # type: ignore[arg-type]
     target = out or Path(f"brief-{(country or region or '').lower()}-{built.month}.{fmt}")
-    render(built, fmt, target)  # type: ignore[arg-type]
+    render(built, fmt, target, base_url=base_url or None)  # type: ignore[arg-type]
     _err(f"wrote the {built.month} brief for {built.scope} to {target}")
 
 
@@ -222,11 +255,19 @@ def events(
         Path | None, typer.Option(help="Output file (default: standard output).")
     ] = None,
     raw: Annotated[bool, typer.Option(help="Include each event's raw source record.")] = False,
+    withdrawn: Annotated[
+        bool,
+        typer.Option(
+            "--withdrawn",
+            help="Only the withdrawn events (missing from a newer release or deleted by the "
+            "source), in their last version.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Select events and export them as CSV, Parquet, GeoJSON or JSON lines."""
     from sahelwatch.periods import parse_period
-    from sahelwatch.query import EventFilter, export_events, parse_bbox
+    from sahelwatch.query import EventFilter, count_withdrawn, export_events, parse_bbox
     from sahelwatch.store import Store
 
     start, end = parse_period(period) if period else (None, None)
@@ -240,32 +281,50 @@ def events(
         min_fatalities=min_fatalities,
         as_of=as_of,
         sources=source or [],
+        withdrawn=withdrawn,
     )
     if fmt == "parquet" and out is None and sys.stdout.isatty():
         raise SahelWatchError("Parquet is binary: pass --out FILE or redirect standard output.")
     with Store(db, read_only=True) as store:
         count = export_events(store, flt, fmt, out, raw=raw)  # type: ignore[arg-type]
+        hidden = 0 if withdrawn else count_withdrawn(store, flt)
     if out is not None:
         _err(f"wrote {count} events to {out}")
+    if hidden:
+        _err(
+            f"{hidden} withdrawn events match too and are left out (missing from a newer "
+            "release or deleted by their source): --withdrawn lists them, --as-of RELEASE "
+            "shows the data as that release had them."
+        )
 
 
 @app.command()
 def quarantine(
     limit: Annotated[int, typer.Option(help="Most rows to show.")] = 50,
+    flagged: Annotated[
+        bool,
+        typer.Option(
+            "--flagged",
+            help="List loaded rows with data-quality flags (file, row, event, flags) instead.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """List rejected rows: file, row number and reason."""
+    """List rejected rows (file, row number and reason), or with --flagged the rows loaded as
+    the source published them but flagged (best above high, deaths by side not summing up,
+    ...)."""
+    from sahelwatch.query import quarantine_rows
     from sahelwatch.store import Store
 
     with Store(db, read_only=True) as store:
-        rows = store.con.execute(
-            "SELECT path, row_number, reason FROM quarantine ORDER BY file_id, row_number LIMIT ?",
-            [limit],
-        ).fetchall()
-    for path, row, reason in rows:
-        typer.echo(f"{Path(path).name} row {row}: {reason}")
-    if not rows:
-        typer.echo("The quarantine is empty.")
+        rows = quarantine_rows(store, flagged=flagged, limit=limit)
+    for row in rows.itertuples(index=False):
+        if flagged:
+            typer.echo(f"{row.file} row {row.row}: {row.uid}: {row.flags}")
+        else:
+            typer.echo(f"{row.file} row {row.row}: {row.reason}")
+    if rows.empty:
+        typer.echo("No loaded row is flagged." if flagged else "The quarantine is empty.")
 
 
 @app.command()
@@ -369,9 +428,9 @@ def forecast_cmd(
     from sahelwatch.forecast import forecast, store_forecast, summarize
     from sahelwatch.store import Store
 
-    with Store(db, read_only=not save) as store:
+    with Store(db, read_only=True) as snapshot:  # writers are not kept out while it computes
         frame = forecast(
-            store,
+            snapshot,
             level=level,
             origin=origin,
             horizons=range(1, horizons + 1),
@@ -382,13 +441,14 @@ def forecast_cmd(
             scheduler=scheduler,
             countries=countries,
         )
-        if save:
-            store_forecast(store, frame, frame.attrs["origin"], frame.attrs["model_version"])
     frame.to_parquet(out, index=False)
     _err(
         f"wrote {len(frame):,} samples ({frame.attrs['model_version']}, origin "
         f"{frame.attrs['origin']}, {frame['unit_id'].nunique()} units) to {out}"
     )
+    if save:
+        with Store(db) as store:  # one short write
+            store_forecast(store, frame, frame.attrs["origin"], frame.attrs["model_version"])
     if summary is not None:
         table = summarize(frame)
         if summary.suffix == ".parquet":
@@ -426,9 +486,9 @@ def evaluate_cmd(
     from sahelwatch.forecast import evaluate, store_evaluation
     from sahelwatch.store import Store
 
-    with Store(db, read_only=not save) as store:
+    with Store(db, read_only=True) as snapshot:  # writers are not kept out while it computes
         result = evaluate(
-            store,
+            snapshot,
             out,
             n_draws=draws,
             seed=seed,
@@ -437,7 +497,8 @@ def evaluate_cmd(
             levels=level or ("country", "admin1", "grid"),
             unit_n_draws=unit_draws,
         )
-        if save:
+    if save:
+        with Store(db) as store:  # one short write
             store_evaluation(store, result.scores, draws, seed)
     table = result.scores.pivot_table(
         index=["level", "window"], columns="model", values="crps", aggfunc="mean", sort=False
@@ -495,12 +556,12 @@ def alerts(
     """List stored alerts, newest first, with their evidence."""
     import json
 
-    from sahelwatch.alerts import check_rules, list_alerts
+    from sahelwatch.alerts import list_alerts
+    from sahelwatch.main_job import check_alert_rules
     from sahelwatch.store import Store
 
     if check is not None:
-        with Store(db) as store:
-            _err(f"{len(check_rules(store, check))} new alerts from the rules in {check}")
+        _err(f"{len(check_alert_rules(db, check))} new alerts from the rules in {check}")
     with Store(db, read_only=True) as store:
         found = list_alerts(store, limit=limit, rule=rule, min_severity=severity)
     for alert in found:
@@ -584,6 +645,24 @@ def _add_consequences() -> None:
 
 
 _add_consequences()
+
+
+store_app = typer.Typer(help="Look after the store file.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("compact")
+def store_compact(
+    if_wasteful: Annotated[
+        bool,
+        typer.Option(help="Only when the file is at least twice the size of its data."),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Rewrite the store into a fresh file without the space interrupted work left behind."""
+    from sahelwatch.compact import compact
+
+    typer.echo(compact(db, only_if_wasteful=if_wasteful).summary())
 
 
 def main() -> None:

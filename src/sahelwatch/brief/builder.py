@@ -63,6 +63,10 @@ EVENT_SOURCES: list[str] = ["ucdp_ged", "ucdp_candidate"]
 WINDOW = 6
 HORIZONS: tuple[int, ...] = (1, 2, 3, 12)
 TYPE_LABELS = {"sb": "state-based", "ns": "non-state", "os": "one-sided"}
+#: Where evidence links point by default: the API of ``sahelwatch serve`` on this machine.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
+#: First date of the drivers chart (its markers are numbered).
+DRIVERS_FROM = "2010"
 # --- figures ---------------------------------------------------------------------------------
 
 
@@ -140,6 +144,9 @@ class Brief:
     evaluation: dict[str, Any]
     drivers: list[dict[str, Any]]
     coverage: dict[str, Any]
+    recency: list[str]
+    years: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
     images: dict[str, bytes]
     image_notes: dict[str, str]
     generated: str
@@ -308,9 +315,23 @@ def build(
         presence = pd.DataFrame(columns=["unit_id", "unit_name", "country_gw", "presence"])
         month_e2 = pd.DataFrame(columns=["unit_id", "uid", "best"])
 
+    from sahelwatch.brief.figures import monthly_fatalities
+
+    history = {
+        gw: monthly_fatalities(
+            store, [gw], target, add_months(target, 1 - rules.RECENT_MONTHS - rules.BASE_MONTHS)
+        )["total"]
+        for gw in gws
+    }
+    raised = _alerts(store, gws, iso3s, names, start6, target)
     headlines: list[tuple[str, rules.Headline]] = []
     capital_rows: list[dict[str, Any]] = []
     for gw in gws:
+        recent = history[gw].iloc[-rules.RECENT_MONTHS :].dropna()
+        base = history[gw].iloc[: -rules.RECENT_MONTHS].dropna()
+        critical = tuple(
+            a["title"] for a in raised if gw in a["countries"] and a["severity"] == "critical"
+        )
         row = {m: per_month[m][per_month[m]["unit_id"] == gw] for m in (target, prev, year)}
         now = row[target]
         cov_now = bool(now["covered"].any())
@@ -356,6 +377,11 @@ def build(
             capital=str(th["capital"].iloc[0]) if len(th) else None,
             capital_km=cap_km,
             capital_trend=cap_tr,
+            recent_per_month=float(recent.mean()) if len(recent) else None,
+            recent_months=len(recent),
+            base_per_month=float(base.mean()) if len(base) else None,
+            base_months=len(base),
+            alerts=critical,
         )
         headlines.append((names.get(gw, str(gw)), rules.headline(sig)))
         for t in _records(th):
@@ -395,15 +421,104 @@ def build(
         images, notes = figmod.draw_all(
             store, gws, iso3s, target, ev[target], presence, fc, drivers, covered
         )
+    recency = _recency(store, gws, target, coverage)
     title = f"Situation brief: {scope}, {format_month(target)}"
     return Brief(
         title=title, scope=scope, iso3s=iso3s, gws=gws, month=format_month(target),
         previous=format_month(prev), year_ago=format_month(year), covered=covered,
         headlines=headlines, rows=rows, family_rows=family_rows, figures=figs, actors=actors,
         hotspots=hotspots, spillover=spill, capital=capital_rows, forecast=fc,
-        evaluation=_evaluation(store), drivers=drivers, coverage=coverage, images=images,
+        evaluation=_evaluation(store), drivers=drivers, coverage=coverage, recency=recency,
+        years=_years(store, gws, target), alerts=raised, images=images,
         image_notes=notes, generated=date.today().isoformat(),
     )  # fmt: skip
+
+
+def _recency(store: Store, gws: Sequence[int], target: date, coverage: dict[str, Any]) -> list[str]:
+    """How recent the data are and what is missing, in words, for the headline."""
+    from sahelwatch.web.series import describe_months, month_states
+
+    newest = newest_covered_month(store)
+    states = month_states(store, list(gws), add_months(target, -47), target)
+    now = states.iloc[-1]
+    releases = ", ".join(
+        f"{r['source']} {r['release']}" + (" (preliminary)" if r["preliminary"] else "")
+        for r in coverage["releases"]
+    )
+    if releases:
+        have = f"{coverage['events']} events from {releases}"
+    elif now["countries_totals"]:
+        have = "only country-month totals"
+        if pd.notna(now["totals_best"]):
+            have += f" ({now['totals_best']:,.0f} deaths)"
+        have += "; no located events"
+    else:
+        have = "none (no release covers the month)"
+    newest_text = (
+        f"The store's newest month is {format_month(newest)}."
+        if newest != target
+        else "It is the newest month in the store."
+    )
+    lines = [f"Data for {format_month(target)}: {have}. {newest_text}"]
+    missing = describe_months(states)
+    if missing:
+        lines.append("Missing or thin in the four years to this month: " + "; ".join(missing) + ".")
+    return lines
+
+
+def _years(
+    store: Store, gws: Sequence[int], target: date, first: int = 2012
+) -> list[dict[str, Any]]:
+    """Fatalities per calendar year since ``first``, with the months that have data."""
+    from sahelwatch.brief.figures import monthly_fatalities
+
+    frame = monthly_fatalities(store, list(gws), target, date(first, 1, 1))["total"]
+    out = []
+    for year, values in frame.groupby(pd.DatetimeIndex(frame.index).year):
+        known = values.dropna()
+        out.append(
+            {"year": int(year), "fatalities": float(known.sum()) if len(known) else None,
+             "months": len(known), "of": len(values)}
+        )  # fmt: skip
+    return out
+
+
+def _alerts(
+    store: Store, gws: Sequence[int], iso3s: Sequence[str], names: dict[int, str], start: date,
+    end: date,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Stored alerts about the brief's countries whose events or month fall from ``start`` to
+    ``end`` (e.g. clashes near the capital), newest first."""
+    from sahelwatch.alerts import list_alerts
+
+    capitals = {names.get(g, "") for g in gws}
+    period = (format_month(start), format_month(end))
+    out = []
+    for alert in list_alerts(store, limit=None):
+        ev = alert.evidence
+        uids = [str(u) for u in ev.get("event_ids", [])]
+        countries: set[int] = set()
+        if uids:
+            countries = {
+                int(g)
+                for (g,) in store.con.execute(
+                    f"SELECT DISTINCT country_gw FROM ({store.current_sql()}) "
+                    "WHERE list_contains($uids, uid)",
+                    {"uids": uids},
+                ).fetchall()
+            }
+        elif ev.get("country") in iso3s or ev.get("unit_id") in gws:
+            countries = {g for g, i in zip(gws, iso3s, strict=True) if i == ev.get("country")}
+            countries |= {int(ev["unit_id"])} if ev.get("unit_id") in gws else set()
+        months = str(ev.get("dates") or ev.get("month") or "")[:7]
+        if not countries & set(gws) or not months or not period[0] <= months <= period[1]:
+            continue
+        out.append(
+            {"title": alert.title, "severity": alert.severity, "rule": alert.rule,
+             "body": alert.body, "fired_at": alert.fired_at, "uids": uids,
+             "countries": sorted(countries), "capital": ev.get("place") in capitals}
+        )  # fmt: skip
+    return out
 
 
 def _actors(ev: pd.DataFrame, top: int = 8) -> list[dict[str, Any]]:
@@ -478,7 +593,9 @@ def _spillover(
 
 
 MODEL_NAMES = {
-    "lgbm": "model (lgbm-direct-1)",
+    "blend": "model (blend of the ratio model and conflictology)",
+    "ratio": "ratio model alone",
+    "lgbm": "LightGBM model (lgbm-direct-1)",
     "conflictology": "conflictology (last 12 months)",
     "last_historical": "last historical (Poisson)",
     "bootstrap": "bootstrap (240 months)",
@@ -490,6 +607,7 @@ def _evaluation(store: Store) -> dict[str, Any]:
     """How the model scored against the benchmarks: the newest country-level evaluation kept
     in the store (``sahelwatch evaluate --save``), else a note saying there is none."""
     from sahelwatch.forecast import load_evaluation
+    from sahelwatch.forecast.models import DEFAULT_MODEL, MODEL_VERSIONS
 
     scores = load_evaluation(store, "country")
     if scores.empty:
@@ -504,8 +622,8 @@ def _evaluation(store: Store) -> dict[str, Any]:
     first = scores.iloc[0]
     columns = scores[["model", "crps", "ign", "mis90"]].itertuples(index=False, name=None)
     rows = [(MODEL_NAMES.get(m, m), crps, ign, mis90) for m, crps, ign, mis90 in columns]
-    mine = scores[scores["model"] == "lgbm"]
-    benchmarks = scores[scores["model"] != "lgbm"]
+    mine = scores[scores["model"] == DEFAULT_MODEL]
+    benchmarks = scores[~scores["model"].isin(list(MODEL_VERSIONS))]
     if mine.empty or benchmarks.empty:
         note = "The stored evaluation does not compare the model with a benchmark."
     else:
@@ -635,7 +753,10 @@ def load_drivers(iso3s: Sequence[str] | None = None) -> list[dict[str, Any]]:
             {"date": d["date"], "iso3": ",".join(d["countries"]), "kind": d["kind"],
              "event": d["event"], "source": d["source"]}
         )  # fmt: skip
-    return sorted(items, key=lambda x: x["date"])
+    items.sort(key=lambda x: x["date"])
+    for number, item in enumerate((x for x in items if x["date"] >= DRIVERS_FROM), start=1):
+        item["number"] = number  # the marker on the drivers chart
+    return items
 
 
 def _coverage(
@@ -697,11 +818,37 @@ def _env() -> Any:
     )
 
 
-def render(b: Brief, fmt: BriefFormat, out: Path) -> Path:
+def _linker(fmt: str, base_url: str | None) -> Any:
+    """``link(path, text)`` for the templates: an HTML or Markdown link to ``base_url + path``
+    (plain text when there is no base URL and the output is not a served page)."""
+    from markupsafe import Markup, escape
+
+    base = (base_url or "").rstrip("/")
+
+    def link(path: str, text: Any) -> Any:
+        url = base + path
+        if fmt == "md":
+            return f"[{text}]({url})" if base else str(text)
+        return Markup('<a href="{}">{}</a>').format(url, text) if base else escape(text)
+
+    return link
+
+
+def render(
+    b: Brief,
+    fmt: BriefFormat,
+    out: Path,
+    *,
+    base_url: str | None = DEFAULT_BASE_URL,
+    stylesheet: str | None = None,
+) -> Path:
     """Write the brief ``b`` to ``out`` as HTML, PDF or Markdown; returns ``out``.
 
-    HTML embeds the images (base64); Markdown writes them next to ``out`` in
+    HTML embeds the images (base64) and, unless a ``stylesheet`` URL is given (a page served
+    under a Content-Security-Policy), its style; Markdown writes the images next to ``out`` in
     ``<stem>_figures/``; PDF is rendered by WeasyPrint from the HTML with the images as files.
+    Evidence links point at the API under ``base_url`` (absolute, so that they work from a
+    file and in the PDF; None: no links).
     """
     import base64
     import tempfile
@@ -711,6 +858,8 @@ def render(b: Brief, fmt: BriefFormat, out: Path) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     env = _env()
+    env.globals["link"] = _linker(fmt, base_url)
+    env.globals["stylesheet"] = stylesheet
     if fmt == "md":
         folder = out.with_name(out.stem + "_figures")
         if b.images:
@@ -732,6 +881,7 @@ def render(b: Brief, fmt: BriefFormat, out: Path) -> Path:
         return out
     from weasyprint import HTML  # type: ignore[import-untyped]
 
+    env.globals["stylesheet"] = None
     with tempfile.TemporaryDirectory(prefix="sw-brief-") as tmp:
         srcs = {}
         for name, data in b.images.items():
@@ -755,6 +905,7 @@ def brief(
     region: str | None = None,
     forecast: Literal["auto", "stored", "none"] = "auto",
     n_draws: int = 200,
+    base_url: str | None = DEFAULT_BASE_URL,
 ) -> Path:
     """Build and write a brief; see :func:`build` and :func:`render`."""
     if fmt not in FORMATS:
@@ -762,4 +913,4 @@ def brief(
     b = build(
         store, country=country, region=region, month=month, forecast=forecast, n_draws=n_draws
     )
-    return render(b, fmt, Path(out))
+    return render(b, fmt, Path(out), base_url=base_url)

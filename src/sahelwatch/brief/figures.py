@@ -23,6 +23,7 @@ __all__ = [
     "drivers_chart",
     "events_map",
     "forecast_map",
+    "monthly_fatalities",
     "presence_map",
     "trend_chart",
 ]
@@ -101,8 +102,8 @@ def events_map(events: pd.DataFrame, iso3s: Sequence[str], month: str) -> bytes:
     ax.set_ylabel("")
     unlocated = len(events) - len(located)
     ax.set_title(f"Events, {month}: {len(located)} located, {unlocated} without coordinates")
-    if len(located):
-        ax.legend(loc="lower left", fontsize=8, title="type (events)")
+    if len(located):  # beside the map, never over it
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="type (events)")
     return _png(fig)
 
 
@@ -131,7 +132,7 @@ def presence_map(presence: pd.DataFrame, iso3s: Sequence[str], month: str) -> by
     handles.append(
         Patch(facecolor="white", edgecolor="#999999", hatch="///", label="unknown (no data)")
     )
-    ax.legend(handles=handles, loc="lower left", fontsize=7)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(f"Armed-group presence by cercle, 6 months to {month}")
@@ -171,7 +172,10 @@ def forecast_map(risk: dict[int, float], iso3s: Sequence[str], origin: str) -> b
     return _png(fig)
 
 
-def _series(store: Any, gws: Sequence[int], target: date, start: date) -> pd.DataFrame:
+def monthly_fatalities(store: Any, gws: Sequence[int], target: date, start: date) -> pd.DataFrame:
+    """Monthly fatalities by type (``sb``, ``ns``, ``os``, ``total``) of ``gws`` from ``start``
+    to ``target``, from the sources by precedence (events, then country-month totals); NaN
+    where no source covers a month."""
     from sahelwatch.forecast import TARGETS, load_country_panel
 
     panel = load_country_panel(store, until=target, units=list(gws), start=start)
@@ -190,7 +194,7 @@ def trend_chart(store: Any, gws: Sequence[int], target: date, months: int = 36) 
     """Monthly fatalities by type over the last ``months`` months; no-data months shaded."""
     plt = _plt()
     start = add_months(target, 1 - months)
-    frame = _series(store, gws, target, start)
+    frame = monthly_fatalities(store, gws, target, start)
     fig, ax = plt.subplots(figsize=(7.6, 3.4))
     ax.plot(frame.index, frame["total"], color="black", lw=1.8, marker="o", ms=3, label="total")
     for t, c in TYPE_COLOURS.items():
@@ -212,7 +216,7 @@ def drivers_chart(
 ) -> bytes:
     """Yearly fatalities since 2010 with the drivers (coups, deployments) marked."""
     plt = _plt()
-    frame = _series(store, gws, target, date(2010, 1, 1))
+    frame = monthly_fatalities(store, gws, target, date(2010, 1, 1))
     yearly = frame["total"].groupby(pd.DatetimeIndex(frame.index).year).agg(["sum", "count"])
     fig, ax = plt.subplots(figsize=(7.6, 3.6))
     full = yearly["count"] == 12
@@ -228,15 +232,21 @@ def drivers_chart(
     colours = {"coup": "#c0392b", "arrival": "#2166ac", "withdrawal": "#e67e22",
                "political": "#27ae60"}  # fmt: skip
     shown = set()
-    for i, d in enumerate(x for x in drivers if x["date"] >= "2010"):
+    # numbered markers above the bars (the drivers table lists the numbers): labels never overlap
+    for d in (x for x in drivers if "number" in x):
+        number = d["number"]
         y, m = int(d["date"][:4]), int(d["date"][5:7])
         x = y + (m - 1) / 12 - 0.5
         colour = colours.get(d["kind"], "#333333")
         label = d["kind"] if d["kind"] not in shown else None
         shown.add(d["kind"])
-        ax.axvline(x, color=colour, lw=1, ls="--", label=label)
-        ax.text(x, top * (0.97 - 0.07 * (i % 6)), d["event"][:28], rotation=0, fontsize=5.5,
-                color=colour, va="top")  # fmt: skip
+        ax.axvline(x, color=colour, lw=0.8, ls="--", label=label)
+        ax.text(x, top * (1.04 + 0.07 * (number % 3)), str(number), fontsize=6.5, color=colour,
+                ha="center", va="bottom")  # fmt: skip
+    ax.set_ylim(0, top * 1.3)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Yearly fatalities and drivers")
     ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(alpha=0.3, axis="y")

@@ -7,7 +7,7 @@ threshold it applied, which the brief prints. :func:`headline` combines them, in
 1. :func:`rule_no_data` — the month is not covered by any release: no judgement at all.
 2. :func:`rule_thin_data` — covered, but without locations or actor names (a country-only
    extract): only totals can be reported, no judgement on territory.
-3. The four signals, each on its own:
+3. The signals, each on its own:
 
    * :func:`rule_armed_dominance` — armed groups dominate at least ``DOMINANT_SHARE`` of the
      units (cercles) where presence can be told;
@@ -17,11 +17,15 @@ threshold it applied, which the brief prints. :func:`headline` combines them, in
      ``ESCALATION_MIN_DEATHS`` against the previous month (or, if that month has no data, the
      same month a year earlier);
    * :func:`rule_capital` — a jihadist event within ``CAPITAL_KM`` of the capital, or the nearest
-     one approaching by at least ``CAPITAL_TREND_KM`` km per month.
+     one approaching by at least ``CAPITAL_TREND_KM`` km per month;
+   * :func:`rule_long_trend` — fatalities per month with data over the last ``RECENT_MONTHS``
+     months at least ``ESCALATION_RATIO`` times those of the ``BASE_MONTHS`` before (the trend
+     over years, not one month against the previous);
+   * :func:`rule_alerts` — a critical alert was raised for the country in the last six months.
 
 4. The verdict: *losing ground* when armed dominance and initiative both fire (*fast* when
-   escalation or the capital rule fires too); *under pressure* when one or two signals fire;
-   *no sign of losing ground* when none fires.
+   escalation, the capital rule or the long trend fires too); *under pressure* when another
+   signal fires; *no sign of losing ground* when none fires.
 
 Thresholds are module constants; ``docs/briefs.md`` explains the choices.
 """
@@ -38,14 +42,17 @@ __all__ = [
     "ESCALATION_RATIO",
     "MIN_ATTACKS",
     "MIN_PRESENCE_UNITS",
+    "RECENT_MONTHS",
     "Headline",
     "RuleResult",
     "Signals",
     "headline",
+    "rule_alerts",
     "rule_armed_dominance",
     "rule_capital",
     "rule_escalation",
     "rule_initiative",
+    "rule_long_trend",
     "rule_no_data",
     "rule_thin_data",
 ]
@@ -64,6 +71,11 @@ ESCALATION_MIN_DEATHS = 20
 CAPITAL_KM = 150.0
 #: Approach speed (km per month, trend of the nearest distance) that counts as a threat.
 CAPITAL_TREND_KM = 10.0
+#: Months of the recent period of the long trend, and of the base period before it.
+RECENT_MONTHS = 12
+BASE_MONTHS = 36
+#: Fewest months with data in each period for the long trend to be judged.
+MIN_TREND_MONTHS = 3
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,10 @@ class Signals:
     capital : name of the capital.
     capital_km : distance to the nearest jihadist event.
     capital_trend : slope of that distance, km per month (negative: closer).
+    recent_per_month, recent_months : fatalities per month with data over the last
+        ``RECENT_MONTHS`` months, and how many of them have data.
+    base_per_month, base_months : the same over the ``BASE_MONTHS`` months before.
+    alerts : titles of the critical alerts raised for the country in the last six months.
     """
 
     unit: str
@@ -104,6 +120,11 @@ class Signals:
     capital: str | None = None
     capital_km: float | None = None
     capital_trend: float | None = None
+    recent_per_month: float | None = None
+    recent_months: int = 0
+    base_per_month: float | None = None
+    base_months: int = 0
+    alerts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,6 +248,43 @@ def rule_capital(s: Signals) -> RuleResult:
     return _result(rule_capital, near or closing, evidence, threshold)
 
 
+def rule_long_trend(s: Signals) -> RuleResult:
+    """Fatalities over the last year well above the years before (per month with data)."""
+    threshold = (
+        f"fatalities per month over the last {RECENT_MONTHS} months >= {ESCALATION_RATIO:.2f} x "
+        f"those of the {BASE_MONTHS} months before (at least {MIN_TREND_MONTHS} months with "
+        "data in each)"
+    )
+    if (
+        s.recent_per_month is None
+        or s.base_per_month is None
+        or min(s.recent_months, s.base_months) < MIN_TREND_MONTHS
+    ):
+        return _result(
+            rule_long_trend, False,
+            f"Too few months with data for a trend over years ({s.recent_months} of the last "
+            f"{RECENT_MONTHS}, {s.base_months} of the {BASE_MONTHS} before).", threshold,
+        )  # fmt: skip
+    fired = s.recent_per_month >= ESCALATION_RATIO * max(s.base_per_month, 1e-9)
+    change = (
+        f"{s.recent_per_month / s.base_per_month - 1:+.0%}" if s.base_per_month else "from none"
+    )
+    evidence = (
+        f"{s.recent_per_month:,.0f} fatalities a month over the last {RECENT_MONTHS} months "
+        f"({s.recent_months} with data) against {s.base_per_month:,.0f} over the "
+        f"{BASE_MONTHS} before ({s.base_months} with data): {change}."
+    )
+    return _result(rule_long_trend, fired, evidence, threshold)
+
+
+def rule_alerts(s: Signals) -> RuleResult:
+    """A critical alert was raised for the country in the last six months."""
+    threshold = "at least one critical alert stored for the country in the six months"
+    if not s.alerts:
+        return _result(rule_alerts, False, "No critical alert was raised.", threshold)
+    return _result(rule_alerts, True, "Alert raised: " + "; ".join(s.alerts) + ".", threshold)
+
+
 @dataclass(frozen=True)
 class Headline:
     """The judgement: a verdict, a sentence, the rule that decided it and every rule's result."""
@@ -257,23 +315,26 @@ def headline(s: Signals) -> Headline:
             f"No judgement on territory for {s.unit} in {s.month}: only a country-level extract "
             f"covers the month ({total} fatalities recorded). {escalation.evidence}",
             thin.rule,
-            (no_data, thin, escalation),
+            (no_data, thin, escalation, rule_long_trend(s), rule_alerts(s)),
         )
     dominance, initiative, capital = rule_armed_dominance(s), rule_initiative(s), rule_capital(s)
-    results = (no_data, thin, dominance, initiative, escalation, capital)
-    fired = [r for r in (dominance, initiative, escalation, capital) if r.fired]
+    trend, alerts = rule_long_trend(s), rule_alerts(s)
+    signals = (dominance, initiative, escalation, capital, trend, alerts)
+    results = (no_data, thin, *signals)
+    fired = [r for r in signals if r.fired]
     if dominance.fired and initiative.fired:
-        fast = escalation.fired or capital.fired
+        fast = escalation.fired or capital.fired or trend.fired
         verdict = "losing-ground-fast" if fast else "losing-ground"
         speed = " and fast" if fast else ""
         text = (
             f"The state is losing ground{speed} in {s.unit} ({s.month}). {dominance.evidence} "
             f"{initiative.evidence}"
-            + (f" {escalation.evidence}" if escalation.fired else "")
-            + (f" {capital.evidence}" if capital.fired else "")
+            + "".join(f" {r.evidence}" for r in (escalation, capital, trend, alerts) if r.fired)
         )
         deciding = "rule_armed_dominance + rule_initiative" + (
-            " + " + " + ".join(r.rule for r in (escalation, capital) if r.fired) if fast else ""
+            " + " + " + ".join(r.rule for r in (escalation, capital, trend) if r.fired)
+            if fast
+            else ""
         )
         return Headline(verdict, text, deciding, results)
     if fired:
@@ -283,8 +344,8 @@ def headline(s: Signals) -> Headline:
         return Headline("pressure", text, " + ".join(r.rule for r in fired), results)
     return Headline(
         "holding",
-        f"No sign in the data that the state is losing ground in {s.unit} ({s.month}); "
-        "none of the four signals fired.",
+        f"No sign in the data that the state is losing ground in {s.unit} ({s.month}): "
+        f"none of the {len(signals)} signals below fired. {trend.evidence}",
         "none",
         results,
     )

@@ -245,8 +245,11 @@
     ], S.country);
     const ucdp = meta.families.find((f) => f.family === "ucdp") || meta.families.find((f) => f.kind === "event");
     const last = ucdp && ucdp.last_month ? ucdp.last_month : new Date().toISOString().slice(0, 7);
-    const first = ucdp && ucdp.first_month ? ucdp.first_month : addMonths(last, -11);
-    const all = monthsBetween(addMonths(first, -12), last);
+    // by default the newest 14 months; the selectors reach back to the oldest month any
+    // family covers (totals included), so that history can be chosen
+    const oldest = meta.families.map((f) => f.first_month).filter(Boolean).sort()[0] || addMonths(last, -11);
+    const first = [ucdp && ucdp.first_month, addMonths(last, -13)].filter(Boolean).sort().pop();
+    const all = monthsBetween(oldest < first ? oldest : addMonths(first, -12), last);
     SW.lastMonth = last;
     SW.firstMonth = first;
     if (!S.start || !all.includes(S.start)) S.start = first;
@@ -262,7 +265,7 @@
     $("c-layer").value = S.layer;
     $("c-level").value = S.level;
 
-    $("f-country").addEventListener("change", (e) => { S.country = e.target.value; S.region = ""; filtersChanged(); });
+    $("f-country").addEventListener("change", (e) => { S.country = e.target.value; S.region = ""; filtersChanged(); zoomToCountry(); });
     $("f-start").addEventListener("change", (e) => {
       S.start = e.target.value;
       if (monthIndex(S.end) < monthIndex(S.start)) { S.end = S.start; $("f-end").value = S.end; }
@@ -382,6 +385,15 @@
     map.addLayer(SW.markers);
   }
 
+  // Fit the map to the chosen country (or the Sahel, or everything).
+  function zoomToCountry() {
+    if (!SW.map || !SW.baseLayer) return;
+    const codes = new Set(S.country === "ALL" ? [] : countryCodes());
+    const parts = [];
+    SW.baseLayer.eachLayer((layer) => { if (!codes.size || codes.has(layer.feature.properties.country_gw)) parts.push(layer); });
+    if (parts.length) SW.map.fitBounds(L.featureGroup(parts).getBounds(), { padding: [12, 12], animate: false });
+  }
+
   async function boundaries(level, countries) {
     const k = level + ":" + (countries || []).join(",");
     if (!SW.boundaries[k]) {
@@ -422,15 +434,11 @@
         cursor = page.next_cursor;
         total = page.total;
       } while (cursor && features.length < 100000 && loaded.events === k);
-      const cov = await api("coverage", {
-        country: countryCodes().length ? countryCodes().join(",") : SW.meta.sahel.join(","),
-        source: ["ucdp_candidate", "ucdp_ged", "acled"],
-        period: S.start + ".." + S.end,
-      });
+      const monthly = await api("months", Object.assign(eventParams(null), { period: S.start + ".." + S.end }));
       if (loaded.events !== k) return;
       SW.events = features;
       SW.eventsTotal = total;
-      SW.coverage = coverageByMonth(cov);
+      setMonths(monthly);
       renderEvents();
       renderMonthlyChart();
       updateExports();
@@ -438,21 +446,38 @@
     loadChoropleth();
   }
 
-  function coverageByMonth(cov) {
-    // a month is covered when every selected country has an event release covering it
-    const byCountry = new Map();
-    cov.coverage.forEach((row) => {
-      const have = byCountry.get(row.country_gw) || cov.months.map(() => false);
-      row.months.forEach((v, i) => { if (v) have[i] = true; });
-      byCountry.set(row.country_gw, have);
-    });
-    const out = {};
-    cov.months.forEach((m, i) => {
-      let all = byCountry.size > 0;
-      byCountry.forEach((have) => { if (!have[i]) all = false; });
-      out[m] = all;
-    });
-    return out;
+  // What the data hold each month (api/months): "located", "unlocated" (events without places
+  // or actor names), "totals" (country-month totals only) or "none" (no data, never zero).
+  const HAS_EVENTS = new Set(["located", "unlocated"]);
+  function setMonths(monthly) {
+    SW.months = Object.fromEntries(monthly.months.map((r) => [r.month, r]));
+    SW.monthNotes = monthly.notes;
+    SW.coverage = Object.fromEntries(monthly.months.map((r) => [r.month, HAS_EVENTS.has(r.state)]));
+  }
+
+  const TOTALS_LABEL = { ucdp_ged_cm: "UCDP totals", ucdp_candidate_cm: "UCDP Candidate totals", views_cm: "VIEWS totals" };
+  function totalsLabel(rows) {
+    const fam = rows.map((r) => r.totals_family).find(Boolean);
+    return TOTALS_LABEL[fam] || "country totals";
+  }
+  function sumKnown(rows, column) {
+    const known = rows.filter((r) => r[column] !== null && r[column] !== undefined);
+    return known.length ? known.reduce((a, r) => a + r[column], 0) : null;
+  }
+
+  // One month in words: what an analyst may read from it.
+  function monthNote(r) {
+    const when = monthLabel(r.month);
+    if (r.state === "none" && !r.countries_totals) return when + ": no data — no release covers this month (not zero).";
+    if (r.state === "totals" || (r.state === "none" && r.countries_totals)) {
+      const parts = [];
+      if (r.totals_best !== null) parts.push(fmt(r.totals_best) + " deaths");
+      if (r.totals_events !== null) parts.push(fmt(r.totals_events) + " events");
+      const share = r.countries_totals < r.countries ? " for " + r.countries_totals + " of " + r.countries + " countries" : "";
+      return when + ": " + (parts.join(" and ") || "figures") + " in " + totalsLabel([r]) + share + "; no located events.";
+    }
+    if (r.state === "unlocated") return when + ": events without places or actor names (a reduced release); counted, not on the map.";
+    return "";
   }
 
   function eventClass(p) {
@@ -462,9 +487,18 @@
 
   function radius(best) { return Math.min(30, 8 + 3.2 * Math.sqrt(Math.max(0, best || 0))); }
 
+  function setCount(id, value, label) {
+    $(id).textContent = value;
+    $(id).classList.toggle("na", value === "no data" || value === "none");
+    $(id + "-label").textContent = label;
+  }
+
   function renderEvents() {
     const selected = S.month ? SW.events.filter((f) => f.properties.date_start.slice(0, 7) === S.month) : SW.events;
     SW.shown = selected;
+    const rows = (S.month ? [S.month] : periodMonths()).map((m) => (SW.months || {})[m]).filter(Boolean);
+    const counted = rows.filter((r) => HAS_EVENTS.has(r.state) && r.events !== null);
+    const totalsOnly = rows.filter((r) => !HAS_EVENTS.has(r.state) && r.countries_totals);
     const markers = [];
     let fatalities = 0;
     for (const f of selected) {
@@ -482,17 +516,35 @@
     }
     SW.markers.clearLayers();
     SW.markers.addLayers(markers);
-    SW.counts = { events: selected.length, fatalities: fatalities, located: markers.length };
-    $("count-events").textContent = selected.length.toLocaleString("en");
-    $("count-fatalities").textContent = fatalities.toLocaleString("en");
-    $("count-located").textContent = markers.length.toLocaleString("en");
     const place = countryName(S.country);
     const when = S.month ? monthLabel(S.month) : S.start + " – " + S.end;
     let note = place + ", " + when + ".";
+    if (counted.length) {
+      SW.counts = { events: selected.length, fatalities: fatalities, located: markers.length };
+      setCount("count-events", selected.length.toLocaleString("en"), "events");
+      setCount("count-fatalities", fatalities.toLocaleString("en"), "fatalities");
+      setCount("count-located", markers.length.toLocaleString("en"), "on the map");
+    } else if (totalsOnly.length) {
+      // only country-month totals: say so, never a 0 of located events
+      const best = sumKnown(totalsOnly, "totals_best");
+      SW.counts = { events: null, fatalities: best, located: null };
+      setCount("count-events", "none", "located events");
+      setCount("count-fatalities", best === null ? "no data" : fmt(best), "deaths in " + totalsLabel(totalsOnly));
+      setCount("count-located", "none", "on the map");
+    } else {
+      SW.counts = { events: null, fatalities: null, located: null };
+      setCount("count-events", "no data", "events");
+      setCount("count-fatalities", "no data", "fatalities");
+      setCount("count-located", "no data", "on the map");
+    }
     if (selected.length > markers.length) {
       note += " " + (selected.length - markers.length).toLocaleString("en") + " events have no coordinates in their release and are counted but not mapped.";
     }
-    if (S.month && SW.coverage && SW.coverage[S.month] === false) note += " No release covers this month: no data (not zero).";
+    const notes = S.month ? rows.map(monthNote).filter(Boolean) : (SW.monthNotes || []).map((n) => n + ".");
+    if (notes.length) note += " " + notes.join(" ");
+    if (!S.month && counted.length && counted.length < rows.length) {
+      note += " The counts above are of the " + counted.length + " months with events.";
+    }
     $("count-note").textContent = note;
     renderLegend();
   }
@@ -593,9 +645,11 @@
 
   function monthAxis() {
     return {
-      values: (u, splits) => splits.map((v) => {
+      values: (u, splits) => splits.map((v, i) => {
         const d = new Date(v * 1000);
-        return MONTH_NAMES[d.getUTCMonth()] + (d.getUTCMonth() === 0 || splits.length < 8 ? " " + d.getUTCFullYear() : "");
+        const year = d.getUTCFullYear();
+        const before = i ? new Date(splits[i - 1] * 1000).getUTCFullYear() : null;
+        return MONTH_NAMES[d.getUTCMonth()] + (i === 0 || year !== before ? " " + year : "");
       }),
       space: 50,
     };
@@ -608,8 +662,12 @@
       ctx.save();
       months.forEach((m) => {
         const x = u.valToPos(ts(m), "x", true);
-        if (covered && covered[m] === false) {
-          ctx.fillStyle = "rgba(120, 110, 95, 0.13)";
+        const state = covered ? covered[m] : true;
+        if (state === false || state === "none") {
+          ctx.fillStyle = "rgba(120, 110, 95, 0.16)";
+          ctx.fillRect(x - step / 2, u.bbox.top, step, u.bbox.height);
+        } else if (state === "totals" || state === "unlocated") {
+          ctx.fillStyle = "rgba(70, 110, 160, 0.10)";
           ctx.fillRect(x - step / 2, u.bbox.top, step, u.bbox.height);
         }
         if (highlight && m === highlight) {
@@ -634,9 +692,10 @@
       const k = S.colour === "family" ? f.properties.actor_family : f.properties.violence_type;
       if (counts[k] && m in counts[k]) counts[k][m] += 1;
     }
-    const covered = SW.coverage || {};
+    const info = SW.months || {};
+    const usable = (m) => info[m] && HAS_EVENTS.has(info[m].state) && (S.colour !== "family" || info[m].actors);
     const data = [months.map(ts)];
-    keys.forEach((k) => data.push(months.map((m) => (covered[m] === false ? null : counts[k][m]))));
+    keys.forEach((k) => data.push(months.map((m) => (usable(m) ? counts[k][m] : null))));
     const series = [{}].concat(keys.map((k) => ({
       label: S.colour === "family" ? SW.meta.actor_families[k] : TYPE_LABEL[k],
       stroke: S.colour === "family" ? colour("fam-" + k) : colour(k),
@@ -645,13 +704,20 @@
       spanGaps: false,
       value: legendValue,
     })));
+    const totals = months.map((m) => (info[m] && !HAS_EVENTS.has(info[m].state) ? info[m].totals_events : null));
+    if (S.colour !== "family" && totals.some((v) => v !== null && v !== undefined)) {
+      data.push(totals);
+      series.push({ label: "events in country totals (no places)", stroke: "#6b7f99", width: 1.6, dash: [5, 3],
+        points: { show: true, size: 4 }, spanGaps: false, value: legendValue });
+    }
+    const states = Object.fromEntries(months.map((m) => [m, usable(m) ? "events" : info[m] ? info[m].state : "none"]));
     makeChart("chart-monthly", {
       height: 210,
       series: series,
       scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(4, max * 1.1)] } },
       axes: [monthAxis(), { size: 40 }],
       legend: { live: true },
-      hooks: { drawAxes: [bandsHook(months, covered, S.month)] },
+      hooks: { drawAxes: [bandsHook(months, states, S.month)] },
     }, data);
   }
 
@@ -875,13 +941,16 @@
       const regions = admin1 ? Array.from(new Map(admin1.rows.map((r) => [r.unit_id, r.unit_name])).entries()) : [];
       fillSelect($("cty-region"), [{ value: "", label: "Whole country" }].concat(regions.map(([id, name]) => ({ value: id, label: name }))), S.region);
       if (S.region && !regions.some(([id]) => id === S.region)) S.region = "";
-      const [history, national] = await Promise.all([
+      const [history, national, monthly] = await Promise.all([
         api("history", { country: iso, start: addMonths(S.end, -119) }),
         api("indicators/series", { level: "country", country: iso, period: S.start + ".." + S.end }),
+        api("months", { country: iso, period: S.start + ".." + S.end }),
       ]);
       if (loaded.country !== k) return;
       const focus = S.region && admin1 ? admin1.rows.filter((r) => r.unit_id === S.region) : national.rows;
-      renderCards(info, national.rows, focus);
+      const regionName = S.region && focus.length ? focus[0].unit_name : "";
+      renderCards(info, national.rows, focus, monthly, regionName);
+      renderScope(info, regionName);
       renderHistory(history.rows);
       renderFamilies(focus);
       renderIndicatorTable(admin1 ? admin1.rows : national.rows, admin1 ? "admin-1" : "country");
@@ -895,18 +964,47 @@
     return ok.length ? ok[ok.length - 1] : null;
   }
 
-  function renderCards(info, national, focus) {
+  function renderScope(info, regionName) {
+    // a region changes the cards and the actor-family chart; the rest exists only nationally
+    const national = " — " + info.name + (regionName ? " (national)" : "");
+    $("hist-title").textContent = "Fatalities by violence type" + national;
+    $("fc-title").textContent = "Forecast of monthly fatalities" + national;
+    $("cty-scope").textContent = regionName
+      ? "Region " + regionName + ": the cards and the actor-family chart are for " + regionName +
+        "; the fatalities chart, the forecast and the state-under-pressure score are national (they exist only for countries)."
+      : "";
+  }
+
+  function renderCards(info, national, focus, monthly, regionName) {
     const box = clear($("cty-cards"));
     const last = lastWith(focus, "deadliness");
     const lastNat = lastWith(national, "pressure");
-    const card = (value, label) => el("div", { class: "card" }, el("b", { text: value }), el("span", { text: label }));
+    const card = (value, label) => el("div", { class: "card" + (value === "no data" ? " na" : "") }, el("b", { text: value }), el("span", { text: label }));
     const when = last ? " in " + monthLabel(last.month) : "";
+    const where = regionName ? ", " + regionName : "";
+    const pressure = card(lastNat ? fmt(lastNat.pressure, 2) : "no data", "state under pressure (0–100), " +
+      (regionName ? "national" : info.name) + (lastNat ? " in " + monthLabel(lastNat.month) : ""));
+    $("cty-data-note").textContent = monthly.notes.length ? "What the data hold, " + S.start + " – " + S.end + ": " + monthly.notes.join(". ") + "." : "";
+    const totals = monthly.months.filter((r) => r.state === "totals");
+    if (!last && totals.length && !regionName) {
+      // only country-month totals in this period: show them as what they are
+      const best = sumKnown(totals, "totals_best");
+      const events = sumKnown(totals, "totals_events");
+      const span = monthLabel(totals[0].month) + " – " + monthLabel(totals[totals.length - 1].month);
+      box.append(
+        card(best === null ? "no data" : fmt(best), "deaths in " + totalsLabel(totals) + ", " + span),
+        card(events === null ? "no data" : fmt(events), "events in " + totalsLabel(totals) + " (none located)"),
+        card("no data", "armed groups active (needs located events)"),
+        pressure,
+      );
+      return;
+    }
     box.append(
-      card(last ? fmt(last.deadliness) : "no data", "fatalities" + when),
-      card(last ? fmt(last.events_total) : "no data", "events" + when),
-      card(last ? fmt(last.deadliness_r12) : "no data", "fatalities over 12 months" + when),
-      card(last && last.armed_groups !== null ? fmt(last.armed_groups) : "no data", "armed groups active" + when),
-      card(lastNat ? fmt(lastNat.pressure, 2) : "no data", "state under pressure (0–100)" + (lastNat ? " in " + monthLabel(lastNat.month) : "")),
+      card(last ? fmt(last.deadliness) : "no data", "fatalities" + where + when),
+      card(last ? fmt(last.events_total) : "no data", "events" + where + when),
+      card(last ? fmt(last.deadliness_r12) : "no data", "fatalities over 12 months" + where + when),
+      card(last && last.armed_groups !== null ? fmt(last.armed_groups) : "no data", "armed groups active" + where + when),
+      pressure,
     );
   }
 
@@ -1223,6 +1321,7 @@
     setupMap();
     followAlerts();
     await busy("Drawing boundaries", drawBase);
+    zoomToCountry();
     for (const link of document.querySelectorAll(".tabs a[data-view]")) {
       link.addEventListener("click", (e) => { e.preventDefault(); showView(link.dataset.view); });
     }
