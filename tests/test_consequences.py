@@ -66,7 +66,8 @@ def test_every_area_row_kept_with_its_provenance(bundled_store: Store) -> None:
     ).fetchone()
     assert rows == (6467, 16, 2)  # the repeated area keys are kept, each its own record
     first = bundled_store.con.execute(
-        "SELECT file_id, row_number FROM ch_unit_versions WHERE uid = 'ch:BFA:BF4601:2014-03:current'"
+        "SELECT file_id, row_number FROM ch_unit_versions "
+        "WHERE uid = 'ch:BFA:BF4601:2014-03:current'"
     ).fetchone()
     assert first is not None
     raw = bundled_store.raw_records([first[0]], [first[1]])[0]
@@ -184,3 +185,32 @@ def test_unusable_rows_go_to_quarantine(store: Store, tmp_path: Path) -> None:
     assert (report.added, report.rejected) == (2, 1)
     reason = store.con.execute("SELECT reason FROM quarantine").fetchone()
     assert reason is not None and "forecast" in reason[0]
+
+
+def test_food_phase_rule(bundled_store: Store) -> None:
+    from sahelwatch.alerts import FoodPhaseRule, evaluate
+
+    rule = FoodPhaseRule(name="f", kind="food_phase", period="projected", lookback_cycles=3)
+    alerts = evaluate(bundled_store, [rule], strict=True)
+    menaka = [a for a in alerts if a.evidence["unit_name"] == "Ménaka"]
+    assert menaka and menaka[0].evidence["phase"] == 4 and menaka[0].evidence["previous_phase"] == 3
+    assert all(a.evidence["cycle"] >= "2022-03" for a in alerts)
+    newest_only = FoodPhaseRule(name="g", kind="food_phase", period="projected")
+    assert all(
+        a.evidence["cycle"] == "2023-03"
+        for a in evaluate(bundled_store, [newest_only], strict=True)
+    )
+
+
+def test_idp_jump_rule_ignores_carried_forward(bundled_store: Store) -> None:
+    from sahelwatch.alerts import IdpJumpRule, evaluate
+
+    burkina = IdpJumpRule(name="b", kind="idp_jump", country="BFA", lookback_years=3)
+    years = {a.evidence["year"] for a in evaluate(bundled_store, [burkina], strict=True)}
+    assert years == set()  # 2023 rose by 180,143 (< 20 %); 2024 and 2025 repeat 2023
+    wide = IdpJumpRule(name="w", kind="idp_jump", country="BFA", lookback_years=8, min_share=0.1)
+    found = {
+        a.evidence["year"]: a.evidence["change"]
+        for a in evaluate(bundled_store, [wide], strict=True)
+    }
+    assert found[2022] == 1_882_391 - 1_579_976 and 2024 not in found

@@ -12,6 +12,8 @@ Rule kinds (``[[alerts.rules]] kind = ...``; every setting is in ``docs/live.md`
                 ``forecasts`` table of :mod:`sahelwatch.forecast`)
 ``zscore``      an indicator jumps by a z-score against its own recent months
 ``stale``       a source stops bringing new data (no load, poll or new event for a while)
+``food_phase``  an admin-2 unit moves into Cadre Harmonisé phase 4 or 5 (or another phase)
+``idp_jump``    a country's internally displaced people rise by a set number and share
 ==============  ===========================================================================
 
 Two rules are built in: ``data-quality`` (a pull held back by the checks) and
@@ -37,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+from sahelwatch.alerts.consequences import FoodPhaseRule, IdpJumpRule
 from sahelwatch.alerts.kinds import (
     RULE_TYPES,
     ForecastRule,
@@ -70,7 +73,9 @@ __all__ = [
     "RULE_TYPES",
     "SEVERITY_RANK",
     "Alert",
+    "FoodPhaseRule",
     "ForecastRule",
+    "IdpJumpRule",
     "NewActorRule",
     "ProximityRule",
     "Rule",

@@ -1,4 +1,5 @@
-"""The kinds of alert rule: threshold, proximity, new actor, forecast, z-score and stale."""
+"""The kinds of alert rule: threshold, proximity, new actor, forecast, z-score and stale (and,
+from :mod:`sahelwatch.alerts.consequences`, food phase and IDP jump)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Literal
 
+from sahelwatch.alerts.consequences import FoodPhaseRule, IdpJumpRule
 from sahelwatch.alerts.model import Alert, iso_time
 from sahelwatch.alerts.rules import (
     EvalContext,
@@ -602,5 +604,14 @@ class StaleRule(Rule):
 
 RULE_TYPES: dict[str, type[Rule]] = {
     cls.KIND: cls
-    for cls in (ThresholdRule, ProximityRule, NewActorRule, ForecastRule, ZScoreRule, StaleRule)
+    for cls in (
+        ThresholdRule,
+        ProximityRule,
+        NewActorRule,
+        ForecastRule,
+        ZScoreRule,
+        StaleRule,
+        FoodPhaseRule,
+        IdpJumpRule,
+    )
 }

@@ -17,13 +17,13 @@ from sahelwatch.consequences.displacement import (
 )
 from sahelwatch.consequences.food import ch_units, country_totals, food_indicators
 from sahelwatch.consequences.units import location_admin1, match_ch_units, name_key
-from sahelwatch.consequences.violence import association, violence_and_food
 from sahelwatch.consequences.views import (
     cycles_table,
     food_layer,
     match_shares,
     phase_moves,
 )
+from sahelwatch.consequences.violence import association, violence_and_food
 
 __all__ = [
     "association",

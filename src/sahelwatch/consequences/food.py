@@ -53,6 +53,8 @@ def ch_units(store: Store) -> pd.DataFrame:
         return frame
     counts = ["population", *PHASES, "phase35"]
     frame[counts] = frame[counts].astype("float64")
+    for column in ("period_from", "period_to"):
+        frame[column] = pd.to_datetime(frame[column])
     matched = match_ch_units(frame).rename(
         columns={"ch_pcode": "adm2_pcode", "ch_name": "adm2_name", "ch_adm1_name": "adm1_name"}
     )

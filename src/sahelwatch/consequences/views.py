@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from sahelwatch.consequences.food import check_period_type
@@ -95,9 +96,7 @@ def pick_rows(food: pd.DataFrame, month: date | None, cycle: str | None) -> pd.D
     if month is None:
         raise QueryError("give a month or a cycle.")
     when = pd.Timestamp(month)
-    covering = food[
-        (pd.to_datetime(food["period_from"]) <= when) & (pd.to_datetime(food["period_to"]) >= when)
-    ]
+    covering = food[(food["period_from"] <= when) & (food["period_to"] >= when)]
     ranked = covering.sort_values(["use_period", "cycle"], ascending=[False, False])
     return ranked.drop_duplicates(["country_iso3", "adm2_pcode", "adm1_pcode"])
 
@@ -140,25 +139,12 @@ def food_layer(
         on="unit_id",
         how="left",
     )
-    country_done = set(picked["country_iso3"])
-    layer["status"] = [
-        (
-            ("analysed" if pd.notna(p35) else "analysed without figures")
-            if pd.notna(cyc)
-            else (
-                "not analysed in this cycle"
-                if iso3 in country_done
-                else "no analysis covers this month"
-            )
-        )
-        for p35, cyc, iso3 in zip(
-            layer["phase35"], layer["cycle"], layer["country_iso3"], strict=True
-        )
-    ]
-    if cycle is not None:
-        layer.loc[layer["status"] == "no analysis covers this month", "status"] = (
-            "country not analysed in this cycle"
-        )
+    done = layer["country_iso3"].isin(set(picked["country_iso3"]))
+    layer["status"] = np.select(
+        [layer["phase35"].notna(), layer["cycle"].notna(), done],
+        ["analysed", "analysed without figures", "not analysed in this cycle"],
+        "country not analysed in this cycle" if cycle else "no analysis covers this month",
+    )
     return layer[LAYER_COLUMNS].sort_values(["country_iso3", "unit_id"]).reset_index(drop=True)
 
 

@@ -59,6 +59,7 @@ from sahelwatch.errors import QueryError, SahelWatchError, StoreError
 from sahelwatch.web import (
     routes_alerts,
     routes_briefs,
+    routes_consequences,
     routes_events,
     routes_forecasts,
     routes_store,
@@ -345,7 +346,7 @@ def create_app(
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _install_error_handlers(app)
     routers = (routes_events, routes_units, routes_forecasts, routes_store, routes_alerts)
-    for module in (*routers, routes_briefs):
+    for module in (*routers, routes_briefs, routes_consequences):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["store"], summary="Liveness")
