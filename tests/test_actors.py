@@ -103,7 +103,7 @@ def sahel(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_bundled_dictionary_metadata(dictionary: ActorDictionary) -> None:
-    assert dictionary.version == "1.0.0"
+    assert dictionary.version == "1.1.0"
     assert isinstance(dictionary.updated, date)
     assert {a.family for a in dictionary.actors} == set(FAMILIES)
 

@@ -118,6 +118,25 @@ class ActorDictionary:
         counts = sizes.rename("events").reset_index()
         return counts.sort_values(["events", "name"], ascending=[False, True], ignore_index=True)
 
+    def sql_condition(self, column: str, families: tuple[str, ...]) -> str:
+        """SQL (DuckDB) that is true where the text ``column`` names an actor of ``families``.
+
+        Exact names are compared as :meth:`match` compares them; patterns become RE2 regular
+        expressions, so those of these families must not use look-arounds or back-references.
+        """
+        chosen = [a for a in self.actors if a.family in families]
+        names = sorted({_key(n) for a in chosen for n in a.names})
+        patterns = [p.pattern for a in chosen for p in a.patterns]
+        key = f"lower(regexp_replace(trim({column}), '\\s+', ' ', 'g'))"
+        listed = ", ".join(_sql_text(n) for n in names) or "NULL"
+        regex = _sql_text("(?i)" + "|".join(f"(?:{p})" for p in patterns))
+        matched = f"regexp_matches(trim({column}), {regex})" if patterns else "FALSE"
+        return f"({key} IN ({listed}) OR {matched})"
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
 
 def load_dictionary(path: str | Path | None = None) -> ActorDictionary:
     """Read and validate an actor dictionary (the bundled ``data/actors.toml`` by default).

@@ -32,6 +32,10 @@ Progress = Callable[[str], None]
 # A UCDP file with events in at least this many countries is taken as a global release.
 GLOBAL_MIN_COUNTRIES = 20
 
+# Sources whose complete releases withdraw the records of earlier releases that they lack
+# (UCDP's Candidate releases are partial by design: they withdraw nothing).
+WITHDRAWING_SOURCES = ("acled", "ucdp_ged")
+
 SOURCES_BY_FAMILY = {
     "ucdp": ("ucdp_ged", "ucdp_candidate"),
     "acled": ("acled",),
@@ -56,6 +60,7 @@ class IngestReport:
     revised: int = 0
     unchanged: int = 0
     rejected: int = 0
+    withdrawn: int = 0
     coverage: str = ""
     countries: int = 0
     already_ingested: datetime | None = None
@@ -67,6 +72,13 @@ class IngestReport:
         if self.already_ingested:
             when = f"{self.already_ingested:%Y-%m-%d %H:%M}"
             return f"{head}: already ingested on {when}; nothing changed."
+        fmt = sources.by_name(self.format)
+        if fmt is not None and fmt.kind == "deletions":
+            return (
+                f"{head}: {self.rows_read} deleted records listed, {self.rejected} rejected; "
+                f"{self.withdrawn} of them were in the store and are withdrawn (kept in "
+                "history, shown with --as-of)."
+            )
         lines = [
             f"{head}: {self.rows_read} rows read, {self.added} added, {self.revised} revised, "
             f"{self.unchanged} unchanged, {self.rejected} rejected.",
@@ -74,6 +86,11 @@ class IngestReport:
             if self.coverage
             else "  records no coverage.",
         ]
+        if self.withdrawn:
+            lines.append(
+                f"  withdrew {self.withdrawn} records that a complete newer release lacks "
+                "(kept in history, shown with --as-of)."
+            )
         lines += [f"  rejected {n}: {reason}" for reason, n in self.reasons]
         return "\n".join(lines)
 
@@ -87,6 +104,7 @@ def ingest(
     period: tuple[date, date] | None = None,
     countries: list[int] | None = None,
     record_coverage: bool = True,
+    complete: bool = True,
     encoding: str = "utf-8",
     progress: Progress | None = None,
 ) -> IngestReport:
@@ -101,6 +119,9 @@ def ingest(
         name announces). ``countries`` likewise (default: every country for a global UCDP
         release, else the countries present).
     record_coverage : False for a sample or extract that covers nothing completely.
+    complete : False for an incremental file that holds only what changed. A complete ACLED
+        export or UCDP GED yearly release *withdraws* the records of earlier releases of its
+        source that it lacks in the countries and months it covers (see :func:`_withdraw`).
     """
     path = Path(path)
     if store.read_only:
@@ -142,13 +163,21 @@ def ingest(
         row_sql = row_number_sql(con, table)
         _validate(con, fmt, header, table, row_sql)
         _quarantine(con, file_id, path, table, row_sql, report)
-        say("merging versions")
-        _merge(con, fmt, release_id, file_id, report)
+        if fmt.kind == "deletions":
+            _withdraw_listed(con, release_id, file_id, report)
+        else:
+            say("merging versions")
+            _merge(con, fmt, release_id, file_id, report)
         say("recording coverage")
         if record_coverage and fmt.kind in ("event", "country_month"):
             _cover(con, fmt, release, release_id, period, countries, report)
+        withdraws = fmt.kind == "event" and source in WITHDRAWING_SOURCES
+        if withdraws:
+            say("withdrawing records that newer releases lack")
+            withdraws = complete and record_coverage
+            _withdraw(con, release_id, file_id, withdraws, report)
         con.execute(
-            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
             [
                 file_id,
                 str(path.resolve()),
@@ -163,6 +192,7 @@ def ingest(
                 report.rejected,
                 started,
                 header,
+                withdraws,
             ],
         )
         con.execute("COMMIT")
@@ -420,11 +450,14 @@ def _cover(
         scope = countries or present
         if countries is None and fmt.family == "ucdp" and len(present) >= GLOBAL_MIN_COUNTRIES:
             scope = [r[0] for r in con.execute("SELECT gw FROM countries").fetchall()]
+        per_country = {gw: sorted(months) for gw in scope}
+        if fmt.family == "acled" and not period:
+            per_country = _acled_months(con, scope)
+        cells = [(gw, m) for gw, ms in per_country.items() for m in ms]
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE cover AS SELECT c.gw::INTEGER AS country_gw, "
-            "m.month::DATE AS month FROM (SELECT unnest($c) AS gw) c, "
-            "(SELECT unnest($m) AS month) m",
-            {"c": list(scope), "m": sorted(months)},
+            "CREATE OR REPLACE TEMP TABLE cover AS SELECT unnest($c)::INTEGER AS country_gw, "
+            "unnest($m)::DATE AS month",
+            {"c": [c for c, _ in cells], "m": [m for _, m in cells]},
         )
     con.execute(
         "INSERT INTO coverage SELECT $rid, country_gw, month FROM cover "
@@ -434,6 +467,103 @@ def _cover(
     months_all = [r[0] for r in con.execute("SELECT DISTINCT month FROM cover").fetchall()]
     report.coverage = format_runs(compress_months(months_all))
     report.countries = _scalar(con, "SELECT count(DISTINCT country_gw) FROM cover")
+
+
+def _acled_months(con: duckdb.DuckDBPyConnection, scope: list[int]) -> dict[int, list[date]]:
+    """Months an ACLED export covers per country: every month from the country's first event
+    (the export's first, for a country without events) to the export's last event."""
+    first = dict(
+        con.execute(
+            "SELECT country_gw, min(date_start) FROM cand WHERE reason = '' GROUP BY ALL"
+        ).fetchall()
+    )
+    span = con.execute("SELECT min(date_start), max(date_start) FROM cand WHERE reason = ''")
+    start, end = span.fetchone() or (None, None)
+    if start is None:
+        return {}
+    return {gw: month_range(first.get(gw, start), end) for gw in scope}
+
+
+# Records of earlier releases of release $w's source that it lacks in a (country, month) it
+# covers; {only} restricts them to the records of the file just read.
+_MISSING_SQL = """
+INSERT INTO withdrawals
+WITH w AS (SELECT family, source, release, release_key FROM releases WHERE release_id = $w),
+fam AS (
+    SELECT r.release_id, r.release_key, r.source = w.source AS same_source
+    FROM releases r, w WHERE r.family = w.family AND r.release_key < w.release_key),
+missing AS (
+    SELECT s.uid FROM sightings s JOIN fam f USING (release_id) WHERE f.same_source {only}
+    EXCEPT SELECT uid FROM sightings WHERE release_id = $w
+    EXCEPT SELECT uid FROM withdrawals WHERE release_id = $w
+    {present}),
+seen AS (
+    SELECT s.uid, max(f.release_key) AS seen_key FROM sightings s JOIN fam f USING (release_id)
+    WHERE s.uid IN (SELECT uid FROM missing) GROUP BY s.uid),
+gone AS (
+    SELECT x.uid, max(f.release_key) AS gone_key FROM withdrawals x JOIN fam f USING (release_id)
+    WHERE x.uid IN (SELECT uid FROM missing) GROUP BY x.uid),
+placed AS (
+    SELECT v.uid, v.country_gw, date_trunc('month', v.date_start)::DATE AS month
+    FROM event_versions v JOIN fam f USING (release_id)
+    WHERE v.uid IN (SELECT uid FROM missing)
+    QUALIFY row_number() OVER (PARTITION BY v.uid ORDER BY f.release_key DESC) = 1)
+SELECT p.uid, $w, $fid,
+    'missing from ' || w.source || ' ' || w.release || ', which covers its country and month'
+FROM placed p JOIN seen USING (uid) LEFT JOIN gone USING (uid)
+JOIN coverage c ON c.release_id = $w AND c.country_gw = p.country_gw AND c.month = p.month, w
+WHERE gone.gone_key IS NULL OR gone.gone_key < seen.seen_key
+"""
+
+
+def _withdraw(
+    con: duckdb.DuckDBPyConnection,
+    release_id: int,
+    file_id: int,
+    withdraws: bool,
+    report: IngestReport,
+) -> None:
+    """Withdraw the records that a complete release of the same source lacks in a country and
+    month it covers: those of earlier releases this release lacks (when ``withdraws``), and
+    those of this file that newer releases, ingested before it, lack. A withdrawn record is no
+    longer current but keeps its versions; it is current again if a later release has it."""
+    before = _scalar(con, "SELECT count(*) FROM withdrawals")
+    if withdraws:
+        con.execute(
+            _MISSING_SQL.format(only="", present="EXCEPT SELECT uid FROM cand"),
+            {"w": release_id, "fid": file_id},
+        )
+    newer = con.execute(
+        "SELECT DISTINCT l.release_id FROM ingest_log l JOIN releases r USING (release_id), "
+        "releases me WHERE me.release_id = $rid AND r.source = me.source "
+        "AND r.release_key > me.release_key AND l.withdraws ORDER BY 1",
+        {"rid": release_id},
+    ).fetchall()
+    for (later,) in newer:
+        con.execute(
+            _MISSING_SQL.format(only="AND s.uid IN (SELECT uid FROM merged)", present=""),
+            {"w": later, "fid": file_id},
+        )
+    report.withdrawn = _scalar(con, "SELECT count(*) FROM withdrawals") - before
+
+
+def _withdraw_listed(
+    con: duckdb.DuckDBPyConnection, release_id: int, file_id: int, report: IngestReport
+) -> None:
+    """Withdraw the records a source's list of deleted events names (all of them are kept:
+    a record ingested later, from an export older than its deletion, is withdrawn too)."""
+    con.execute(
+        "INSERT INTO withdrawals SELECT DISTINCT uid, $rid, $fid, "
+        "'in the list of deleted events (deleted ' || strftime(deleted_on, '%Y-%m-%d') || ')' "
+        "FROM cand WHERE reason = '' AND uid NOT IN "
+        "(SELECT uid FROM withdrawals WHERE release_id = $rid)",
+        {"rid": release_id, "fid": file_id},
+    )
+    report.withdrawn = _scalar(
+        con,
+        "SELECT count(DISTINCT uid) FROM cand WHERE reason = '' AND uid IN "
+        "(SELECT uid FROM sightings)",
+    )
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:

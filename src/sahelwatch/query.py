@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +35,9 @@ class EventFilter:
     min_fatalities : least ``best`` estimate.
     as_of : a release (``26.0.1`` or ``ucdp_candidate:26.0.1``): the data as they stood then.
     sources : restrict to these sources (``ucdp_ged``, ``ucdp_candidate``, ``acled``).
+    withdrawn : select the withdrawn events instead (missing from a complete newer release
+        that covers their country and month, or deleted by their source), in their newest
+        version.
     """
 
     countries: list[str] = field(default_factory=list)
@@ -46,6 +49,7 @@ class EventFilter:
     min_fatalities: int | None = None
     as_of: str | None = None
     sources: list[str] = field(default_factory=list)
+    withdrawn: bool = False
 
 
 def resolve_country(store: Store, text: str | int) -> list[int]:
@@ -157,10 +161,18 @@ def events_sql(
     where, params = _where(store, flt)
     hidden = "content_hash, release_id" + ("" if provenance else ", file_id, row_number")
     sql = (
-        f"SELECT * EXCLUDE ({hidden}) FROM ({store.current_sql('event_versions', as_of)}) e "
+        f"SELECT * EXCLUDE ({hidden}) "
+        f"FROM ({store.current_sql('event_versions', as_of, withdrawn=flt.withdrawn)}) e "
         f"WHERE {where} ORDER BY date_start, uid"
     )
     return sql, params
+
+
+def count_withdrawn(store: Store, flt: EventFilter | None = None) -> int:
+    """How many withdrawn events (as of ``flt.as_of``) match the rest of ``flt``."""
+    sql, params = events_sql(store, replace(flt or EventFilter(), withdrawn=True))
+    row = store.con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()
+    return int(row[0]) if row else 0
 
 
 def events(store: Store, flt: EventFilter | None = None, *, raw: bool = False) -> pd.DataFrame:

@@ -79,10 +79,17 @@ class Status:
     countries: list[CountryStatus]
     quarantined: int
     events: int
+    withdrawn: int = 0
 
     def to_text(self) -> str:
         """The report ``sahelwatch status`` prints."""
         lines = [f"Store {self.path}: {self.events} current events."]
+        if self.withdrawn:
+            lines[0] += (
+                f" {self.withdrawn} events are withdrawn (missing from a newer release that "
+                "covers their country and month, or deleted by their source): 'sahelwatch "
+                "events --withdrawn' lists them, --as-of shows them as earlier releases had them."
+            )
         if not self.releases:
             return lines[0] + "\nIt is empty: run 'sahelwatch ingest --bundled' or ingest files."
         lines.append("\nReleases:")
@@ -157,6 +164,9 @@ def status(store: Store, countries: list[int] | None = None, today: date | None 
     per_country = [CountryStatus(n, src, compress_months(m), new) for n, src, m, new in rows]
     quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
     events = con.execute(f"SELECT count(*) FROM ({store.current_sql()})").fetchone()
+    withdrawn = con.execute(
+        f"SELECT count(*) FROM ({store.current_sql(withdrawn=True)})"
+    ).fetchone()
     return Status(
         str(store.path),
         releases,
@@ -164,4 +174,5 @@ def status(store: Store, countries: list[int] | None = None, today: date | None 
         per_country,
         quarantined[0] if quarantined else 0,
         events[0] if events else 0,
+        withdrawn[0] if withdrawn else 0,
     )

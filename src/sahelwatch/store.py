@@ -3,7 +3,8 @@
 Tables
 ------
 releases        one row per (source, release): its family, ordering key and whether preliminary.
-ingest_log      one row per file ingested: path, SHA-256, counts, times, its header (columns).
+ingest_log      one row per file ingested: path, SHA-256, counts, times, its header (columns),
+                whether it withdrew the records of earlier releases that it lacks.
 raw.file_N      every record of ingested file N as the file had it (its columns, as text, in
                 file order: see :func:`row_number_sql`); never changed.
 event_versions  canonical events; a row per (uid, release) whenever an event is new or changed,
@@ -15,6 +16,9 @@ unhcr_location_versions
                 food insecurity (Cadre Harmonisé) and displacement (UNHCR, IDMC) records,
                 versioned the same way (see :mod:`sahelwatch.consequences`).
 sightings       every (uid, release, file, row) a record was seen in, changed or not.
+withdrawals     (uid, release, file, reason): a record that a complete newer release lacks in a
+                country and month it covers, or that a source's list of deleted events names,
+                is withdrawn from that release on (until a later release has it again).
 coverage        (release, country, month) that a release covers; a month no release covers is
                 "no data", never zero.
 quarantine      rejected rows: file, row number, raw content (JSON) and reason.
@@ -58,7 +62,8 @@ CREATE TABLE IF NOT EXISTS ingest_log (
     file_id INTEGER PRIMARY KEY, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
     bytes BIGINT NOT NULL, format VARCHAR NOT NULL, release_id INTEGER NOT NULL,
     rows_read BIGINT, added BIGINT, revised BIGINT, unchanged BIGINT, rejected BIGINT,
-    started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL, columns VARCHAR[]);
+    started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL, columns VARCHAR[],
+    withdraws BOOLEAN NOT NULL DEFAULT FALSE);
 CREATE TABLE IF NOT EXISTS event_versions ({_VERSION_COLUMNS}, {_columns(EVENT_COLUMNS)});
 CREATE TABLE IF NOT EXISTS cm_versions ({_VERSION_COLUMNS}, {_columns(CM_COLUMNS)});
 CREATE TABLE IF NOT EXISTS sightings (
@@ -66,6 +71,9 @@ CREATE TABLE IF NOT EXISTS sightings (
     row_number BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS coverage (
     release_id INTEGER NOT NULL, country_gw INTEGER NOT NULL, month DATE NOT NULL);
+CREATE TABLE IF NOT EXISTS withdrawals (
+    uid VARCHAR NOT NULL, release_id INTEGER NOT NULL, file_id INTEGER NOT NULL,
+    reason VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS quarantine (
     file_id INTEGER NOT NULL, path VARCHAR NOT NULL, row_number BIGINT NOT NULL,
     reason VARCHAR NOT NULL, raw VARCHAR);
@@ -82,6 +90,15 @@ SELECT v.*, r.source, r.release, r.preliminary
 FROM {table} v JOIN releases r USING (release_id)
 WHERE {where}
 QUALIFY row_number() OVER (PARTITION BY v.uid ORDER BY r.release_key DESC) = 1
+"""
+
+# Records withdrawn (as of the releases `{where}` admits, over `r`): withdrawn by a release and
+# not seen in that release or any later one.
+WITHDRAWN_SQL = """
+SELECT x.uid FROM withdrawals x JOIN releases r USING (release_id)
+WHERE {where} AND NOT EXISTS (
+    SELECT 1 FROM sightings s JOIN releases sr USING (release_id)
+    WHERE s.uid = x.uid AND sr.release_key >= r.release_key AND {seen_where})
 """
 
 
@@ -240,16 +257,34 @@ class Store:
                 found[(file_id, int(row))] = text
         return [found.get((int(f), int(r))) for f, r in zip(file_ids, row_numbers, strict=True)]
 
-    def current_sql(self, table: str = "event_versions", as_of: int | None = None) -> str:
-        """SQL of the newest version of each record, optionally as of a release id."""
-        where = "TRUE"
-        if as_of is not None:
-            pick = f"FROM releases WHERE release_id = {int(as_of)}"
-            where = (
-                f"r.family = (SELECT family {pick}) AND "
-                f"r.release_key <= (SELECT release_key {pick})"
-            )
+    def current_sql(
+        self, table: str = "event_versions", as_of: int | None = None, *, withdrawn: bool = False
+    ) -> str:
+        """SQL of the newest version of each record, optionally as of a release id. Withdrawn
+        events (see :meth:`withdrawn_sql`) are left out, or are the only ones (``withdrawn``)."""
+        where = self._as_of_where(as_of)
+        if table == "event_versions":
+            where += f" AND v.uid {'IN' if withdrawn else 'NOT IN'} ({self.withdrawn_sql(as_of)})"
         return CURRENT_SQL.format(table=table, where=where)
+
+    def withdrawn_sql(self, as_of: int | None = None) -> str:
+        """SQL of the uids of the events withdrawn now (or as of a release id): a complete
+        newer release lacked them where it covers their country and month, or the source
+        listed them as deleted, and no later release has them again."""
+        return WITHDRAWN_SQL.format(
+            where=self._as_of_where(as_of), seen_where=self._as_of_where(as_of, "sr")
+        )
+
+    @staticmethod
+    def _as_of_where(as_of: int | None, alias: str = "r") -> str:
+        """SQL restricting releases ``alias`` to the family of ``as_of`` up to it (or TRUE)."""
+        if as_of is None:
+            return "TRUE"
+        pick = f"FROM releases WHERE release_id = {int(as_of)}"
+        return (
+            f"{alias}.family = (SELECT family {pick}) AND "
+            f"{alias}.release_key <= (SELECT release_key {pick})"
+        )
 
     def close(self) -> None:
         """Close the database."""

@@ -42,8 +42,9 @@ class Pull:
     path : the file on disk.
     release : the release to load it as (None: detected from the file).
     ingest_source : the store source (``ucdp_candidate``, ``acled``, ...; None: detected).
-    complete : True when the file is a whole release (size and zero-month checks apply);
-        False for an incremental pull that holds only what changed.
+    complete : True when the file is a whole release (size and zero-month checks apply; it
+        withdraws the records it lacks); False for an incremental pull that holds only what
+        changed.
     countries : Gleditsch-Ward codes the release covers (None: detected).
     period : first and last month (``YYYY-MM``) the release covers (None: detected).
     record_coverage : record the release's coverage when loading.
@@ -74,6 +75,7 @@ class Pull:
             "countries": self.countries,
             "period": list(self.period) if self.period else None,
             "record_coverage": self.record_coverage,
+            "complete": self.complete,
         }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sahelwatch.sources.acled import CURRENT as ACLED_CURRENT
+from sahelwatch.sources.acled import DELETED as ACLED_DELETED
 from sahelwatch.sources.acled import PRE2023 as ACLED_PRE2023
 from sahelwatch.sources.aggregates import CANDIDATE_CM, GED_CM, VIEWS_CM
 from sahelwatch.sources.base import Format
@@ -16,6 +17,7 @@ FORMATS: tuple[Format, ...] = (
     REDUCED,
     ACLED_CURRENT,
     ACLED_PRE2023,
+    ACLED_DELETED,
     VIEWS_CM,
     GED_CM,
     CANDIDATE_CM,

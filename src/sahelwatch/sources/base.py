@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["event", "country_month", "consequence"]
+Kind = Literal["event", "country_month", "consequence", "deletions"]
 
 # Text helpers installed as DuckDB macros on every connection (see Store._install_session).
 # DuckDB's casts accept surrounding whitespace and give NULL for an empty text.
@@ -91,8 +91,9 @@ class Format:
     ----------
     name : short identifier shown to users (``ucdp_ged``, ``acled_current``, ...).
     title : human name used in messages.
-    kind : ``"event"``, ``"country_month"`` or ``"consequence"`` (food insecurity and
-        displacement tables, each with its own ``table`` and ``columns``).
+    kind : ``"event"``, ``"country_month"``, ``"consequence"`` (food insecurity and
+        displacement tables, each with its own ``table`` and ``columns``) or ``"deletions"``
+        (a source's list of records it deleted: they are withdrawn, see :mod:`sahelwatch.ingest`).
     family : the uid namespace; releases of one family supersede each other.
     required : header columns that identify the format.
     select : canonical column name -> SQL expression over the raw table's text columns.
@@ -101,7 +102,8 @@ class Format:
     optional : further columns of the format that belong to a record's content.
     content_as : raw column -> (the name it is hashed under, SQL giving its value as another
         layout of the same source writes it), so one record hashes the same in both layouts.
-    not_content : columns of the format left out of a record's content (derived values).
+    not_content : columns of the format left out of a record's content (derived values, and
+        fields that only identify or time-stamp it: a change to them alone is no revision).
     table, columns : the versions table and its canonical columns, for a ``consequence``
         format (events and country-month totals have theirs).
     """
