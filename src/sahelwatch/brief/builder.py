@@ -34,6 +34,7 @@ from sahelwatch import indicators as ind
 from sahelwatch import panels
 from sahelwatch.actors import FAMILIES
 from sahelwatch.brief import rules
+from sahelwatch.brief.consequences import consequences_section
 from sahelwatch.errors import QueryError
 from sahelwatch.forecast.data import newest_covered_month
 from sahelwatch.output import write_atomic
@@ -150,6 +151,7 @@ class Brief:
     images: dict[str, bytes]
     image_notes: dict[str, str]
     generated: str
+    consequences: dict[str, Any] = field(default_factory=dict)
 
 
 def _records(frame: pd.DataFrame) -> list[Any]:
@@ -431,6 +433,7 @@ def build(
         evaluation=_evaluation(store), drivers=drivers, coverage=coverage, recency=recency,
         years=_years(store, gws, target), alerts=raised, images=images,
         image_notes=notes, generated=date.today().isoformat(),
+        consequences=consequences_section(store, iso3s, target),
     )  # fmt: skip
 
 
