@@ -282,8 +282,9 @@ def test_real_reduced_release_covers_countries_without_actors(real_country: pd.D
 def test_real_admin2_units_plus_unplaced_equal_the_country(
     real: Store, real_country: pd.DataFrame
 ) -> None:
-    admin2 = panels.build_panel(real, "admin2", countries=["MLI", "BFA", "NER"])
-    assert set(admin2["month"].dt.strftime("%Y-%m")) == {"2026-01", "2026-02"}  # located months
+    admin2 = panels.build_panel(real, "admin2", countries=["MLI", "BFA", "NER"], start="2025-01")
+    located = admin2[admin2["covered"]]
+    assert set(located["month"].dt.strftime("%Y-%m")) == {"2026-01", "2026-02"}
     for gw in (MALI, BURKINA, NIGER):
         for month in ("2026-01-01", "2026-02-01"):
             units = admin2[(admin2["country_gw"] == gw) & (admin2["month"] == month)]
@@ -323,4 +324,146 @@ def test_real_country_panel_default_covers_every_country(real: Store) -> None:
     panel = panels.build_panel(real, "country")
     assert panel["unit_id"].nunique() > 150
     coverage = panels.coverage(real, "ucdp", countries=["MLI"])
-    assert len(coverage) == 5 and coverage["covered_located"].sum() == 2
+    # GED 24.1 covers 1989-2023 with locations; the reduced Candidate 3 months without
+    assert len(coverage) == 35 * 12 + 5 and coverage["covered_located"].sum() == 35 * 12 + 2
+    assert (
+        _row(coverage.rename(columns={"country_gw": "unit_id"}), MALI, "2023-12")["release"]
+        == "ucdp_ged:24.1"
+    )
+
+
+# --- events over several months, newer totals, month status (real bundled data) --------------
+
+
+def _by_rule(real: Store, country: str, start: str, end: str) -> tuple[pd.DataFrame, ...]:
+    return tuple(
+        panels.build_panel(real, "country", countries=[country], start=start, end=end,
+                           multi_month=rule)
+        for rule in ("spread", "start")
+    )  # fmt: skip
+
+
+def test_real_multi_month_events_share_their_deaths_over_their_months(real: Store) -> None:
+    """Niger, GED 24.1 (no newer totals): 331757 (state-based, 110 deaths, 2020-01-13..02-20)
+    gives 55 to January and 55 to February; 339152, 339269, 342857 (one-sided, 5 + 24 + 5,
+    2020-02-23..03-04/05) give half of 34 to March; 383471 (one-sided, 71, 2020-03-27..04-03)
+    half to April. Event counts stay in the month an event began."""
+    spread, start = _by_rule(real, "NER", "2020-01", "2020-04")
+    sb = (spread["best_sb"] - start["best_sb"]).tolist()
+    os_ = (spread["best_os"] - start["best_os"]).tolist()
+    assert _same(sb, [-55, 55, 0, 0])
+    assert _same(os_, [0, -17, 17 - 35.5, 35.5])
+    assert spread["events_total"].tolist() == start["events_total"].tolist()
+    assert set(spread["release"]) == {"ucdp_ged:24.1"}
+    # the start rule is the file's own month of date_start
+    raw = pd.read_csv(bundled_file("ucdp_ged241_niger_repaired_standard.csv.gz"))
+    raw = raw[raw["date_start"].str.startswith("2020-02") & (raw["type_of_violence"] == 3)]
+    assert _row(start, NIGER, "2020-02")["best_os"] == raw["best"].sum()
+
+
+def test_real_year_long_and_one_month_summaries(real: Store) -> None:
+    """Niger 24931 (one-sided, 147 deaths, 1998-09-01..12-31) is shared 36.75 a month;
+    Burkina Faso's Candidate events 615629, 615631, 615632 (5 deaths each, 2026-01-22..02-05)
+    move 2.5 each into February; an event inside one month stays whole there."""
+    spread, start = _by_rule(real, "NER", "1998-09", "1998-12")
+    assert _same((spread["best_os"] - start["best_os"]).tolist(), [-110.25, 36.75, 36.75, 36.75])
+    assert spread["best_os"].sum() == start["best_os"].sum()
+    spread, start = _by_rule(real, "BFA", "2026-01", "2026-02")
+    assert _same((spread["best_total"] - start["best_total"]).tolist(), [-7.5, 7.5])
+    files = [bundled_file(f"ucdp_candidate_26.0.{i}_events_global.csv.gz") for i in (1, 2)]
+    raw = pd.concat([pd.read_csv(f) for f in files]).drop_duplicates("id", keep="last")
+    raw = raw[(raw["country_id"] == BURKINA) & raw["date_start"].str.startswith("2026-01")]
+    assert _row(start, BURKINA, "2026-01")["best_total"] == raw["best"].sum()
+    whole = raw[raw["date_end"].str.startswith("2026-01")]
+    assert _row(spread, BURKINA, "2026-01")["best_total"] == whole["best"].sum() + 7.5
+
+
+def test_real_country_figure_follows_the_newer_totals(real: Store) -> None:
+    """Mali 2022-2023: GED 24.1 located events and GED 25.1 totals; the country figure is
+    25.1's, the units are 24.1's. 2024: totals only, so no data below the country."""
+    panel = panels.build_panel(real, "country", countries=["MLI", "NER"], start="2022-01",
+                               end="2024-12")  # fmt: skip
+    mali = panel[panel["unit_id"] == MALI]
+    with gzip.open(bundled_file("ged251_country_month_global.csv.gz"), "rt") as fh:
+        ged = pd.read_csv(fh)
+    ged = ged[(ged["country_id"] == MALI) & ged["year"].between(2022, 2024)]
+    assert mali["best_total"].tolist() == ged["best_total"].tolist()
+    assert mali["events_total"].tolist() == ged["events_total"].tolist()
+    assert set(mali["release"]) == {"ucdp_ged_cm:25.1"}
+    in_2024 = mali[mali["month"].dt.year == 2024]
+    assert in_2024["covered"].all() and not in_2024["covered_located"].any()
+    for column in ("best_jihadist", "events_state", "best_sb", "unplaced_best"):
+        assert in_2024[column].isna().all(), column
+    in_2022 = mali[mali["month"].dt.year == 2022]
+    assert in_2022["covered_located"].all() and in_2022["best_jihadist"].notna().all()
+    niger = panel[panel["unit_id"] == NIGER]
+    assert set(niger.loc[niger["month"].dt.year < 2024, "release"]) == {"ucdp_ged:24.1"}
+    assert niger.loc[niger["month"].dt.year == 2024, "best_total"].isna().all()
+
+    admin2 = panels.build_panel(real, "admin2", countries=["MLI"], start="2022-01", end="2024-12")
+    assert admin2.loc[admin2["month"].dt.year == 2024, "best_total"].isna().all()
+    assert not admin2.loc[admin2["month"].dt.year == 2024, "covered"].any()
+    assert set(admin2.loc[admin2["month"].dt.year < 2024, "release"]) == {"ucdp_ged:24.1"}
+    units = admin2[admin2["month"] == "2022-06-01"]
+    june = _row(mali, MALI, "2022-06")
+    events = june["best_sb"] + june["best_ns"] + june["best_os"]  # types come from the events
+    assert units["best_total"].sum() + units["unplaced_best"].iloc[0] == pytest.approx(events)
+    assert events != june["best_total"]  # 24.1 and 25.1 differ here
+
+
+def test_real_mali_admin2_has_located_history(real: Store) -> None:
+    """Every month of 1989-2023 and 2026 is covered with locations; located events fall in
+    every year in which GED 24.1 places a Mali event finer than a region (where_prec 1-3)."""
+    admin2 = panels.build_panel(real, "admin2", countries=["MLI"])
+    by_year = admin2.groupby(admin2["month"].dt.year).agg(
+        covered=("covered", "all"), events=("events_total", "sum")
+    )
+    assert by_year.loc[1989:2023, "covered"].all() and by_year.loc[2026, "covered"]
+    assert not by_year.loc[2024:2025, "covered"].any()
+    raw = pd.read_csv(bundled_file("ucdp_ged241_country_export_mali.csv.gz"), index_col=False)
+    fine = raw[raw["where_prec"] <= 3]
+    years = set(pd.to_datetime(fine["date_start"], format="%m/%d/%Y %H:%M:%S").dt.year)
+    assert set(by_year.index[by_year["events"] > 0]) == years | {2026}
+    assert len(years) == 26  # 1996, 1998, 2000, 2001, 2003, 2006: no event; 1993, 1997: coarse
+
+
+def test_real_month_status_says_what_is_missing(real: Store) -> None:
+    with gzip.open(bundled_file("ged251_country_month_global.csv.gz"), "rt") as fh:
+        ged = pd.read_csv(fh)
+    ged = ged[(ged["country_id"] == MALI) & (ged["year"] == 2024)]
+    deaths, events = int(ged["best_total"].sum()), int(ged["events_total"].sum())
+    year = panels.month_status(real, "MLI", "2024")
+    assert (year.deaths, year.events, year.covered, year.totals_only) == (
+        deaths,
+        events,
+        True,
+        True,
+    )
+    assert year.releases == ("ucdp_ged_cm:25.1",) and year.located_months == 0
+    assert year.sentence() == (
+        f"2024: {deaths:,} deaths, {events:,} events in UCDP GED 25.1 country-month totals; "
+        "no located events or actor names"
+    )
+    gap = panels.month_status(real, "Mali", "2025-06")
+    assert (gap.covered_months, gap.deaths, gap.events) == (0, None, None)
+    assert gap.sentence() == "2025-06: no data (no release covers it)"
+    reduced = panels.month_status(real, 432, "2025-01")
+    assert reduced.covered and reduced.totals_only and reduced.actor_months == 0
+    assert reduced.releases == ("ucdp_candidate:25.01.25.12",)
+    jan = panels.month_status(real, "MLI", "2026-01")
+    assert (jan.located_months, jan.actor_months, jan.deaths) == (1, 1, 107)
+    assert jan.sentence() == "2026-01: 107 deaths, 56 events in UCDP Candidate 26.0.1"
+    span = panels.month_status(real, "MLI", "2024-12..2025-02")
+    assert (span.months, span.covered_months, span.located_months) == (3, 3, 0)
+    assert span.releases == ("ucdp_ged_cm:25.1", "ucdp_candidate:25.01.25.12")
+
+
+def test_multi_month_rule_is_checked(real: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(QueryError, match="unknown multi-month rule 'middle'"):
+        panels.build_panel(real, "country", countries=["NER"], multi_month="middle")
+    monkeypatch.setenv(panels.MULTI_MONTH_ENV, "start")
+    env = panels.build_panel(real, "country", countries=["NER"], start="2020-01", end="2020-02")
+    assert (
+        env["best_sb"].tolist()
+        == _by_rule(real, "NER", "2020-01", "2020-02")[1]["best_sb"].tolist()
+    )

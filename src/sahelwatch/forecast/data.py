@@ -16,7 +16,9 @@ total      UCDP GED events > GED country-month totals (``ucdp_ged_cm``) > VIEWS 
 =========  ==========================================================================
 
 Event sources count only in months their releases cover (table ``coverage``); a covered month
-without events is a real zero. Events are assigned to the month of ``date_start``.
+without events is a real zero. An event's deaths count in the month of ``date_start``, or are
+shared evenly over the months from ``date_start`` to ``date_end`` when it spans several
+(:mod:`sahelwatch.panels.spread`, the default).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sahelwatch.errors import QueryError
+from sahelwatch.panels.spread import MultiMonth, month_sql, multi_month_rule, spread_sql
 from sahelwatch.periods import add_months, format_month
 from sahelwatch.store import Store
 
@@ -171,6 +174,7 @@ def load_country_panel(
     until: date | None = None,
     units: Sequence[int] | None = None,
     start: date | None = None,
+    multi_month: str | None = None,
 ) -> CountryPanel:
     """Read the country-month series of every target up to and including ``until``.
 
@@ -181,6 +185,7 @@ def load_country_panel(
         ends exactly there, even when that month has no data.
     units : Gleditsch-Ward codes (default :func:`forecast_units`).
     start : the first month (default: the oldest month with data, not before 1989-01).
+    multi_month : ``spread`` or ``start``, as for :func:`sahelwatch.panels.build_panel`.
 
     Returns
     -------
@@ -197,7 +202,7 @@ def load_country_panel(
     until = date(until.year, until.month, 1)
     unit_ids = np.array(sorted(units), dtype=np.int64) if units else forecast_units(store)
     cm = _cm_rows(store, until)
-    ev = _event_rows(store, until)
+    ev = _event_rows(store, until, multi_month_rule(multi_month))
     if start is None:
         firsts = [f["month"].min() for f in (cm, ev) if len(f)]
         start = max(_as_date(min(firsts)), date(1989, 1, 1)) if firsts else until
@@ -238,18 +243,22 @@ def _cm_rows(store: Store, until: date) -> pd.DataFrame:
     return store.con.execute(sql, {"until": until}).df()
 
 
-def _event_rows(store: Store, until: date) -> pd.DataFrame:
+def _event_rows(store: Store, until: date, rule: MultiMonth) -> pd.DataFrame:
     sources = ", ".join(f"'{s}'" for s in _EVENT_SOURCES)
+    spread = spread_sql(rule, month_sql("date_start"), month_sql("date_end"))
     sql = f"""
     WITH cov AS (
         SELECT DISTINCT r.source, c.country_gw, c.month
         FROM coverage c JOIN releases r USING (release_id)
         WHERE r.kind = 'event' AND r.source IN ({sources}) AND c.month <= $until),
-    ev AS (
-        SELECT source, country_gw, date_trunc('month', date_start)::DATE AS month,
-               violence_type, best
+    shares AS (
+        SELECT source, country_gw, violence_type, best, {spread}
         FROM ({store.current_sql("event_versions")})
-        WHERE date_start < $until + INTERVAL 1 MONTH AND source IN ({sources}))
+        WHERE date_start < $until + INTERVAL 1 MONTH AND source IN ({sources})),
+    ev AS (
+        SELECT source, country_gw, make_date(mo // 12, mo % 12 + 1, 1) AS month,
+               violence_type, best * share AS best
+        FROM shares)
     SELECT cov.source, cov.country_gw, cov.month,
         coalesce(sum(best) FILTER (WHERE violence_type = 'sb'), 0) AS best_sb,
         coalesce(sum(best) FILTER (WHERE violence_type = 'ns'), 0) AS best_ns,

@@ -64,7 +64,7 @@ def capital_threat(
     places = capitals() if places is None else places
     ev = with_month(events[events["violence_type"].notna()])
     fams = panels.event_families(ev)
-    prec = pd.to_numeric(ev["where_prec"], errors="coerce")
+    prec = pd.to_numeric(ev["where_prec"], errors="coerce").astype("float64")  # NaN: unknown
     jihad = ev[fams["jihadist"].to_numpy() & (prec <= max_where_prec).to_numpy()]
     jihad = jihad[jihad["latitude"].notna()]
     cov = coverage[coverage["covered_located"] & coverage["covered_actors"]]

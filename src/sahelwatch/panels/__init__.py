@@ -25,6 +25,21 @@ the actor-family columns and civilian deaths need a release that names the actor
 flags are columns ``covered``, ``covered_located`` and ``covered_actors``; at admin and cell
 level ``covered`` is ``covered_located``.
 
+Releases and totals
+-------------------
+Column ``release`` names the release each row's figures come from. At country level an event
+family also takes the country-month totals of the same program (:data:`TOTALS_FAMILIES`):
+where UCDP GED 25.1 totals and GED 24.1 located events cover the same country-month, the
+country figure follows the newer release (25.1) and the units below country level are those of
+the events; a month with totals only (Mali 2024) is covered at country level and no data below
+it and in the actor-family columns. :func:`month_status` says so in one sentence.
+
+Events over several months
+--------------------------
+An event whose ``date_start`` and ``date_end`` lie in different months has its deaths shared
+evenly over those months, its event count in its first month (:mod:`.spread`; ``multi_month=
+"start"`` or ``$SAHELWATCH_MULTI_MONTH=start`` counts everything at the start month).
+
 Counts are ``float32`` (exact for integers below 2**24) so that a continental cell panel fits
 in memory; NaN marks what is unknown.
 """
@@ -39,11 +54,14 @@ from sahelwatch.panels.schema import (
     CM_FAMILIES,
     LEVELS,
     PANEL_COLUMNS,
+    TOTALS_FAMILIES,
     Level,
     check_level,
     month_ordinal,
     ordinal_month,
 )
+from sahelwatch.panels.spread import MULTI_MONTH_ENV, MULTI_MONTH_RULES, multi_month_rule
+from sahelwatch.panels.status import PeriodStatus, month_status, release_name
 from sahelwatch.panels.units import (
     ADMIN_ID,
     ADMIN_NAME,
@@ -57,9 +75,13 @@ __all__ = [
     "ADMIN_NAME",
     "CM_FAMILIES",
     "LEVELS",
+    "MULTI_MONTH_ENV",
+    "MULTI_MONTH_RULES",
     "PANEL_COLUMNS",
+    "TOTALS_FAMILIES",
     "Level",
     "PanelRequest",
+    "PeriodStatus",
     "admin_neighbours",
     "build_panel",
     "cells_in_units",
@@ -68,9 +90,12 @@ __all__ = [
     "event_families",
     "iso3_to_gw",
     "month_ordinal",
+    "month_status",
     "months_since",
+    "multi_month_rule",
     "ordinal_month",
     "placed_events",
+    "release_name",
     "request",
     "rolling_sum",
     "side_actors",

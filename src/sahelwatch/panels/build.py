@@ -11,7 +11,7 @@ import pandas as pd
 from sahelwatch.actors import FAMILIES as ACTOR_FAMILIES
 from sahelwatch.errors import QueryError
 from sahelwatch.panels.events import event_families, placed_rows
-from sahelwatch.panels.grid import PanelGrid, months_since, rolling_sums, spatial_lag
+from sahelwatch.panels.grid import PanelGrid, lookup, months_since, rolling_sums, spatial_lag
 from sahelwatch.panels.request import (
     PanelRequest,
     release_filter,
@@ -22,6 +22,7 @@ from sahelwatch.panels.schema import (
     ACTOR_COLUMNS,
     LAGGED,
     ROLLED,
+    TOTALS_FAMILIES,
     TYPE_COLUMNS,
     UNPLACED_COLUMNS,
     VALUE_COLUMNS,
@@ -30,6 +31,7 @@ from sahelwatch.panels.schema import (
     Level,
     ordinal_month,
 )
+from sahelwatch.panels.spread import MultiMonth, month_sql, multi_month_rule, spread_sql
 from sahelwatch.panels.units import ADMIN_LEVEL, admin_panel_units, admin_units, cell_panel_units
 from sahelwatch.store import Store
 
@@ -43,6 +45,7 @@ def build_panel(
     start: str | date | None = None,
     end: str | date | None = None,
     as_of: str | None = None,
+    multi_month: str | None = None,
 ) -> pd.DataFrame:
     """A unit-month panel of fatalities and events, coverage-aware.
 
@@ -57,6 +60,9 @@ def build_panel(
     start, end : first and last month (``YYYY-MM`` or a date); default the family's coverage.
         Rolling sums, lags and months since violence look back before ``start``.
     as_of : a release of the family: the data as they stood then.
+    multi_month : ``spread`` (default, or ``$SAHELWATCH_MULTI_MONTH``): the deaths of an event
+        whose dates lie in several months are shared evenly over those months (its event
+        count stays in its first month); ``start``: all in the month of ``date_start``.
 
     Returns
     -------
@@ -66,8 +72,11 @@ def build_panel(
         * ``unit_id`` (Gleditsch-Ward code, P-code or PRIO-GRID gid), ``unit_name``,
           ``country_gw``, ``month`` (first day);
         * ``covered`` (counts are known), ``covered_located``, ``covered_actors``;
+        * ``release``: the release the row's figures come from (``source:release``,
+          categorical; null where not covered);
         * ``best_sb|ns|os|total``, ``events_sb|ns|os|total``: UCDP best fatalities and events
-          of organised violence by type (month of ``date_start``);
+          of organised violence by type (events in the month of ``date_start``, deaths as
+          ``multi_month`` says);
         * ``deaths_civilians`` and ``best_<family>``, ``events_<family>`` for each actor
           family (events in which either side belongs to it); NaN unless ``covered_actors``;
         * ``unplaced_events``, ``unplaced_best``: the country's events of that month that are
@@ -82,6 +91,15 @@ def build_panel(
         Quantities are 0 where a covering release records nothing and NaN where no release
         covers the month.
 
+        At country level, an event family's panel also takes the country-month totals of the
+        same program (:data:`TOTALS_FAMILIES`: UCDP GED totals for ``ucdp``) where they are
+        newer than its events or the only data: the country figures (``best_*``,
+        ``events_*``, ``deaths_civilians``) follow the newer release wherever it carries the
+        quantity, and ``release`` names it; the units below country level always come from
+        the events. A month covered by totals only is ``covered`` but neither
+        ``covered_located`` nor ``covered_actors``: its sub-national and actor-family values
+        are NaN, never 0.
+
     Examples
     --------
     >>> panel = build_panel(store, "admin2", countries=["MLI"], start="2026-01")  # doctest: +SKIP
@@ -89,15 +107,17 @@ def build_panel(
     req = request(
         store, level, family=family, countries=countries, start=start, end=end, as_of=as_of
     )
-    grid, first, last = _grid(store, req)
+    grid, first, last = _grid(store, req, multi_month_rule(multi_month))
     return _frame(grid, first, last)
 
 
-def _grid(store: Store, req: PanelRequest) -> tuple[PanelGrid, int, int]:
+def _grid(store: Store, req: PanelRequest, rule: MultiMonth) -> tuple[PanelGrid, int, int]:
     """The dense grid of a request, and the first and last output month."""
-    cov = store_coverage(
-        store, PanelRequest("country", req.family, req.kind, None, None, None, req.as_of)
-    )
+    whole = PanelRequest("country", req.family, req.kind, None, None, None, req.as_of)
+    cov = store_coverage(store, whole)
+    totals = _totals_families(store, req)
+    if totals:
+        cov = _with_totals(cov, store_coverage(store, whole, totals))
     sub_national = req.level != "country" and req.kind == "event"
     located = cov[cov["covered_located"]] if sub_national else cov
     if req.countries is not None:
@@ -131,9 +151,66 @@ def _grid(store: Store, req: PanelRequest) -> tuple[PanelGrid, int, int]:
             ext = sorted(set(units.frame["country_gw"].tolist()))
             events = placed_rows(store, req, ext, None, last)
         grid = PanelGrid.empty(units, months, cov, req.level)
-        _fill_events(store, events, grid)
+        _fill_events(store, events, grid, rule)
+        if totals:
+            _fill_totals(store, req, grid, cov, totals)
     _derive(grid)
     return grid, first, last
+
+
+def _totals_families(store: Store, req: PanelRequest) -> tuple[str, ...]:
+    """The country-month families whose totals a country panel of ``req`` follows."""
+    if req.kind != "event" or req.level != "country":
+        return ()
+    wanted = TOTALS_FAMILIES.get(req.family, ())
+    held = {r[0] for r in store.con.execute("SELECT DISTINCT family FROM releases").fetchall()}
+    return tuple(f for f in wanted if f in held)
+
+
+def _with_totals(events: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """Event coverage joined with totals coverage: ``events`` (the events cover the month),
+    ``by_totals`` (the country figure follows the totals: newer, or the only data) and the
+    ``release`` of the country figure."""
+    both = events.merge(
+        totals[["country_gw", "mo", "release", "release_key"]],
+        on=["country_gw", "mo"], how="outer", suffixes=("", "_totals"), indicator=True,
+    )  # fmt: skip
+    both["events"] = both.pop("_merge") != "right_only"
+    both["by_totals"] = both["release_key_totals"].notna() & (
+        ~both["events"] | (both["release_key_totals"] > both["release_key"].fillna(""))
+    )
+    both["release"] = both["release_totals"].where(both["by_totals"], both["release"])
+    for flag in ("covered_located", "covered_actors"):
+        both[flag] = both[flag].astype("boolean").fillna(False).astype(bool)
+    return both.drop(columns=["release_totals", "release_key_totals"])
+
+
+def _fill_totals(
+    store: Store, req: PanelRequest, grid: PanelGrid, cov: pd.DataFrame, families: tuple[str, ...]
+) -> None:
+    """Country figures of the months whose totals are newer than the events (or alone)."""
+    countries = grid.units.frame["country_gw"].to_numpy(dtype=np.int64)
+    events = lookup(cov[cov["events"]], countries, grid.months)
+    for name in (*TYPE_COLUMNS, *UNPLACED_COLUMNS):
+        grid.values[name][~events] = np.nan
+    counts = (*TYPE_COLUMNS, "deaths_civilians")
+    gws = ", ".join(map(str, sorted(set(countries.tolist()))))
+    rows = store.con.execute(  # the newest totals of each country-month
+        f"SELECT v.country_gw AS unit_id, {month_sql('v.month')}::BIGINT AS mo, "
+        f"{', '.join(f'v.{c}' for c in counts)} FROM cm_versions v JOIN releases r "
+        f"USING (release_id) WHERE {release_filter(req, families)} "
+        f"AND v.country_gw IN ({gws or 'NULL'}) QUALIFY row_number() OVER "
+        "(PARTITION BY v.country_gw, v.month ORDER BY r.release_key DESC) = 1"
+    ).df()
+    wins = lookup(cov[cov["by_totals"]], countries, grid.months)
+    index = pd.Index(grid.units.frame["unit_id"]).get_indexer(rows["unit_id"])
+    col = rows["mo"].to_numpy(dtype=np.int64) - grid.months[0]
+    keep = (index >= 0) & (col >= 0) & (col < len(grid.months))
+    keep[keep] &= wins[index[keep], col[keep]]
+    for name in counts:
+        value = rows[name].to_numpy(dtype=np.float32, na_value=np.nan)
+        carried = keep & ~np.isnan(value)
+        grid.values[name][index[carried], col[carried]] = value[carried]
 
 
 def _fill_cm(store: Store, req: PanelRequest, grid: PanelGrid) -> None:
@@ -153,25 +230,38 @@ def _fill_cm(store: Store, req: PanelRequest, grid: PanelGrid) -> None:
 
 
 _AGG_SQL = """
+WITH spread AS (
+    SELECT * EXCLUDE (mo, mo_end), mo AS mo_start, {spread} FROM sw_panel_events
+    WHERE violence_type IS NOT NULL)
 SELECT unit_id, mo,
        {types},
-       sum(best) FILTER (WHERE violence_type IS NOT NULL) AS best_total,
+       sum(best * share) AS best_total,
        {counts},
-       count(*) FILTER (WHERE violence_type IS NOT NULL) AS events_total,
-       sum(deaths_civilians) FILTER (WHERE violence_type IS NOT NULL) AS deaths_civilians,
+       count(*) FILTER (WHERE mo = mo_start) AS events_total,
+       sum(deaths_civilians * share) AS deaths_civilians,
        {families}
-FROM sw_panel_events WHERE unit_id IS NOT NULL AND violence_type IS NOT NULL
+FROM spread WHERE unit_id IS NOT NULL
 GROUP BY unit_id, mo
 """
 
+_UNPLACED_SQL = """
+WITH spread AS (
+    SELECT * EXCLUDE (mo, mo_end), mo AS mo_start, {spread} FROM sw_panel_events
+    WHERE violence_type IS NOT NULL AND unit_id IS NULL AND placed_country)
+SELECT country_gw AS unit_id, mo, count(*) FILTER (WHERE mo = mo_start) AS unplaced_events,
+       sum(best * share) AS unplaced_best
+FROM spread GROUP BY ALL
+"""
 
-def _fill_events(store: Store, events: pd.DataFrame, grid: PanelGrid) -> None:
+
+def _fill_events(store: Store, events: pd.DataFrame, grid: PanelGrid, rule: MultiMonth) -> None:
     fams = event_families(events)
     lean = pd.DataFrame(
         {
             "unit_id": events["unit_id"],
             "country_gw": events["country_gw"].astype(np.int64),
             "mo": events["mo"].astype(np.int64),
+            "mo_end": events["mo_end"].astype(np.int64),
             "placed_country": events["place_level"].to_numpy() != "none",
             "violence_type": events["violence_type"],
             "best": events["best"].astype("float64"),
@@ -179,29 +269,28 @@ def _fill_events(store: Store, events: pd.DataFrame, grid: PanelGrid) -> None:
             **{f"f_{fam}": fams[fam].to_numpy() for fam in ACTOR_FAMILIES},
         }
     )
+    spread = spread_sql(rule, "mo", "mo_end")
     sql = _AGG_SQL.format(
+        spread=spread,
         types=", ".join(
-            f"sum(best) FILTER (WHERE violence_type = '{t}') AS best_{t}" for t in VIOLENCE_TYPES
+            f"sum(best * share) FILTER (WHERE violence_type = '{t}') AS best_{t}"
+            for t in VIOLENCE_TYPES
         ),
         counts=", ".join(
-            f"count(*) FILTER (WHERE violence_type = '{t}') AS events_{t}" for t in VIOLENCE_TYPES
+            f"count(*) FILTER (WHERE violence_type = '{t}' AND mo = mo_start) AS events_{t}"
+            for t in VIOLENCE_TYPES
         ),
         families=", ".join(
-            f"sum(best) FILTER (WHERE f_{f}) AS best_{f}, "
-            f"count(*) FILTER (WHERE f_{f}) AS events_{f}"
+            f"sum(best * share) FILTER (WHERE f_{f}) AS best_{f}, "
+            f"count(*) FILTER (WHERE f_{f} AND mo = mo_start) AS events_{f}"
             for f in ACTOR_FAMILIES
         ),
-    )
-    unplaced_sql = (
-        "SELECT country_gw AS unit_id, mo, count(*) AS unplaced_events, "
-        "sum(best) AS unplaced_best FROM sw_panel_events "
-        "WHERE unit_id IS NULL AND violence_type IS NOT NULL AND placed_country GROUP BY ALL"
     )
     con = store.con
     con.register("sw_panel_events", lean)
     try:
         sums = con.execute(sql).df()
-        unplaced = con.execute(unplaced_sql).df()
+        unplaced = con.execute(_UNPLACED_SQL.format(spread=spread)).df()
     finally:
         con.unregister("sw_panel_events")
     sums = sums.fillna({c: 0 for c in sums.columns if c not in ("unit_id", "mo")})
@@ -260,6 +349,9 @@ def _frame(grid: PanelGrid, first: int, last: int) -> pd.DataFrame:
             "covered": grid.covered[block].ravel(),
             "covered_located": grid.located[block].ravel(),
             "covered_actors": grid.actors[block].ravel(),
+            "release": pd.Categorical.from_codes(
+                grid.release[block].ravel(), categories=pd.Index(grid.labels, dtype=object)
+            ),
         }
     )
     # The grid's float32 block becomes the panel's values; copied only when trimmed.

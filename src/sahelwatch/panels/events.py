@@ -13,15 +13,16 @@ from sahelwatch.actors import FAMILIES as ACTOR_FAMILIES
 from sahelwatch.errors import QueryError
 from sahelwatch.panels.request import PanelRequest, release_filter, request
 from sahelwatch.panels.schema import ordinal_month
+from sahelwatch.panels.spread import month_sql
 from sahelwatch.store import Store
 
 _PLACED_COLUMN = {"admin1": "admin1_pcode", "admin2": "admin2_pcode", "cell": "gid"}
 
 
 _EVENT_COLUMNS = (
-    "uid", "source", "date_start", "country_gw", "country_iso3", "latitude", "longitude",
-    "where_prec", "violence_type", "event_type", "sub_event_type", "best", "deaths_a",
-    "deaths_b", "deaths_civilians", "side_a", "side_b",
+    "uid", "source", "date_start", "date_end", "date_prec", "country_gw", "country_iso3",
+    "latitude", "longitude", "where_prec", "violence_type", "event_type", "sub_event_type",
+    "best", "deaths_a", "deaths_b", "deaths_civilians", "side_a", "side_b",
 )  # fmt: skip
 
 
@@ -44,9 +45,12 @@ def placed_events(
     Returns
     -------
     pandas.DataFrame
-        The event columns (``uid``, ``source``, ``date_start``, ``country_gw``, coordinates,
+        The event columns (``uid``, ``source``, ``date_start``, ``date_end``, ``date_prec``,
+        ``country_gw``, coordinates,
         ``where_prec``, ``violence_type``, ``best``, deaths, ``side_a``, ``side_b``, ...), the
-        place columns of :func:`sahelwatch.geo.assign_places`, ``month`` (first day) and
+        place columns of :func:`sahelwatch.geo.assign_places`, ``month`` (first day of the
+        month of ``date_start``), ``mo`` and ``mo_end`` (ordinals of the months of
+        ``date_start`` and ``date_end``) and
         ``unit_id``: the unit the event counts in at ``level``, null when its precision does
         not allow that level.
     """
@@ -78,8 +82,8 @@ def placed_rows(
         clauses.append(f"year(date_start) * 12 + month(date_start) - 1 <= {int(last)}")
     current = store.current_sql("event_versions", req.as_of)
     events = store.con.execute(
-        f"SELECT {', '.join(_EVENT_COLUMNS)}, "
-        "(year(date_start) * 12 + month(date_start) - 1)::BIGINT AS mo "
+        f"SELECT {', '.join(_EVENT_COLUMNS)}, {month_sql('date_start')}::BIGINT AS mo, "
+        f"{month_sql('coalesce(date_end, date_start)')}::BIGINT AS mo_end "
         f"FROM ({current}) WHERE {' AND '.join(clauses)} ORDER BY date_start, uid"
     ).df()
     events = geo.assign_places(events)

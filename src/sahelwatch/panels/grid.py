@@ -28,6 +28,8 @@ class PanelGrid:
     actors: np.ndarray
     block: np.ndarray
     values: dict[str, np.ndarray]
+    release: np.ndarray  # int16 (units, months): code into ``labels`` of the figure's release
+    labels: list[str]
 
     @classmethod
     def empty(
@@ -38,13 +40,17 @@ class PanelGrid:
         flags = {}
         for flag in ("covered", "covered_located", "covered_actors"):
             rows = cov if flag == "covered" else cov[cov[flag]]
-            flags[flag] = _lookup(rows, countries, months)
+            flags[flag] = lookup(rows, countries, months)
         covered = flags["covered"] if level == "country" else flags["covered_located"]
         block = np.empty((len(VALUE_COLUMNS), *shape), dtype=np.float32)
         views = {name: block[i] for i, name in enumerate(VALUE_COLUMNS)}
+        names = cov["release" if level == "country" else "release_located"]
+        labels = sorted(names.dropna().unique().tolist())
+        codes = pd.Index(labels).get_indexer(names)
+        release = lookup(cov, countries, months, codes).astype(np.int16)
         return cls(
             units, months, covered, flags["covered_located"],
-            flags["covered_actors"] & covered, block, views,
+            flags["covered_actors"] & covered, block, views, release, labels,
         )  # fmt: skip
 
     def fill(
@@ -67,18 +73,22 @@ class PanelGrid:
             self.values[name].fill(np.nan)
 
 
-def _lookup(cov: pd.DataFrame, countries: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """Bool (len(countries), len(months)): (country, month) is in ``cov``."""
-    out = np.zeros((len(countries), len(months)), dtype=bool)
+def lookup(
+    cov: pd.DataFrame, countries: np.ndarray, months: np.ndarray, values: np.ndarray | None = None
+) -> np.ndarray:
+    """(len(countries), len(months)): whether (country, month) is in ``cov`` (bool), or, given
+    ``values`` (one per row of ``cov``), the value of its row (-1 where none)."""
+    fill = False if values is None else -1
+    out = np.full((len(countries), len(months)), fill)
     if cov.empty:
         return out
     gws = np.unique(countries)
-    table = np.zeros((len(gws), len(months)), dtype=bool)
+    table = np.full((len(gws), len(months)), fill)
     r = np.searchsorted(gws, cov["country_gw"].to_numpy(dtype=np.int64))
     c = cov["mo"].to_numpy(dtype=np.int64) - months[0]
     ok = (r < len(gws)) & (c >= 0) & (c < len(months))
     ok[ok] &= gws[r[ok]] == cov["country_gw"].to_numpy(dtype=np.int64)[ok]
-    table[r[ok], c[ok]] = True
+    table[r[ok], c[ok]] = True if values is None else values[ok]
     return table[np.searchsorted(gws, countries)]
 
 

@@ -87,9 +87,11 @@ def _country_text(country: str | int) -> str:
     return str(country)
 
 
-def release_filter(req: PanelRequest) -> str:
-    """SQL condition on ``r`` (releases) selecting the releases the request may use."""
-    cond = f"r.family = '{req.family}'"
+def release_filter(req: PanelRequest, families: Sequence[str] | None = None) -> str:
+    """SQL condition on ``r`` (releases) selecting the releases the request may use: those of
+    its family (or of ``families``), up to its as-of release."""
+    names = ", ".join(f"'{f}'" for f in (families or (req.family,)))
+    cond = f"r.family IN ({names})"
     if req.as_of is not None:
         cond += (
             " AND r.release_key <= (SELECT release_key FROM releases WHERE release_id = "
@@ -118,7 +120,10 @@ def coverage(
     -------
     pandas.DataFrame
         ``country_gw``, ``month`` (first day, datetime64), ``covered_located``,
-        ``covered_actors`` (bool); one row per covered (country, month).
+        ``covered_actors`` (bool), ``release`` (the newest covering release,
+        ``source:release``); one row per (country, month) the family's own releases cover
+        (country-month totals of another family are not counted: see
+        :func:`sahelwatch.panels.month_status`).
 
     Examples
     --------
@@ -127,12 +132,16 @@ def coverage(
     req = request(store, "country", family=family, countries=countries, as_of=as_of)
     frame = store_coverage(store, req)
     frame["month"] = ordinal_month(frame.pop("mo"))
-    return frame[["country_gw", "month", "covered_located", "covered_actors"]]
+    return frame[["country_gw", "month", "covered_located", "covered_actors", "release"]]
 
 
-def store_coverage(store: Store, req: PanelRequest) -> pd.DataFrame:
-    """Covered (country_gw, mo) with the ``covered_located`` / ``covered_actors`` flags."""
-    where = release_filter(req)
+def store_coverage(
+    store: Store, req: PanelRequest, families: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Covered (country_gw, mo) with the ``covered_located`` / ``covered_actors`` flags and the
+    newest covering release (``release``, as ``source:release``, and its ``release_key``) and
+    newest covering release with locations (``release_located``, null if none)."""
+    where = release_filter(req, families)
     if req.countries is not None:
         where += f" AND c.country_gw IN ({', '.join(map(str, req.countries))})"
     frame = store.con.execute(
@@ -143,7 +152,11 @@ def store_coverage(store: Store, req: PanelRequest) -> pd.DataFrame:
         SELECT c.country_gw::INTEGER AS country_gw,
                (year(c.month) * 12 + month(c.month) - 1)::BIGINT AS mo,
                bool_or(coalesce(cap.located, FALSE)) AS covered_located,
-               bool_or(coalesce(cap.actors, FALSE)) AS covered_actors
+               bool_or(coalesce(cap.actors, FALSE)) AS covered_actors,
+               arg_max(r.source || ':' || r.release, r.release_key) AS release,
+               max(r.release_key) AS release_key,
+               arg_max(r.source || ':' || r.release, r.release_key)
+                   FILTER (WHERE coalesce(cap.located, FALSE)) AS release_located
         FROM coverage c JOIN releases r USING (release_id) LEFT JOIN cap USING (release_id)
         WHERE {where}
         GROUP BY ALL ORDER BY country_gw, mo

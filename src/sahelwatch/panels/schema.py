@@ -21,6 +21,11 @@ LEVELS: tuple[str, ...] = ("country", "admin1", "admin2", "cell")
 CM_FAMILIES: tuple[str, ...] = ("views_cm", "ucdp_ged_cm", "ucdp_candidate_cm")
 
 
+#: Country-month totals whose figures an event family's country panel follows where they are
+#: newer than the family's events (UCDP GED 25.1 totals over GED 24.1 events).
+TOTALS_FAMILIES: dict[str, tuple[str, ...]] = {"ucdp": ("ucdp_ged_cm", "ucdp_candidate_cm")}
+
+
 VIOLENCE_TYPES: tuple[str, ...] = ("sb", "ns", "os")
 
 
@@ -59,6 +64,7 @@ LAG_COLUMNS: tuple[str, ...] = tuple(f"{c}_splag" for c in LAGGED)
 
 KEY_COLUMNS: tuple[str, ...] = (
     "unit_id", "unit_name", "country_gw", "month", "covered", "covered_located", "covered_actors",
+    "release",
 )  # fmt: skip
 
 
