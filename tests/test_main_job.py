@@ -11,8 +11,8 @@ from sahelwatch.store import Store
 
 
 def test_forecasts_and_alerts_once(bundled_copy: Path) -> None:
-    with Store(bundled_copy) as store:
-        first = forecast_and_alert(store, n_draws=20, horizons=range(1, 3))
+    first = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 3))
+    with Store(bundled_copy, read_only=True) as store:
         runs = store.con.execute(
             "SELECT model_version, strftime(origin, '%Y-%m'), count(DISTINCT unit_id), "
             "count(DISTINCT month) FROM forecasts GROUP BY ALL ORDER BY 1"
@@ -26,8 +26,8 @@ def test_forecasts_and_alerts_once(bundled_copy: Path) -> None:
         near = [a for a in stored if a.rule == "near-bamako"]
         assert len(near) == 1 and near[0].evidence["event_ids"]
         assert f"alerts: {len(stored)} new" in first
-        again = forecast_and_alert(store, n_draws=20, horizons=range(1, 3))
-        assert again.count("already stored") == 2 and "alerts: 0 new" in again
+    again = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 3))
+    assert again.count("already stored") == 2 and "alerts: 0 new" in again
 
 
 def test_indicator_summary_is_the_indicators(bundled_store: Store) -> None:

@@ -118,6 +118,12 @@ sys.stdin.read()
 
 
 def test_store_locked_by_another_process(tmp_path, monkeypatch, capsys):
+    """A writer holds a new store (no snapshot of it yet): others wait, then say so."""
+    monkeypatch.setenv("SAHELWATCH_STORE_WAIT", "0.3")
+    busy = (
+        f"the store {tmp_path / 'store.duckdb'} is in use by another process (still busy after "
+        "0.3 s); try again when it has finished, or wait longer with SAHELWATCH_STORE_WAIT=SECONDS."
+    )
     db = tmp_path / "store.duckdb"
     Store(db).close()
     proc = subprocess.Popen(
@@ -130,7 +136,7 @@ def test_store_locked_by_another_process(tmp_path, monkeypatch, capsys):
         for read_only in (False, True):
             with pytest.raises(StoreError) as caught:
                 Store(db, read_only=read_only)
-            assert str(caught.value) == f"the store {db} is in use by another process."
+            assert str(caught.value) == busy
         # The command line says the same in one line.
         from sahelwatch import cli
 
@@ -139,7 +145,7 @@ def test_store_locked_by_another_process(tmp_path, monkeypatch, capsys):
             cli.main()
         assert stopped.value.code == 1
         err = capsys.readouterr().err
-        assert err == f"error: the store {db} is in use by another process.\n"
+        assert err == f"error: {busy}\n"
     finally:
         assert proc.stdin is not None
         proc.stdin.close()

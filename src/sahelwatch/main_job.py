@@ -6,8 +6,14 @@ Each step skips what is already done, so running the job again on the same store
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sahelwatch.store import Store, bundled_file
+
+if TYPE_CHECKING:
+    from sahelwatch.alerts import Alert
 
 Progress = Callable[[str], None]
 
@@ -63,36 +69,59 @@ def _stored(store: Store, origin: str, model_version: str) -> bool:
 
 
 def forecast_and_alert(
-    store: Store,
+    db: str | Path | None,
     n_draws: int = 1000,
     progress: Progress | None = None,
     horizons: range = HORIZONS,
 ) -> str:
     """Forecast every country 1-36 months ahead from the newest covered month with the model
     and the conflictology benchmark, store both, then evaluate the default alert rules
-    (``data/alert_rules.toml``) and store the alerts they raise. Returns a summary."""
-    from sahelwatch.alerts import check_rules
+    (``data/alert_rules.toml``) and store the alerts they raise. Returns a summary.
+
+    The store at ``db`` is read from a snapshot and written in one short transaction per model
+    and one for the alerts, so other processes use it meanwhile (``docs/concurrency.md``).
+    """
     from sahelwatch.forecast import forecast, store_forecast
     from sahelwatch.forecast.data import newest_covered_month
     from sahelwatch.forecast.models import model_version
     from sahelwatch.periods import format_month
 
     say = progress or (lambda _: None)
-    origin = format_month(newest_covered_month(store))
     lines = []
-    for model in MODELS:
-        version = model_version(model)
-        if _stored(store, origin, version):
-            lines.append(f"forecast {version} from {origin}: already stored")
-            continue
-        say(f"forecasting {version} from {origin}, {horizons.start}-{horizons[-1]} months ahead")
-        frame = forecast(store, origin=origin, horizons=horizons, n_draws=n_draws, model=model)
-        store_forecast(store, frame, origin, version)
-        lines.append(
-            f"forecast {version} from {origin}: {frame['unit_id'].nunique()} countries, "
-            f"{len(frame):,} samples stored"
-        )
-    raised = check_rules(store, bundled_file("alert_rules.toml"))
+    with Store(db, read_only=True) as snapshot:
+        origin = format_month(newest_covered_month(snapshot))
+        for model in MODELS:
+            version = model_version(model)
+            if _stored(snapshot, origin, version):
+                lines.append(f"forecast {version} from {origin}: already stored")
+                continue
+            say(
+                f"forecasting {version} from {origin}, {horizons.start}-{horizons[-1]} months ahead"
+            )
+            frame = forecast(
+                snapshot, origin=origin, horizons=horizons, n_draws=n_draws, model=model,
+                progress=say,
+            )
+            with Store(db) as store:
+                store_forecast(store, frame, origin, version)
+            lines.append(
+                f"forecast {version} from {origin}: {frame['unit_id'].nunique()} countries, "
+                f"{len(frame):,} samples stored"
+            )
+    raised = check_alert_rules(db, bundled_file("alert_rules.toml"))
     lines.append(f"alerts: {len(raised)} new from the default rules")
     lines += [f"  [{a.severity}] {a.title}" for a in raised]
     return "\n".join(lines)
+
+
+def check_alert_rules(db: str | Path | None, rules: str | Path) -> list[Alert]:
+    """Evaluate the ``[[alerts.rules]]`` of a TOML file on a snapshot of the store at ``db`` and
+    store the new alerts in one short write; returns them."""
+    from sahelwatch.alerts import evaluate, record
+    from sahelwatch.config import load_config
+
+    now = datetime.now(UTC)
+    with Store(db, read_only=True) as snapshot:
+        found = evaluate(snapshot, load_config(rules).rules, now=now, strict=True)
+    with Store(db) as store:
+        return record(store, found, now)

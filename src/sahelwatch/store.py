@@ -35,6 +35,7 @@ from types import TracebackType
 
 import duckdb
 
+from sahelwatch import snapshot
 from sahelwatch.errors import StoreError
 from sahelwatch.sources import FORMATS
 from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
@@ -154,8 +155,11 @@ class Store:
     Parameters
     ----------
     path : database file; default :func:`default_path`.
-    read_only : open without the right to write (several readers may share a file).
+    read_only : read a snapshot of the store as it stood after its last write; it never keeps
+        writers out (:mod:`sahelwatch.snapshot`, ``docs/concurrency.md``).
     memory_limit : DuckDB's memory budget; larger work spills to a temporary directory.
+    wait_s : how long to wait while another process is writing the store before giving up
+        (default ``$SAHELWATCH_STORE_WAIT``, else 10 s).
 
     Examples
     --------
@@ -169,6 +173,7 @@ class Store:
         *,
         read_only: bool = False,
         memory_limit: str = "1GB",
+        wait_s: float | None = None,
     ) -> None:
         self.path = Path(path).expanduser() if path is not None else default_path()
         if read_only and not self.path.exists():
@@ -177,20 +182,17 @@ class Store:
             )
         self.read_only = read_only
         _check_store_path(self.path)
+        wait = snapshot.store_wait(wait_s)
+        config = {"memory_limit": memory_limit}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(
-                str(self.path),
-                read_only=read_only,
-                config={"memory_limit": memory_limit},
-            )
+            self.con = self._connect(config, wait)
             self.con.execute("SET enable_progress_bar = false")
         except OSError as exc:
             raise StoreError(f"cannot create the store {self.path}: {exc.strerror}.") from exc
         except duckdb.Error as exc:
-            text = str(exc).lower()
-            if "lock" in text or "different configuration" in text:
-                raise StoreError(f"the store {self.path} is in use by another process.") from exc
+            if snapshot.is_lock_error(exc):
+                raise StoreError(snapshot.busy_message(self.path, wait)) from exc
             if isinstance(exc, duckdb.IOException):
                 raise StoreError(
                     f"cannot open the store {self.path}: {str(exc).splitlines()[0]}"
@@ -205,6 +207,19 @@ class Store:
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
             )
         self._install_session()
+
+    def _connect(self, config: dict[str, str], wait: float) -> duckdb.DuckDBPyConnection:
+        """The file itself for a writer (waiting its turn); a snapshot for a reader."""
+        if not self.read_only or str(self.path) == ":memory:":
+            return snapshot.connect(self.path, read_only=self.read_only, config=config, wait_s=wait)
+        for _ in range(3):  # a snapshot just replaced by a newer one: take that
+            target = snapshot.snapshot(self.path, config, wait)
+            try:
+                return snapshot.connect(target, read_only=True, config=config, wait_s=wait)
+            except duckdb.IOException:
+                if target.exists():
+                    raise
+        raise StoreError(snapshot.busy_message(self.path, wait))
 
     def _check_schema_version(self) -> None:
         """Refuse a store written with another layout (before any change is made to it)."""

@@ -1,16 +1,17 @@
-"""How the web app reaches the store: a read-only connection per request, one writer at a time.
+"""How the web app reaches the store: every request reads a snapshot; writers take turns.
 
-DuckDB lets many connections of one process share a database opened read-only, and lets several
-processes open the same file read-only at once; a writer needs the file to itself. So:
+A request reads the store through a read-only connection to the newest snapshot of the store
+file (:mod:`sahelwatch.snapshot`), so the server never holds the store file itself: a
+``sahelwatch ingest``, ``forecast --save`` or ``alerts --check`` in another process writes while
+the server goes on answering from the state before that write, and the first request after the
+write reads the new state. So:
 
 * every request opens its own read-only connection (``duckdb.connect`` on a database this
   process already has open costs microseconds) and closes it when the response is built;
-* one *anchor* connection keeps the database open between requests and is closed after
-  ``linger_s`` seconds without requests, so that a ``sahelwatch ingest`` in another process can
-  take the file while the server is idle (while the server reads, such a writer is refused
-  with "in use by another process");
-* the app's own writer (``POST /api/ingest``) waits for the requests in flight to finish,
-  closes the anchor, opens the store for writing, and lets readers in again when it is done.
+* one *anchor* connection keeps the newest snapshot open between requests and is closed after
+  ``linger_s`` seconds without requests (or when a newer snapshot replaces it);
+* the app's own writer (``POST /api/ingest``) opens the store file for writing, one at a time,
+  waiting like any writer while another process writes.
 
 :meth:`StoreAccess.generation` changes whenever the file (or its write-ahead log) changes,
 whoever wrote it; the response cache keys on it.
@@ -29,6 +30,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from sahelwatch import snapshot
 from sahelwatch.errors import StoreError
 from sahelwatch.store import Store, bundled_file
 
@@ -69,57 +71,17 @@ class RequestStore(Store):
         con.register("countries", _countries())
 
 
-class _ReadWriteLock:
-    """Many readers or one writer; a waiting writer keeps new readers out."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self.readers = 0
-        self._writer = False
-        self._writers_waiting = 0
-
-    def acquire_read(self, timeout: float) -> bool:
-        with self._cond:
-            ok = self._cond.wait_for(
-                lambda: not self._writer and not self._writers_waiting, timeout
-            )
-            if ok:
-                self.readers += 1
-            return ok
-
-    def release_read(self) -> int:
-        with self._cond:
-            self.readers -= 1
-            if self.readers == 0:
-                self._cond.notify_all()
-            return self.readers
-
-    def acquire_write(self, timeout: float) -> bool:
-        with self._cond:
-            self._writers_waiting += 1
-            try:
-                ok = self._cond.wait_for(lambda: not self._writer and self.readers == 0, timeout)
-                if ok:
-                    self._writer = True
-                return ok
-            finally:
-                self._writers_waiting -= 1
-
-    def release_write(self) -> None:
-        with self._cond:
-            self._writer = False
-            self._cond.notify_all()
-
-
 class StoreAccess:
-    """Read-only connections per request over one store file, and an exclusive writer.
+    """Read-only connections per request to the newest snapshot of one store file, and a
+    writer (one at a time) on the file itself.
 
     Parameters
     ----------
     path : the store file; it must exist (build it with ``sahelwatch ingest --bundled``).
     memory_limit : DuckDB's memory budget for the server's connections.
-    linger_s : seconds the database stays open after the last request.
-    wait_s : how long a request waits for a writer to finish before it is refused.
+    linger_s : seconds the newest snapshot stays open after the last request.
+    wait_s : how long the writer waits for another writer (and a request for a first snapshot)
+        before it is refused (default ``$SAHELWATCH_STORE_WAIT``, else 10 s).
 
     Examples
     --------
@@ -134,7 +96,7 @@ class StoreAccess:
         *,
         memory_limit: str = "1GB",
         linger_s: float = 10.0,
-        wait_s: float = 30.0,
+        wait_s: float | None = None,
     ) -> None:
         self.path = Path(path).expanduser()
         if not self.path.is_file():
@@ -143,10 +105,10 @@ class StoreAccess:
             )
         self.memory_limit = memory_limit
         self.linger_s = linger_s
-        self.wait_s = wait_s
-        self._lock = _ReadWriteLock()
+        self.wait_s = snapshot.store_wait(wait_s)
+        self._writing = threading.Lock()
         self._anchor_lock = threading.Lock()
-        self._anchor: duckdb.DuckDBPyConnection | None = None
+        self._anchor: tuple[Path, duckdb.DuckDBPyConnection] | None = None
         self._last_use = time.monotonic()
         self._closed = threading.Event()
         self._janitor: threading.Thread | None = None
@@ -170,22 +132,28 @@ class StoreAccess:
 
     # --- readers ----------------------------------------------------------------------------
 
-    def _connect(self) -> duckdb.DuckDBPyConnection:
+    def _snapshot(self) -> Path:
         try:
-            return duckdb.connect(str(self.path), read_only=True, config=self._config)
+            return snapshot.snapshot(self.path, self._config, self.wait_s)
+        except StoreError as exc:
+            raise StoreBusy(
+                "the store is being written for the first time; try again shortly."
+            ) from exc
+
+    def _connect(self, target: Path) -> duckdb.DuckDBPyConnection:
+        try:
+            return snapshot.connect(target, read_only=True, config=self._config, wait_s=self.wait_s)
         except duckdb.Error as exc:
-            text = str(exc).lower()
-            if "lock" in text or "different configuration" in text:
-                raise StoreBusy(
-                    "the store is being written by another process; try again shortly."
-                ) from exc
             raise StoreError(f"cannot open the store: {str(exc).splitlines()[0]}") from exc
 
-    def _ensure_anchor(self) -> None:
+    def _ensure_anchor(self, target: Path) -> None:
         with self._anchor_lock:
             self._last_use = time.monotonic()
+            if self._anchor is not None and self._anchor[0] != target:
+                self._anchor[1].close()
+                self._anchor = None
             if self._anchor is None:
-                self._anchor = self._connect()
+                self._anchor = (target, self._connect(target))
                 if self._janitor is None or not self._janitor.is_alive():
                     self._janitor = threading.Thread(
                         target=self._close_when_idle, name="sahelwatch-store-janitor", daemon=True
@@ -196,54 +164,62 @@ class StoreAccess:
         while not self._closed.wait(min(1.0, max(self.linger_s / 4, 0.05))):
             with self._anchor_lock:
                 idle = time.monotonic() - self._last_use
-                if self._anchor is not None and self._lock.readers == 0 and idle > self.linger_s:
-                    self._anchor.close()
+                if self._anchor is not None and idle > self.linger_s:
+                    self._anchor[1].close()
                     self._anchor = None
                     return
 
     @contextmanager
     def reader(self, *, linger: bool = True) -> Iterator[RequestStore]:
-        """A read-only store for one request; closed on exit.
+        """A read-only store for one request (the newest snapshot); closed on exit.
 
         ``linger=False`` (for periodic polls such as the alert stream) neither opens the anchor
-        nor counts as use, so a server that only polls lets writers in between polls.
+        nor counts as use.
         """
-        if not self._lock.acquire_read(self.wait_s):
-            raise StoreBusy("the store is being updated; try again shortly.")
-        try:
-            if linger:
-                self._ensure_anchor()
-            con = self._connect()
+        target = self._snapshot()
+        for attempt in range(3):
             try:
-                yield RequestStore(self.path, con)
-            finally:
-                con.close()
+                if linger:
+                    self._ensure_anchor(target)
+                con = self._connect(target)
+                break
+            except StoreError:
+                if target.exists() or attempt == 2:
+                    raise
+                target = self._snapshot()  # replaced by a newer snapshot meanwhile
+        try:
+            yield RequestStore(self.path, con)
         finally:
+            con.close()
             if linger:
                 self._last_use = time.monotonic()
-            self._lock.release_read()
 
     # --- the writer -------------------------------------------------------------------------
 
     @contextmanager
     def writer(self) -> Iterator[Store]:
-        """The store opened for writing, once every request in flight has finished."""
-        if not self._lock.acquire_write(self.wait_s):
-            raise StoreBusy("the store is busy with other requests; try again shortly.")
+        """The store file opened for writing: one writer of this app at a time, each waiting
+        (up to ``wait_s``) while another process writes."""
+        if not self._writing.acquire(timeout=self.wait_s):
+            raise StoreBusy("the store is busy with another upload; try again shortly.")
         try:
-            with self._anchor_lock:
-                if self._anchor is not None:
-                    self._anchor.close()
-                    self._anchor = None
-            with Store(self.path, memory_limit=self.memory_limit) as store:
+            try:
+                store = Store(self.path, memory_limit=self.memory_limit, wait_s=self.wait_s)
+            except StoreError as exc:
+                if "in use by another process" not in str(exc):
+                    raise
+                raise StoreBusy(
+                    "the store is being written by another process; try again."
+                ) from exc
+            with store:
                 yield store
         finally:
-            self._lock.release_write()
+            self._writing.release()
 
     def close(self) -> None:
         """Close the anchor connection and stop the janitor."""
         self._closed.set()
         with self._anchor_lock:
             if self._anchor is not None:
-                self._anchor.close()
+                self._anchor[1].close()
                 self._anchor = None
