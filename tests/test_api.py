@@ -112,8 +112,7 @@ def test_months_keep_gaps_and_totals_apart_from_zero(client: TestClient, store: 
     totals = rows["2024-01"]
     assert totals["state"] == "totals" and totals["events"] is None
     assert totals["totals_best"] == 181 and totals["totals_family"] == "ucdp_ged_cm"
-    assert any(n.startswith("2024: ") and "deaths in UCDP totals; no located events" in n
-               for n in body["notes"])  # fmt: skip
+    assert "2024: 1,901 deaths and 447 events in UCDP totals; no located events" in body["notes"]
     assert "2025-03 – 2025-11: no data (no release covers these months)" in body["notes"]
     flt = EventFilter(countries=["MLI"], start=pd.Timestamp("2026-01-01").date(),
                       end=pd.Timestamp("2026-01-31").date())  # fmt: skip
@@ -495,6 +494,16 @@ def test_alerts_empty_then_listed_streamed_and_fed(
         feed = other.get("/alerts.atom")
         assert feed.headers["content-type"].startswith("application/atom+xml")
         assert f"urn:sahelwatch:alert:{near['id']}" in feed.text
+        # every entry links to this server, and the link resolves to the alert
+        import xml.etree.ElementTree as ET
+
+        atom = "{http://www.w3.org/2005/Atom}"
+        entries = ET.fromstring(feed.content).findall(f"{atom}entry")
+        hrefs = [e.find(f"{atom}link").get("href") for e in entries]  # type: ignore[union-attr]
+        assert len(hrefs) == len(raised) and all(h.startswith("http://testserver/") for h in hrefs)
+        linked = [ok(other, h.removeprefix("http://testserver")) for h in hrefs]
+        assert {a["id"] for a in linked} == {a["id"] for a in body["alerts"]}
+        assert "no alert" in other.get("/alerts/nonesuch").json()["error"]
         # the stream replays what is stored, then resumes after Last-Event-ID
         last = max(a.seq or 0 for a in raised)
         with other.stream("GET", "/api/alerts/stream?poll=0.2") as stream:

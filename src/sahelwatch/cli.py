@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -327,6 +327,43 @@ def quarantine(
         typer.echo("No loaded row is flagged." if flagged else "The quarantine is empty.")
 
 
+#: The indicators ``sahelwatch indicators`` shows on the terminal, and their headings.
+SUMMARY_COLUMNS = {
+    "unit_name": "unit",
+    "events_total": "events",
+    "deadliness": "deaths",
+    "danger_best": "one-sided deaths",
+    "armed_groups": "armed groups",
+    "attacks_on_state": "attacks on state",
+    "presence": "presence",
+}
+
+
+def _cell(value: Any) -> str:
+    """A table cell: numbers without a spurious decimal, "no data" for an unknown."""
+    if isinstance(value, float):
+        return (
+            "no data"
+            if value != value
+            else f"{value:,.0f}"
+            if value.is_integer()
+            else f"{value:.2f}"
+        )
+    return "no data" if value is None else str(value)
+
+
+def _indicator_summary(frame: Any, month: str) -> str:
+    """A short table of the main indicators, deadliest units first; "no data", never 0, where
+    no release covers the month."""
+    columns = {k: v for k, v in SUMMARY_COLUMNS.items() if k in frame.columns}
+    table = frame.sort_values("deadliness", ascending=False, na_position="last")[list(columns)]
+    table = table.map(_cell).rename(columns=columns)
+    return (
+        f"{len(frame)} units, {month} ({len(frame.columns)} columns: --out FILE or --all for "
+        "all of them)\n" + table.to_string(index=False)
+    )
+
+
 @app.command()
 def indicators(
     month: Annotated[str, typer.Option(help="The month, YYYY-MM.")],
@@ -334,15 +371,21 @@ def indicators(
     level: Annotated[str, typer.Option(help="country, admin1, admin2 or cell.")] = "admin2",
     fmt: Annotated[str, typer.Option("--format", help="csv, parquet or geojson.")] = "csv",
     out: Annotated[
-        Path | None, typer.Option(help="Output file (default: standard output).")
+        Path | None,
+        typer.Option(help="Output file (default: a short summary table on the terminal)."),
     ] = None,
+    all_columns: Annotated[
+        bool, typer.Option("--all", help="Every column on standard output, in --format.")
+    ] = False,
     family: Annotated[str, typer.Option(help="Event family: ucdp or acled.")] = "ucdp",
     as_of: Annotated[
         str | None, typer.Option(help="Release (26.0.1 or ucdp_candidate:26.0.1).")
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Crisis indicators of every unit of a country for one month (see docs/methodology.md)."""
+    """Crisis indicators of every unit of a country for one month (see docs/methodology.md).
+
+    Without --out or --all, prints a summary of the main indicators per unit."""
     from sahelwatch.indicators import export_indicators
     from sahelwatch.indicators import indicators as compute
     from sahelwatch.store import Store
@@ -351,6 +394,9 @@ def indicators(
         raise SahelWatchError("Parquet is binary: pass --out FILE or redirect standard output.")
     with Store(db, read_only=True) as store:
         frame = compute(store, country, level, month, family=family, as_of=as_of)
+    if out is None and not all_columns:
+        typer.echo(_indicator_summary(frame, month))
+        return
     count = export_indicators(frame, fmt, out, level=level)  # type: ignore[arg-type]
     if out is not None:
         _err(f"wrote {count} units to {out}")
@@ -548,7 +594,8 @@ def alerts(
     check: Annotated[
         Path | None,
         typer.Option(
-            help="First evaluate the [[alerts.rules]] of this TOML file now and store new alerts."
+            help="First evaluate the alert rules (alerts.rules tables) of this TOML file now and "
+            "store new alerts."
         ),
     ] = None,
     db: DbOption = None,

@@ -48,7 +48,7 @@ def indicator_summary(store: Store, countries: tuple[str, ...] = FOCUS) -> str:
         "unit_name": "country",
         "events_total": "events",
         "best_total": "fatalities",
-        "danger_best": "civilian deaths",
+        "danger_best": "one-sided deaths",
         "armed_groups": "armed groups",
         "capital_nearest_jihadist_km": "jihadist km from capital",
         "pressure": "state under pressure (0-100)",

@@ -7,15 +7,16 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from sahelwatch.alerts import SEVERITY_RANK, list_alerts
+from sahelwatch.config import FeedSettings
 from sahelwatch.delivery import atom_feed, sse_stream
 from sahelwatch.errors import QueryError
 from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
-from sahelwatch.web.deps import app_state, read_store
+from sahelwatch.web.deps import NotFound, app_state, read_store
 
 router = APIRouter(tags=["alerts"])
 
@@ -83,10 +84,24 @@ async def alert_stream(
 
 
 @router.get("/alerts.atom", summary="Alerts as an Atom feed")
-def alert_feed(store: Annotated[RequestStore, Depends(read_store)]) -> Response:
-    """The newest 50 alerts as an Atom 1.0 feed (entry ids never change), for feed readers."""
+def alert_feed(request: Request, store: Annotated[RequestStore, Depends(read_store)]) -> Response:
+    """The newest 50 alerts as an Atom 1.0 feed (entry ids never change), for feed readers;
+    each entry links to ``/alerts/{id}`` on this server."""
+    settings = FeedSettings(link=str(request.base_url))
     return Response(
-        atom_feed(list_alerts(store, limit=50)),
+        atom_feed(list_alerts(store, limit=50), settings),
         media_type="application/atom+xml",
         headers={"Cache-Control": "no-cache"},
     )
+
+
+@router.get("/alerts/{alert_id}", summary="One alert with its evidence")
+def one_alert(
+    store: Annotated[RequestStore, Depends(read_store)],
+    alert_id: Annotated[str, Path(max_length=100)],
+) -> Response:
+    """The alert an Atom entry links to, with its evidence (event ids, values, thresholds)."""
+    found = next((a for a in list_alerts(store, limit=None) if a.id == alert_id), None)
+    if found is None:
+        raise NotFound(f"the store holds no alert '{alert_id}'.")
+    return render.json_response(found.to_dict())

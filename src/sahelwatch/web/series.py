@@ -148,7 +148,7 @@ def describe_months(frame: pd.DataFrame) -> list[str]:
         label = TOTALS_LABEL.get(str(run["totals_family"].dropna().iloc[0]), "totals")
         share = run["countries_totals"].min()
         if share < run["countries"].iloc[0]:
-            label += f" for {share} of {run['countries'].iloc[0]} countries (no data for the rest)"
+            label += f" for {share} of {run['countries'].iloc[0]} countries"
         parts = []
         if best.notna().any():
             parts.append(f"{best.sum():,.0f} deaths")

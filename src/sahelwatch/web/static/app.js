@@ -777,19 +777,29 @@
 
   async function loadForecastLayer(k) {
     const runs = await api("forecasts/runs");
-    const main = runs.runs.filter((r) => r.level === "country");
-    if (!main.length) {
+    // the Units selector picks the forecast level; admin-2 has none, so it falls back
+    const wanted = { admin1: "admin1", admin2: "admin1", cell: "grid", country: "country" }[S.level] || "country";
+    const have = new Set(runs.runs.filter((r) => !r.benchmark).map((r) => r.level));
+    const level = have.has(wanted) ? wanted : have.has("country") ? "country" : null;
+    if (!level) {
       $("c-note").textContent = "No forecasts are stored yet (run the forecast and store it).";
       return;
     }
-    const forecast = await api("forecasts", { target: "total" });
-    const shapes = await boundaries("country");
+    const shapeLevel = level === "grid" ? "cell" : level;
+    const codes = level === "country" ? null : layerCountries(shapeLevel).map((c) => c.iso3);
+    const [forecast, shapes] = await Promise.all([
+      api("forecasts", { target: "total", level: level }),
+      boundaries(shapeLevel, codes),
+    ]);
     if (SW.choroplethKey !== k) return;
+    const unitWord = { country: "countries", admin1: "admin-1 regions", grid: "grid cells" };
+    SW.forecastNote = level === wanted && !(S.level === "admin2")
+      ? "" : " No " + (S.level === "admin2" ? "admin-2" : unitWord[wanted]) + " forecasts are stored: shown by " + unitWord[level] + ".";
     const values = new Map();
     const months = new Set();
     forecast.rows.forEach((r) => { values.set(r.unit_id + "|" + r.month, r.p_ge_25); months.add(r.month); });
     SW.choroplethValues = {
-      kind: "probability", values: values, level: "country", rows: forecast.rows,
+      kind: "probability", values: values, level: shapeLevel, rows: forecast.rows,
       months: Array.from(months).sort(), origin: forecast.origin, model: forecast.model_version,
     };
     SW.choropleth = L.geoJSON(shapes, {
@@ -879,10 +889,12 @@
     SW.choroplethLegend = legend;
     if (v.kind === "probability") {
       $("c-note").textContent = "Forecast made at " + v.origin + " by " + v.model + " for " + monthLabel(month) +
-        (S.month && S.month !== month ? " (the selected month is not forecast)" : "") + ".";
+        (S.month && S.month !== month ? " (the selected month is not forecast)" : "") + "." + (SW.forecastNote || "");
     }
     renderLegend();
   }
+
+  const UNIT_CODE = { country: "Gleditsch-Ward ", admin1: "P-code ", admin2: "P-code ", cell: "PRIO-GRID " };
 
   function unitPopup(feature, latlng) {
     const v = SW.choroplethValues;
@@ -893,7 +905,9 @@
     const link = el("a", { href: "#country?country=" + encodeURIComponent(p.iso3 || "") + (S.level === "admin1" && v && v.level === "admin1" ? "&region=" + encodeURIComponent(p.unit_id) : ""), text: "Open the country page" });
     L.popup().setLatLng(latlng).setContent(el("div", { class: "popup" },
       el("h4", { text: p.unit_name || String(p.unit_id) }),
-      dl([[LAYER_LABEL[S.layer], shown], ["Month", month ? monthLabel(month) : ""], ["Unit", p.unit_id]]),
+      dl([[LAYER_LABEL[S.layer], shown], ["Month", month ? monthLabel(month) : ""],
+        ["Unit", [p.unit_name, p.admin1_name, countryName(p.iso3 || p.country_gw)].filter((x, i, a) => x && a.indexOf(x) === i).join(", ")],
+        ["Code", (UNIT_CODE[v ? v.level : S.level] || "") + p.unit_id]]),
       link)).openOn(SW.map);
   }
 
@@ -1048,8 +1062,8 @@
   }
 
   const TABLE_COLUMNS = [
-    ["deadliness", "Fatalities"], ["events_total", "Events"], ["danger_best", "One-sided deaths"],
-    ["civilian_deaths", "Civilian deaths"], ["armed_groups", "Armed groups"],
+    ["deadliness", "Fatalities"], ["events_total", "Events"], ["danger_best", "One-sided violence deaths"],
+    ["civilian_deaths", "Civilian deaths (any violence)"], ["armed_groups", "Armed groups"],
     ["attacks_on_state", "Attacks on state"], ["presence", "Presence"], ["diffusion", "Diffusion"],
     ["border_share", "Near border"],
   ];
