@@ -279,3 +279,16 @@ def test_a_candidate_release_withdraws_nothing(
     )
     assert report.source == "ucdp_candidate" and report.withdrawn == 0
     assert len(_current(store)) == 6
+
+
+def test_an_hdx_hashtag_row_is_set_aside_with_its_reason(store: Store, tmp_path: Path) -> None:
+    header, *records = EXPORT_A.read_text(encoding="utf-8").splitlines()
+    tags = ["" for _ in header.split(",")]
+    for name, tag in (("event_id_cnty", "#event+code"), ("event_date", "#date+occurred")):
+        tags[header.split(",").index(name)] = tag
+    hdx = tmp_path / "conflict_data_mli.csv"
+    hdx.write_text("\n".join([header, ",".join(tags), *records]) + "\n", encoding="utf-8")
+    report = ingest(store, hdx)
+    assert (report.rejected, report.added) == (1, 7)
+    (reason,) = store.con.execute("SELECT reason FROM quarantine").fetchone() or ("",)
+    assert reason.startswith("HXL hashtag row (HDX metadata), no event")

@@ -4,8 +4,10 @@ A file is read into its raw table (kept: the records as the file had them), each
 validated (impossible rows go to quarantine with their reason), and the rest is merged: a record
 new to its family is *added*, one whose content differs from its newest earlier version is
 *revised* (a new version is kept beside the old), and one that matches is *unchanged*. The
-release's coverage (countries x months) is recorded. Either all of this is committed or none of
-it: a failure or a killed process leaves the store as it was.
+release's coverage (countries x months) is recorded, and the records that a complete newer
+release of a withdrawing source lacks where it covers them are *withdrawn* (see :func:`_withdraw`;
+a source's list of deleted records withdraws those it names). Either all of this is committed or
+none of it: a failure or a killed process leaves the store as it was.
 """
 
 from __future__ import annotations

@@ -153,6 +153,8 @@ def _acled(name: str, title: str, required: tuple[str, ...], civilian_target: st
         not_content=IDENTITY,
         release_sql="strftime(to_timestamp(max(sw_int(timestamp))), '%Y-%m-%d')",
         checks=(
+            # HDX's ACLED files repeat the header as HXL hashtags (#event+code, ...) in row 2.
+            ("starts_with(trim(event_id_cnty), '#')", "'HXL hashtag row (HDX metadata), no event'"),
             ("sw_text(event_id_cnty) IS NULL", "'missing event id (event_id_cnty)'"),
             (
                 "coalesce(trim(event_type), '') NOT IN ("
