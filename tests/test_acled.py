@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sahelwatch import EventFilter, Store, events, ingest, status
+from sahelwatch.actors import load_dictionary
 from sahelwatch.cli import app
 from sahelwatch.panels import build_panel
 from sahelwatch.sources.acled import actor_type_sql
@@ -292,3 +293,13 @@ def test_an_hdx_hashtag_row_is_set_aside_with_its_reason(store: Store, tmp_path:
     assert (report.rejected, report.added) == (1, 7)
     (reason,) = store.con.execute("SELECT reason FROM quarantine").fetchone() or ("",)
     assert reason.startswith("HXL hashtag row (HDX metadata), no event")
+
+
+def test_the_dictionary_knows_every_actor_of_the_fixtures() -> None:
+    names = pd.concat(
+        pd.read_csv(path, dtype=str, keep_default_na=False)[["actor1", "actor2"]]
+        for path in sorted(DATA.glob("acled_*.csv"))
+        if "deleted" not in path.name and "bad_rows" not in path.name
+    )
+    sides = pd.DataFrame({"side_a": names["actor1"], "side_b": names["actor2"]})
+    assert load_dictionary().unknown_actors(sides.replace("", None)).empty

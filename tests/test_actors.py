@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -141,6 +142,80 @@ def test_hand_checked_names(
 @pytest.mark.parametrize(("name", "family"), ACLED_NAMES.items())
 def test_acled_spellings(dictionary: ActorDictionary, name: str, family: str) -> None:
     assert dictionary.family(name) == family
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical", "family"),
+    [
+        ("Islamist Militia (Mali)", "Unidentified Islamist militia", "jihadist"),
+        ("Katiba Serma", "Katiba Serma", "jihadist"),
+        ("Katiba Gourma", "Katiba Gourma", "jihadist"),
+        ("MAA: Arab Movement of the Azawad", "MAA (Arab Movement of Azawad)", "separatist"),
+        (
+            "MAA: Arab Movement of the Azawad (Platform)",
+            "MAA-Platform (Arab Movement of Azawad, pro-government wing)",
+            "progov_militia",
+        ),
+        (
+            "ATNMC: North Mali Tuareg Alliance for Change",
+            "ATNMC (North Mali Tuareg Alliance for Change)",
+            "separatist",
+        ),
+        ("Islamic State (Sahel)", "Islamic State Sahel Province (ISGS / IS Sahel)", "jihadist"),
+        ("Islamic State (West Africa)", "Islamic State West Africa Province (ISWAP)", "jihadist"),
+        (
+            "Boko Haram - Jamaatu Ahli is-Sunnah lid-Dawati wal-Jihad",
+            "Boko Haram (JAS)",
+            "jihadist",
+        ),
+        # ACLED's "A and/or B": ISWAP / Boko Haram attributions are named as such
+        (
+            "Islamic State (West Africa) and/or Boko Haram - Jamaatu Ahli is-Sunnah "
+            "lid-Dawati wal-Jihad",
+            "ISWAP and/or Boko Haram (unattributed)",
+            "jihadist",
+        ),
+        (
+            "Boko Haram - Jamaatu Ahli is-Sunnah lid-Dawati wal-Jihad and/or Islamic State "
+            "(West Africa)",
+            "ISWAP and/or Boko Haram (unattributed)",
+            "jihadist",
+        ),
+        (
+            "JNIM: Group for Support of Islam and Muslims and/or Islamic State (Sahel)",
+            "JNIM and/or Islamic State (unattributed)",
+            "jihadist",
+        ),
+        (
+            "Ansaroul Islam and/or JNIM: Group for Support of Islam and Muslims",
+            "Jihadist groups (unattributed)",
+            "jihadist",
+        ),
+        ("Dozo Communal Militia (Burkina Faso)", "Dozo militias", "progov_militia"),
+        ("Africa Corps", "Russia (Wagner Group / Africa Corps)", "foreign"),
+        ("Private Security Forces (Niger)", "Private security forces", "other"),
+    ],
+)
+def test_acled_names_of_mali_burkina_and_niger(
+    dictionary: ActorDictionary, name: str, canonical: str, family: str
+) -> None:
+    assert (dictionary.canonical(name), dictionary.family(name)) == (canonical, family)
+
+
+def test_sql_condition_agrees_with_the_dictionary(dictionary: ActorDictionary) -> None:
+    names = [
+        *UCDP_SAHEL_NAMES,
+        *ACLED_NAMES,
+        "  wagner   GROUP ",
+        "Military Forces of Chad (2021-)",
+    ]
+    condition = dictionary.sql_condition("name", ("state", "foreign"))
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"SELECT name, {condition} FROM (SELECT unnest(?::VARCHAR[]) AS name)", [names]
+        ).fetchall()
+    assert dict(rows) == {n: dictionary.family(n) in ("state", "foreign") for n in names}
+    assert sum(hit for _, hit in rows) == 19  # not trivially all false
 
 
 def test_acled_suffixes_reach_the_same_canonical_actor(dictionary: ActorDictionary) -> None:
