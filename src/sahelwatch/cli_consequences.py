@@ -55,11 +55,12 @@ def match(db: DbOption = None) -> None:
     from sahelwatch.consequences import match_shares
 
     units, _ = _food(db)
-    for row in match_shares(units).itertuples(index=False):
+    for row in match_shares(units).to_dict("records"):
         typer.echo(
-            f"{row.country_iso3}: {row.matched} of {row.ch_units} CH units matched "
-            f"({row.share:.1%}; {row.by_pcode} by P-code, the rest by name)"
-            + (f"; unmatched: {row.unmatched}" if row.unmatched else "")
+            f"{row['country_iso3']}: {row['matched']} of {row['ch_units']} CH units matched "
+            f"({row['share']:.1%}; {row['by_pcode']} by P-code, the rest by name or as the "
+            "only unit of its admin-1)"
+            + (f"; unmatched: {row['unmatched']}" if row["unmatched"] else "")
         )
 
 

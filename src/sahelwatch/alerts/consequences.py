@@ -53,37 +53,37 @@ class FoodPhaseRule(Rule):
         )
         recent = food.merge(newest, on=["country_iso3", "cycle"])
         alerts = []
-        for move in phase_moves(recent, self.phase).itertuples(index=False):
+        for move in phase_moves(recent, self.phase).to_dict("records"):
             published = (
                 not recent.loc[
-                    (recent["unit_id"] == move.unit_id) & (recent["cycle"] == move.cycle),
+                    (recent["unit_id"] == move["unit_id"]) & (recent["cycle"] == move["cycle"]),
                     "phase_class",
                 ]
                 .isna()
                 .all()
             )
-            phase = int(move.phase_class_any)
-            title = f"{move.unit_name} ({move.country_iso3}) moves into CH phase {phase}"
+            phase = int(move["phase_class_any"])
+            title = f"{move['unit_name']} ({move['country_iso3']}) moves into CH phase {phase}"
             body = (
-                f"The Cadre Harmonisé {self.period} analysis of {move.cycle} puts "
-                f"{move.unit_name} in phase {phase} "
+                f"The Cadre Harmonisé {self.period} analysis of {move['cycle']} puts "
+                f"{move['unit_name']} in phase {phase} "
                 f"({'published class' if published else 'worst of its analysed areas'}), "
-                f"after phase {int(move.prev_phase_class)} in {move.prev_cycle}: "
-                f"{move.phase35:,.0f} people in phase 3 or worse ({move.share35:.0%})."
+                f"after phase {int(move['prev_phase_class'])} in {move['prev_cycle']}: "
+                f"{move['phase35']:,.0f} people in phase 3 or worse ({move['share35']:.0%})."
             )
             evidence = {
-                "unit_id": move.unit_id,
-                "unit_name": move.unit_name,
-                "cycle": move.cycle,
+                "unit_id": move["unit_id"],
+                "unit_name": move["unit_name"],
+                "cycle": move["cycle"],
                 "period": self.period,
-                "previous_cycle": move.prev_cycle,
-                "previous_phase": int(move.prev_phase_class),
+                "previous_cycle": move["prev_cycle"],
+                "previous_phase": int(move["prev_phase_class"]),
                 "phase": phase,
                 "published_class": published,
-                "phase35": float(move.phase35),
-                "share35": round(float(move.share35), 4),
+                "phase35": float(move["phase35"]),
+                "share35": round(float(move["share35"]), 4),
             }
-            key = f"{move.unit_id}:{move.cycle}:{self.period}"
+            key = f"{move['unit_id']}:{move['cycle']}:{self.period}"
             alerts.append(self._make(key, title, body, evidence))
         return alerts
 
@@ -120,30 +120,32 @@ class IdpJumpRule(Rule):
             return []
         recent = frame.sort_values("year").tail(self.lookback_years)
         alerts = []
-        for row in recent.itertuples(index=False):
-            change = getattr(row, f"{column}_change")
-            now = float(getattr(row, column))
+        for row in recent.to_dict("records"):
+            change = float(row[f"{column}_change"])
+            now = float(row[column])
             before = now - change
             if math.isnan(change) or change < self.min_increase:  # NaN: no measured change
                 continue
             if before > 0 and change / before < self.min_share:
                 continue
             name = "UNHCR" if self.source == "unhcr" else "IDMC"
-            title = f"IDPs in {row.country_iso3} up by {change:,.0f} in {row.year} ({name})"
+            title = f"IDPs in {row['country_iso3']} up by {change:,.0f} in {row['year']} ({name})"
             body = (
-                f"{name} counts {now:,.0f} internally displaced people in {row.country_iso3} "
-                f"at the end of {row.year}, {change:,.0f} more than a year before "
+                f"{name} counts {now:,.0f} internally displaced people in {row['country_iso3']} "
+                f"at the end of {row['year']}, {change:,.0f} more than a year before "
                 f"({before:,.0f}). Year-end stocks, not flows."
             )
             evidence = {
-                "country": row.country_iso3,
+                "country": row["country_iso3"],
                 "source": self.source,
-                "year": int(row.year),
+                "year": int(row["year"]),
                 "idps": now,
                 "idps_year_before": before,
                 "change": float(change),
             }
             alerts.append(
-                self._make(f"{row.country_iso3}:{self.source}:{row.year}", title, body, evidence)
+                self._make(
+                    f"{row['country_iso3']}:{self.source}:{row['year']}", title, body, evidence
+                )
             )
         return alerts

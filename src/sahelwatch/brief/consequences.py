@@ -98,15 +98,15 @@ def _emergency(latest: pd.DataFrame) -> list[dict[str, Any]]:
     worst = latest[latest["phase_class_any"] >= 4].sort_values("phase35", ascending=False)
     return [
         {
-            "unit": r.unit_name,
-            "country": r.country_iso3,
-            "cycle": r.cycle,
-            "phase": int(r.phase_class_any),
-            "published": not pd.isna(r.phase_class),
-            "phase35": float(r.phase35),
-            "share35": float(r.share35),
+            "unit": r["unit_name"],
+            "country": r["country_iso3"],
+            "cycle": r["cycle"],
+            "phase": int(r["phase_class_any"]),
+            "published": not pd.isna(r["phase_class"]),
+            "phase35": float(r["phase35"]),
+            "share35": float(r["share35"]),
         }
-        for r in worst.head(TOP_UNITS).itertuples(index=False)
+        for r in worst.head(TOP_UNITS).to_dict("records")
     ]
 
 
@@ -119,15 +119,15 @@ def _both_worse(store: Store, food: pd.DataFrame, newest: pd.Series) -> list[dic
     worse = worse.sort_values("deaths", ascending=False).head(TOP_UNITS)
     return [
         {
-            "unit": r.unit_name,
-            "country": r.country_iso3,
-            "cycle": r.cycle,
-            "window": r.window,
-            "deaths": float(r.deaths),
-            "deaths_year_before": float(r.deaths_year_before),
-            "change": float(r.change),
+            "unit": r["unit_name"],
+            "country": r["country_iso3"],
+            "cycle": r["cycle"],
+            "window": r["window"],
+            "deaths": float(r["deaths"]),
+            "deaths_year_before": float(r["deaths_year_before"]),
+            "change": float(r["change"]),
         }
-        for r in worse.itertuples(index=False)
+        for r in worse.to_dict("records")
     ]
 
 
