@@ -436,6 +436,7 @@ def test_the_example_configuration_is_valid_and_documented():
         cfg.WatchSettings,
         cfg.HttpSettings,
         cfg.CheckSettings,
+        cfg.LimitSettings,
         cfg.RecomputeSettings,
         cfg.ForecastSettings,
         cfg.IndicatorTarget,

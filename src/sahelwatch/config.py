@@ -41,12 +41,15 @@ __all__ = [
     "FileSource",
     "FolderSource",
     "ForecastSettings",
+    "HdxHapiSource",
     "HttpSettings",
     "IndicatorTarget",
+    "LimitSettings",
     "RecomputeSettings",
     "SourceSettings",
     "UcdpApiSource",
     "UcdpBulkSource",
+    "UnhcrApiSource",
     "UrlSource",
     "WatchSettings",
     "WebhookSettings",
@@ -106,12 +109,18 @@ class HttpSettings:
     max_backoff: Duration = 300.0
     jitter: float = 0.25
     max_retry_after: Duration = 3600.0
+    deadline: Duration = 1800.0
+    max_response_bytes: int = 256 * 2**20
+    max_download_bytes: int = 4 * 2**30
     user_agent: str = USER_AGENT
 
     def validate(self, where: str) -> None:
         _require(self.attempts >= 1, where, "attempts must be at least 1")
         _require(0 <= self.jitter < 1, where, "jitter must be within [0, 1)")
         _require(self.timeout > 0, where, "timeout must be more than 0")
+        _require(self.deadline > 0, where, "deadline must be more than 0")
+        _require(self.max_response_bytes > 0, where, "max_response_bytes must be more than 0")
+        _require(self.max_download_bytes > 0, where, "max_download_bytes must be more than 0")
 
     def policy(self) -> RetryPolicy:
         """The :class:`~sahelwatch.connectors.http.RetryPolicy` these settings describe."""
@@ -122,7 +131,32 @@ class HttpSettings:
             jitter=self.jitter,
             timeout=self.timeout,
             max_retry_after=self.max_retry_after,
+            deadline=self.deadline,
+            max_response_bytes=self.max_response_bytes,
+            max_download_bytes=self.max_download_bytes,
         )
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """``[limits]``: how much of an input file is read before it is refused (files from
+    sources, uploads and ``sahelwatch ingest`` alike).
+
+    An archive (zip, gzip, the zip inside an Excel workbook) is unpacked as a stream and
+    refused once it passes ``max_unpacked_bytes`` or ``max_compression_ratio`` times its
+    packed size (the ratio is checked past 1 MiB); a header line over ``max_header_bytes``
+    or any other line over ``max_line_bytes`` is refused at its line number.
+    """
+
+    max_unpacked_bytes: int = 4 * 2**30
+    max_compression_ratio: float = 100.0
+    max_header_bytes: int = 64 * 2**10
+    max_line_bytes: int = 2**20
+
+    def validate(self, where: str) -> None:
+        for name in ("max_unpacked_bytes", "max_header_bytes", "max_line_bytes"):
+            _require(getattr(self, name) > 0, where, f"{name} must be more than 0")
+        _require(self.max_compression_ratio >= 1, where, "max_compression_ratio must be >= 1")
 
 
 @dataclass(frozen=True)
@@ -154,8 +188,12 @@ class SourceSettings:
     every: Duration = 21600.0
     enabled: bool = True
     check: bool = True
+    deadline: Duration = 3600.0
+    max_pages: int = 10000
 
     def validate(self, where: str) -> None:
+        _require(self.deadline > 0, where, "deadline must be more than 0")
+        _require(self.max_pages >= 1, where, "max_pages must be at least 1")
         _require(
             bool(re.fullmatch(r"[A-Za-z0-9_.-]+", self.name)),
             where,
@@ -287,8 +325,54 @@ class FolderSource(FileSource):
         _require(str(self.path) not in ("", "."), where, "path must name the watched folder")
 
 
+@dataclass(frozen=True)
+class HdxHapiSource(SourceSettings):
+    """``kind = "hdx_hapi"``: Cadre Harmonisé / IPC figures per admin-2 unit from HDX HAPI."""
+
+    KIND: ClassVar[str] = "hdx_hapi"
+    base_url: str = "https://hapi.humdata.org/api/v2"
+    app_identifier_env: str = "HDX_HAPI_APP_IDENTIFIER"
+    countries: list[str] = field(default_factory=lambda: ["MLI", "BFA", "NER"])
+    limit: int = 1000
+
+    def validate(self, where: str) -> None:
+        super().validate(where)
+        _require(self.base_url.startswith(("http://", "https://")), where, "base_url: http(s)")
+        _require(1 <= self.limit <= 10000, where, "limit must be within 1..10000")
+        _require(bool(self.countries), where, "countries cannot be empty")
+
+    def secrets(self) -> list[tuple[str, str]]:
+        return [("app_identifier_env", self.app_identifier_env)]
+
+
+@dataclass(frozen=True)
+class UnhcrApiSource(SourceSettings):
+    """``kind = "unhcr_api"``: UNHCR's population statistics API (year-end stocks)."""
+
+    KIND: ClassVar[str] = "unhcr_api"
+    base_url: str = "https://api.unhcr.org/population/v1/population/"
+    countries: list[str] = field(default_factory=lambda: ["MLI", "BFA", "NER"])
+    year_from: int = 2000
+    limit: int = 1000
+
+    def validate(self, where: str) -> None:
+        super().validate(where)
+        _require(self.base_url.startswith(("http://", "https://")), where, "base_url: http(s)")
+        _require(1 <= self.limit <= 10000, where, "limit must be within 1..10000")
+        _require(bool(self.countries), where, "countries cannot be empty")
+
+
 SOURCE_TYPES: dict[str, type[SourceSettings]] = {
-    cls.KIND: cls for cls in (UcdpBulkSource, UcdpApiSource, AcledSource, UrlSource, FolderSource)
+    cls.KIND: cls
+    for cls in (
+        UcdpBulkSource,
+        UcdpApiSource,
+        AcledSource,
+        UrlSource,
+        FolderSource,
+        HdxHapiSource,
+        UnhcrApiSource,
+    )
 }
 
 
@@ -401,7 +485,7 @@ class Config:
     Attributes
     ----------
     store : the store file (None: ``$SAHELWATCH_DB`` or the per-user default).
-    watch, http, checks, recompute, delivery : the sections of the same names.
+    watch, http, checks, limits, recompute, delivery : the sections of the same names.
     sources : the ``[[sources]]`` entries, in file order.
     rules : the ``[[alerts.rules]]`` entries (classes of :mod:`sahelwatch.alerts`).
     """
@@ -410,6 +494,7 @@ class Config:
     watch: WatchSettings = field(default_factory=WatchSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     checks: CheckSettings = field(default_factory=CheckSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     sources: list[SourceSettings] = field(default_factory=list)
     recompute: RecomputeSettings = field(default_factory=RecomputeSettings)
     rules: list[Any] = field(default_factory=list)
@@ -553,7 +638,17 @@ def parse_config(
     from sahelwatch.alerts import RULE_TYPES
 
     data = dict(document)
-    known = {"store", "watch", "http", "checks", "sources", "recompute", "alerts", "delivery"}
+    known = {
+        "store",
+        "watch",
+        "http",
+        "checks",
+        "limits",
+        "sources",
+        "recompute",
+        "alerts",
+        "delivery",
+    }
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(
@@ -589,7 +684,7 @@ def parse_config(
     store = data.pop("store", None)
     rest = {
         key: data[key]
-        for key in ("watch", "http", "checks", "recompute", "delivery")
+        for key in ("watch", "http", "checks", "limits", "recompute", "delivery")
         if key in data
     }
     sections: dict[str, Any] = {
@@ -598,6 +693,7 @@ def parse_config(
             ("watch", WatchSettings),
             ("http", HttpSettings),
             ("checks", CheckSettings),
+            ("limits", LimitSettings),
             ("recompute", RecomputeSettings),
             ("delivery", DeliverySettings),
         )

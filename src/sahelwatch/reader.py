@@ -4,7 +4,9 @@ Every value is read as text, so that validation (not the reader) decides what is
 The table keeps the file's columns (names lower-cased) and its records in file order
 (:func:`sahelwatch.store.row_number_sql` gives a record's row in the file).
 A file that cannot be read at all raises :class:`~sahelwatch.errors.InputError` naming the file
-and the problem, before anything is written.
+and the problem, before anything is written. Archives, line lengths and sizes are checked first
+within the limits of :mod:`sahelwatch.unpack`; an Excel formula cell without a saved result is
+refused rather than read as empty.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from sahelwatch import unpack
 from sahelwatch.errors import InputError
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -32,6 +35,7 @@ def read_header(path: Path, encoding: str = "utf-8") -> list[str]:
         if excel:
             header = [str(h).strip().lower() for h in _excel_rows(csv_file, limit=1)[0]]
         else:
+            unpack.scan_lines(csv_file, path.name, stop_after=2)
             header, _first = _csv_head(path, csv_file, encoding)
     return _checked_names(path, header)
 
@@ -91,6 +95,7 @@ def _load_csv(
     wide as the header. UCDP's country-page export ends every record with a comma (one empty
     field more than the header names): when the first record does, every record must, and
     that last field must be empty everywhere."""
+    unpack.scan_lines(csv_file, path.name)
     header, first = _csv_head(path, csv_file, encoding)
     names = _checked_names(path, header)
     trailing = len(first) == len(names) + 1 and not first[-1].strip()
@@ -140,6 +145,7 @@ def _load_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
 
     rows = _excel_rows(path)
     header = _checked_names(path, [str(h).strip().lower() for h in rows[0]])
+    _check_formulas(path, header, rows)
     width = len(header)
     # openpyxl drops trailing empty cells of a row: pad every row to the header's width.
     body = [row[:width] + [None] * (width - len(row)) for row in rows[1:]]
@@ -168,6 +174,54 @@ def _excel_rows(path: Path, limit: int | None = None) -> list[list[str | None]]:
     return rows
 
 
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether a worksheet of the workbook holds a formula (a quick scan of its XML)."""
+    with zipfile.ZipFile(path) as book:
+        for name in book.namelist():
+            if not name.startswith("xl/worksheets/"):
+                continue
+            tail = b""
+            with book.open(name) as part:
+                while chunk := part.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+def _check_formulas(path: Path, header: list[str], rows: list[list[str | None]]) -> None:
+    """Refuse a workbook whose formula cells have no saved result: openpyxl reads them as
+    empty, which would load values that the source did publish as missing."""
+    if not _has_formulas(path):
+        return
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=False)
+    missing: list[tuple[int, int]] = []
+    for r, row in enumerate(book.worksheets[0].iter_rows(values_only=True)):
+        saved = rows[r] if r < len(rows) else []
+        for c, cell in enumerate(row):
+            if (
+                isinstance(cell, str)
+                and cell.startswith("=")
+                and (c >= len(saved) or saved[c] is None)
+            ):
+                missing.append((r + 1, c))
+    book.close()
+    if missing:
+        row_no, col = missing[0]
+        column = header[col] if col < len(header) else f"column{col + 1}"
+        raise InputError(
+            f"{path.name}: {len(missing)} formula cell(s) have no saved result (the first: "
+            f"column '{column}', row {row_no}), so their values would load as empty; the "
+            "workbook was written by a program that does not compute formulas. Open it in "
+            "Excel or LibreOffice and save it, or export it as CSV, then ingest it again."
+        )
+
+
 def _excel_text(value: object) -> str | None:
     """Excel cells back to the text UCDP writes: whole numbers without '.0', ISO dates."""
     if value is None:
@@ -188,8 +242,12 @@ def _materialise(path: Path) -> Iterator[tuple[Path, bool]]:
     """The file to read (a zip's single member is extracted) and whether it is Excel."""
     if not path.is_file():
         raise InputError(f"{path}: no such file.")
-    if path.suffix.lower() in EXCEL_SUFFIXES or not zipfile.is_zipfile(path):
-        yield path, path.suffix.lower() in EXCEL_SUFFIXES
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        unpack.check_workbook(path)
+        yield path, True
+        return
+    if not zipfile.is_zipfile(path):
+        yield path, False
         return
     with zipfile.ZipFile(path) as archive:
         members = [m for m in archive.namelist() if m.lower().endswith((".csv", ".xlsx"))]
@@ -200,10 +258,13 @@ def _materialise(path: Path) -> Iterator[tuple[Path, bool]]:
             )
         with tempfile.TemporaryDirectory(prefix="sahelwatch-") as tmp:
             try:
-                extracted = Path(archive.extract(members[0], tmp))
+                extracted = unpack.extract_member(archive, members[0], Path(tmp), path.name)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
                 raise InputError(f"{path.name}: the zip file is corrupt ({_short(exc)}).") from exc
-            yield extracted, extracted.suffix.lower() in EXCEL_SUFFIXES
+            excel = extracted.suffix.lower() in EXCEL_SUFFIXES
+            if excel:
+                unpack.check_workbook(extracted)
+            yield extracted, excel
 
 
 def _is_gzip(path: Path) -> bool:

@@ -6,7 +6,12 @@ One *cycle*:
 2. poll each enabled source that is due (``every``; a failing source is tried again sooner,
    with backoff, and a 429 is respected), and for each pull it hands over: check it
    (:mod:`sahelwatch.connectors.checks`), then load it with :func:`sahelwatch.ingest.ingest`
-   and save the connector's checkpoint, or hold it back and raise a ``data-quality`` alert;
+   and save the connector's checkpoint, or hold it back and raise a ``data-quality`` alert.
+   Sources are polled at the same time, each in a thread of its own with its own connection
+   (loads and checkpoints take turns), and each poll ends within its ``deadline`` (counted
+   over every request, however slowly a server sends), so one stuck source never delays the
+   others' loads. A source whose page no longer looks like itself (a download index turned
+   maintenance page) raises a ``data-quality`` alert. Files are read within ``[limits]``;
 3. when something was loaded: write the configured indicator tables and, when enabled, make
    and store a new forecast (:mod:`sahelwatch.forecast`);
 4. evaluate the alert rules (data rules when the data or the rules changed; ``stale`` rules
@@ -35,6 +40,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import logging
 import os
@@ -49,6 +55,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from sahelwatch import unpack
 from sahelwatch.alerts import (
     Alert,
     ensure_alerts_schema,
@@ -61,7 +68,7 @@ from sahelwatch.config import Config, SourceSettings, load_config
 from sahelwatch.connectors import CONNECTORS
 from sahelwatch.connectors.base import Context, Pull, file_sha256
 from sahelwatch.connectors.checks import check_pull
-from sahelwatch.connectors.errors import ConfigError, RateLimited
+from sahelwatch.connectors.errors import ConfigError, RateLimited, SourceChanged
 from sahelwatch.connectors.http import HttpClient
 from sahelwatch.connectors.state import (
     Hold,
@@ -181,6 +188,7 @@ class Watch:
         self.sleep = sleep
         self.state_dir = config.watch.state_dir
         self.stopping = threading.Event()
+        self.writing = threading.RLock()  # store writes of the polling threads take turns
 
     # --- the store ---------------------------------------------------------------------------
 
@@ -207,13 +215,28 @@ class Watch:
     def cycle(self, *, force: bool = False) -> CycleReport:
         """One cycle (see the module docstring). ``force`` polls every source, due or not."""
         report = CycleReport(self.now())
-        with self.open_store() as store:
-            for settings in self.config.sources:
-                if self.stopping.is_set():
-                    break
-                if settings.enabled and (force or self._due(store, settings)):
-                    report.polled.append(settings.name)
-                    self._poll(store, settings, report)
+        with self.open_store() as store, unpack.using(self.config.limits):
+            due = [s for s in self.config.sources if s.enabled and (force or self._due(store, s))]
+            report.polled = [s.name for s in due]
+            parts = [CycleReport(report.started_at) for _ in due]
+            pollers = [
+                threading.Thread(
+                    target=self._poll_alone,
+                    args=(store, settings, part),
+                    name=f"sahelwatch-poll-{settings.name}",
+                    daemon=True,
+                )
+                for settings, part in zip(due, parts, strict=True)
+            ]
+            for thread in pollers:
+                thread.start()
+            for thread in pollers:
+                thread.join()
+            for part in parts:  # in the configuration's order, whoever finished first
+                report.loaded += part.loaded
+                report.held += part.held
+                report.failed.update(part.failed)
+                report.alerts += part.alerts
             self._source_errors(store, report)
             fingerprint = self._fingerprint(store)
             service, _ = load_state(store, SERVICE_ROW)
@@ -248,18 +271,36 @@ class Watch:
         last = _aware(polled_at)
         return last is None or (now - last).total_seconds() >= settings.every
 
+    def _poll_alone(self, store: Store, settings: SourceSettings, report: CycleReport) -> None:
+        """Poll one source in this thread, over a connection of its own, within the source's
+        deadline."""
+        view = copy.copy(store)
+        view.con = store.con.cursor()
+        try:
+            view._install_session()  # the per-connection country table and macros
+            with unpack.using(self.config.limits), self.http.deadline(settings.deadline):
+                self._poll(view, settings, report)
+        except Exception:  # a bug must not take the other sources down
+            log.exception("%s: unexpected failure outside the connector", settings.name)
+            report.failed[settings.name] = "unexpected failure (logged)"
+        finally:
+            view.con.close()
+
     def _poll(self, store: Store, settings: SourceSettings, report: CycleReport) -> None:
         started = self.now()
         state, _ = load_state(store, settings.name)
         work = self.state_dir / "sources" / settings.name
         work.mkdir(parents=True, exist_ok=True)
-        ctx = Context(store, self.http, work, settings.name, state, self.env, self.now)
+        ctx = Context(
+            store, self.http, work, settings.name, state, self.env, self.now, self.writing
+        )
         connector = CONNECTORS[settings.kind](settings, ctx)
         outcome, release, message = "nothing-new", None, ""
         service = state.pop("_watch", {})
         try:
             for pull in connector.poll():
-                result, release, note = self._process(store, ctx, settings, pull, report)
+                with self.writing:
+                    result, release, note = self._process(store, ctx, settings, pull, report)
                 outcome = "loaded" if result == "loaded" or outcome == "loaded" else result
                 message = note
                 if self.stopping.is_set():
@@ -268,6 +309,13 @@ class Watch:
         except RateLimited as exc:
             outcome, message = "failed", str(exc)
             service = self._backoff(service, settings, seconds=exc.retry_after)
+        except SourceChanged as exc:
+            outcome, message = "failed", str(exc)
+            service = self._backoff(service, settings)
+            with self.writing:
+                report.alerts += record(
+                    store, [_changed_alert(settings.name, message)], now=self.now()
+                )
         except SahelWatchError as exc:
             outcome, message = "failed", str(exc)
             service = self._backoff(service, settings)
@@ -280,21 +328,22 @@ class Watch:
             log.warning("%s: %s", settings.name, message)
         if service:
             ctx.state["_watch"] = service
-        save_state(
-            store,
-            settings.name,
-            ctx.state,
-            polled_at=_naive(started) if outcome != "failed" else None,
-        )
-        record_run(
-            store,
-            settings.name,
-            _naive(started),
-            outcome,
-            release=release,
-            message=message,
-            finished_at=_naive(self.now()),
-        )
+        with self.writing:
+            save_state(
+                store,
+                settings.name,
+                ctx.state,
+                polled_at=_naive(started) if outcome != "failed" else None,
+            )
+            record_run(
+                store,
+                settings.name,
+                _naive(started),
+                outcome,
+                release=release,
+                message=message,
+                finished_at=_naive(self.now()),
+            )
 
     def _backoff(
         self, service: dict[str, Any], settings: SourceSettings, seconds: float | None = None
@@ -543,6 +592,20 @@ class _lock:
         self.fh.close()
 
 
+def _changed_alert(source: str, problem: str) -> Alert:
+    """The ``data-quality`` alert for a source whose page no longer looks like itself (one
+    per source and problem)."""
+    digest = hashlib.sha256(problem.encode("utf-8")).hexdigest()[:16]
+    return Alert(
+        rule="data-quality",
+        key=f"data-quality:{source}:page:{digest}",
+        severity="warning",
+        title=f"{source}: the source's page no longer looks like itself",
+        body=f"{problem}\n\nNothing was loaded; the source is polled again with backoff.",
+        evidence={"source": source, "problem": problem},
+    )
+
+
 def _ingest_kwargs(arguments: dict[str, Any]) -> dict[str, Any]:
     """:meth:`Pull.ingest_arguments` (JSON-friendly) as :func:`ingest` keyword arguments."""
     out = dict(arguments)
@@ -605,7 +668,8 @@ def release_hold(store: Store, hold_id: int, config: Config | None = None) -> In
     hold = found[0]
     if hold.resolved_at is not None:
         raise ConfigError(f"held pull {hold_id} was already {hold.resolution}.")
-    report = ingest(store, hold.path, **_ingest_kwargs(hold.ingest["ingest"]))
+    with unpack.using(config.limits if config is not None else unpack.current()):
+        report = ingest(store, hold.path, **_ingest_kwargs(hold.ingest["ingest"]))
     state, _ = load_state(store, hold.source)
     state.update(hold.ingest.get("commit", {}))
     save_state(store, hold.source, state)

@@ -14,7 +14,7 @@ left out, so a pull with nothing new loads nothing. Pages (``limit`` events each
 from 1) are kept on disk and recorded in the checkpoint as they arrive; a restart resumes at the
 next page. The end of the data is a short page followed by an empty one: an empty page with data
 after it is a missing page and is fetched again, and a full page that only repeats events of
-earlier pages is fetched again too.
+earlier pages is fetched again too. A pull asks for at most ``max_pages`` pages.
 
 The events are written as a CSV in ACLED's current export layout and loaded with the release
 named after the newest ``timestamp`` (``2026-03-02T14:05:09``), so that two pulls on one day are
@@ -292,8 +292,14 @@ class Acled(Connector):
         short_at: int | None = None
         if paging["done"] and len(_read(folder, paging["done"][-1])) < limit:
             short_at = paging["done"][-1]
-        misses = 0
+        misses = fetched = 0
         while not paging["finished"]:
+            fetched += 1
+            if fetched > self.settings.max_pages:
+                raise ResponseError(
+                    f"{self.settings.name}: still more pages after {self.settings.max_pages} "
+                    "(setting max_pages); the pull was stopped and nothing was loaded."
+                )
             rows = self._get(paging["query"], page, known)
             if short_at is not None:
                 if not rows:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ class Context:
     state : the checkpoint as loaded; connectors update it and call :meth:`save`.
     env : where secrets are read (the process environment by default).
     now : the clock.
+    lock : held while writing the store (sources are polled in threads of their own).
     """
 
     store: Store
@@ -100,10 +102,12 @@ class Context:
     state: dict[str, Any] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
     now: Callable[[], datetime] = field(default_factory=lambda: lambda: datetime.now(UTC))
+    lock: Any = field(default_factory=threading.RLock)
 
     def save(self) -> None:
         """Store the checkpoint as it is now (paging progress)."""
-        save_state(self.store, self.source, self.state)
+        with self.lock:
+            save_state(self.store, self.source, self.state)
 
     def secret(self, variable: str | None, setting: str) -> str:
         """The value of a secret's environment variable; :class:`ConfigError` if unset."""

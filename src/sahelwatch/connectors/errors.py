@@ -8,11 +8,15 @@ line. The hierarchy::
     │                         environment
     ├── ConnectorError        a source could not be pulled (nothing was loaded)
     │   ├── TransportError    the network failed after every retry (timeouts, resets, 5xx)
+    │   │   └── DeadlineExceeded  no complete answer within the deadline (a request's or a
+    │   │                     source poll's total time, however slowly the bytes come)
     │   ├── RateLimited       the server asked us to wait longer than we are allowed to
     │   ├── AuthError         credentials or the access token were refused
     │   ├── NotFound          the resource does not exist (yet): a release not published
     │   └── ResponseError     a reply that cannot be used: malformed, truncated, wrong size or
-    │                         hash, missing or repeated pages
+    │       │                 hash, too large, missing or repeated pages, too many pages
+    │       └── SourceChanged the source's page no longer looks like itself (an index with no
+    │                         release left: a maintenance page); raises a data-quality alert
     └── DeliveryError         a notification could not be delivered after every retry
 """
 
@@ -24,10 +28,12 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "ConnectorError",
+    "DeadlineExceeded",
     "DeliveryError",
     "NotFound",
     "RateLimited",
     "ResponseError",
+    "SourceChanged",
     "TransportError",
 ]
 
@@ -42,6 +48,11 @@ class ConnectorError(SahelWatchError):
 
 class TransportError(ConnectorError):
     """The network failed after every retry: timeouts, refused or reset connections, 5xx."""
+
+
+class DeadlineExceeded(TransportError):
+    """No complete answer within the deadline: a request's total time, or what is left of a
+    source poll's (counted across every read, so a server trickling bytes is cut off too)."""
 
 
 class RateLimited(ConnectorError):
@@ -68,6 +79,11 @@ class NotFound(ConnectorError):
 class ResponseError(ConnectorError):
     """A reply that cannot be used: malformed or truncated, wrong size or hash, pages missing
     or repeated."""
+
+
+class SourceChanged(ResponseError):
+    """The source's page no longer looks like itself (a download index with no release on it,
+    such as a maintenance page): not "nothing new", but a data-quality alert."""
 
 
 class DeliveryError(SahelWatchError):

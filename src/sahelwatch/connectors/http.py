@@ -9,6 +9,14 @@ obeyed instead, unless it asks for more than ``max_retry_after`` seconds, in whi
 :class:`~sahelwatch.connectors.errors.RateLimited` is raised at once so that the caller can come
 back later instead of blocking.
 
+Limits: every request (all its tries) ends within ``deadline`` seconds, and within what is left
+of an enclosing :meth:`HttpClient.deadline` (a source's poll). The deadline is total, not per
+read: each socket read waits at most for the time left, so a server trickling one byte per
+second is cut off at the deadline with
+:class:`~sahelwatch.connectors.errors.DeadlineExceeded`. A reply body over
+``max_response_bytes`` (``max_download_bytes`` for downloads) is refused while it streams;
+nothing beyond the limit is kept.
+
 Examples
 --------
 >>> client = HttpClient(RetryPolicy(attempts=3, backoff=0.5))      # doctest: +SKIP
@@ -23,18 +31,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpcore
 import httpx
 
 from sahelwatch.connectors.errors import (
     AuthError,
+    DeadlineExceeded,
     NotFound,
     RateLimited,
     ResponseError,
@@ -62,6 +74,9 @@ class RetryPolicy:
     timeout : seconds to connect, and to wait for each read or write.
     max_retry_after : longest ``Retry-After`` obeyed in place; a longer one raises
         :class:`RateLimited`.
+    deadline : seconds one request may take in all, its tries and waits included.
+    max_response_bytes : largest reply body read into memory (JSON pages, index pages).
+    max_download_bytes : largest file :meth:`HttpClient.download` writes.
     retry_statuses : HTTP statuses that are retried.
     """
 
@@ -71,6 +86,9 @@ class RetryPolicy:
     jitter: float = 0.25
     timeout: float = 30.0
     max_retry_after: float = 3600.0
+    deadline: float = 1800.0
+    max_response_bytes: int = 256 * 2**20
+    max_download_bytes: int = 4 * 2**30
     retry_statuses: frozenset[int] = field(
         default_factory=lambda: frozenset({408, 425, 429, 500, 502, 503, 504})
     )
@@ -106,8 +124,92 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+# --- deadlines ------------------------------------------------------------------------------
+
+_bounds = threading.local()  # .poll: the enclosing deadline; .at: the current request's
+
+
+def _time_left(kind: type[Exception]) -> float | None:
+    """Seconds left before the current request's deadline (None: no deadline); raises
+    ``kind`` (an httpcore timeout) once it has passed."""
+    at: float | None = getattr(_bounds, "at", None)
+    if at is None:
+        return None
+    left = at - time.monotonic()
+    if left <= 0:
+        raise kind("the deadline has passed")
+    return left
+
+
+def _clamp(timeout: float | None, kind: type[Exception]) -> float | None:
+    left = _time_left(kind)
+    return timeout if left is None else left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write waits at most until the deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self.inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        timeout = _clamp(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self.inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with :class:`_DeadlineStream` sockets."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self.inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _clamp(timeout, httpcore.ConnectTimeout)
+        stream = self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        timeout = _clamp(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self.inner.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+def _deadline_transport() -> httpx.HTTPTransport:
+    """httpx's transport with deadline-aware sockets (httpx has no total timeout; its
+    connection pool takes a network backend, which is where reads are bounded)."""
+    transport = httpx.HTTPTransport()
+    pool: Any = transport._pool
+    pool._network_backend = _DeadlineBackend(pool._network_backend)
+    return transport
+
+
 class HttpClient:
-    """An ``httpx.Client`` with the retry rules above.
+    """An ``httpx.Client`` with the retry rules and limits above.
 
     Parameters
     ----------
@@ -133,9 +235,33 @@ class HttpClient:
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.policy.timeout),
             follow_redirects=True,
-            transport=transport,
+            transport=transport or _deadline_transport(),
             headers={"User-Agent": user_agent},
         )
+
+    @contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        """Every request made inside (by this thread) ends within ``seconds`` from now."""
+        previous: float | None = getattr(_bounds, "poll", None)
+        at = time.monotonic() + seconds
+        _bounds.poll = at if previous is None else min(previous, at)
+        try:
+            yield
+        finally:
+            _bounds.poll = previous
+
+    @contextmanager
+    def _bounded(self) -> Iterator[float]:
+        """The absolute deadline of one request (its own, or the enclosing one if sooner),
+        in force for the sockets while it runs."""
+        previous: float | None = getattr(_bounds, "at", None)
+        poll: float | None = getattr(_bounds, "poll", None)
+        at = time.monotonic() + self.policy.deadline
+        _bounds.at = at if poll is None else min(poll, at)
+        try:
+            yield _bounds.at
+        finally:
+            _bounds.at = previous
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -150,9 +276,11 @@ class HttpClient:
     # --- requests ------------------------------------------------------------------------
 
     def _pause(
-        self, label: str, attempt: int, policy: RetryPolicy, problem: str, wait: float
+        self, label: str, attempt: int, policy: RetryPolicy, problem: str, wait: float, at: float
     ) -> None:
-        """Log a failed try and wait before the next one (nothing after the last)."""
+        """Log a failed try and wait before the next one (nothing after the last); give up
+        when the deadline has passed or would pass while waiting."""
+        _check_deadline(at, label, problem, wait if attempt < policy.attempts else 0.0)
         if attempt < policy.attempts:
             log.warning(
                 "%s: try %d of %d failed (%s); waiting %.2f s",
@@ -188,6 +316,21 @@ class HttpClient:
         TransportError : the connection failed, timed out or was cut on every try.
         """
         label = what or f"{method} {_safe_url(url)}"
+        with self._bounded() as at:
+            return self._request(method, url, label, at, params, headers, data, content, validate)
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        label: str,
+        at: float,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        data: Mapping[str, Any] | None,
+        content: bytes | None,
+        validate: Callable[[httpx.Response], T] | None,
+    ) -> tuple[httpx.Response, T | None]:
         policy = self.policy
         problem = "no try made"
         retry_after: float | None = None
@@ -195,10 +338,12 @@ class HttpClient:
             wait = policy.delay(attempt, self.rng)
             retry_after = None
             try:
-                response = self._client.request(
+                with self._client.stream(
                     method, url, params=params, headers=headers, data=data, content=content
-                )
-                _check_length(response)
+                ) as streamed:
+                    body = _read_capped(streamed, policy.max_response_bytes, at, label)
+                    _check_length(streamed, len(body))
+                response = _loaded(streamed, body)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             else:
@@ -227,7 +372,7 @@ class HttpClient:
                         return response, validate(response)
                     except ValueError as exc:
                         problem = f"unusable body ({exc})"
-            self._pause(label, attempt, policy, problem, wait)
+            self._pause(label, attempt, policy, problem, wait, at)
         if problem.startswith("HTTP 429"):
             raise RateLimited(
                 f"{label}: still rate-limited after {policy.attempts} tries.", retry_after or 0.0
@@ -293,10 +438,27 @@ class HttpClient:
         ResponseError : the file does not have the expected size or hash after every try.
         TransportError, NotFound, AuthError, RateLimited : as :meth:`request`.
         """
+        label = f"download {_safe_url(url)}"
+        limit = self.policy.max_download_bytes
+        if size is not None and size > limit:
+            raise ResponseError(_too_large(label, size, limit, "max_download_bytes"))
+        with self._bounded() as at:
+            return self._download(url, dest, label, at, size, sha256, headers, reply_headers)
+
+    def _download(
+        self,
+        url: str,
+        dest: Path,
+        label: str,
+        at: float,
+        size: int | None,
+        sha256: str | None,
+        headers: Mapping[str, str] | None,
+        reply_headers: dict[str, str] | None,
+    ) -> Path | None:
         policy = self.policy
         part = dest.with_name(dest.name + ".part")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        label = f"download {_safe_url(url)}"
         problem = "no try made"
         for attempt in range(1, policy.attempts + 1):
             wait = policy.delay(attempt, self.rng)
@@ -332,11 +494,25 @@ class HttpClient:
                         raise ResponseError(f"{label}: HTTP {status}.")
                     else:
                         total = _expected_total(response, have)
+                        limit = policy.max_download_bytes
+                        if total is not None and total > limit:
+                            part.unlink(missing_ok=True)
+                            raise ResponseError(
+                                _too_large(label, total, limit, "max_download_bytes")
+                            )
                         mode = "ab" if status == 206 else "wb"
+                        got = have if status == 206 else 0
                         with part.open(mode) as fh:
                             for chunk in response.iter_bytes():
+                                got += len(chunk)
+                                if got > limit:
+                                    fh.close()
+                                    part.unlink(missing_ok=True)
+                                    raise ResponseError(
+                                        _too_large(label, got, limit, "max_download_bytes")
+                                    )
+                                _check_deadline(at, label, "body still coming")
                                 fh.write(chunk)
-                        got = part.stat().st_size
                         if total is not None and got != total:
                             problem = f"body cut short ({got} of {total} bytes)"
                         else:
@@ -347,22 +523,63 @@ class HttpClient:
                             part.unlink(missing_ok=True)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            self._pause(label, attempt, policy, problem, wait)
+            self._pause(label, attempt, policy, problem, wait, at)
         if "size" in problem or "SHA-256" in problem:
             raise ResponseError(f"{label}: {problem}.")
         raise TransportError(f"{label}: gave up after {policy.attempts} tries ({problem}).")
 
 
-def _check_length(response: httpx.Response) -> None:
+def _check_deadline(at: float, label: str, problem: str, wait: float = 0.0) -> None:
+    """Raise :class:`DeadlineExceeded` when the deadline has passed (or would, after
+    ``wait`` more seconds)."""
+    if time.monotonic() + wait >= at:
+        raise DeadlineExceeded(
+            f"{label}: no complete answer before the deadline (the last problem: {problem}); "
+            "gave up (settings: http.deadline, the source's deadline)."
+        )
+
+
+def _too_large(label: str, size: int, limit: int, setting: str) -> str:
+    return (
+        f"{label}: the reply is larger than {limit:,} bytes (at least {size:,}); refused and "
+        f"nothing kept (setting http.{setting})."
+    )
+
+
+def _read_capped(response: httpx.Response, limit: int, at: float, label: str) -> bytes:
+    """The (decoded) body of a streamed reply, refused once over ``limit`` bytes or past
+    the deadline."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ResponseError(_too_large(label, int(declared), limit, "max_response_bytes"))
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise ResponseError(_too_large(label, size, limit, "max_response_bytes"))
+        _check_deadline(at, label, "body still coming")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _loaded(streamed: httpx.Response, body: bytes) -> httpx.Response:
+    """A plain response holding the decoded ``body`` of a streamed one."""
+    skip = {"content-encoding", "content-length", "transfer-encoding"}
+    headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in skip]
+    return httpx.Response(
+        streamed.status_code, headers=headers, content=body, request=streamed.request
+    )
+
+
+def _check_length(response: httpx.Response, got: int) -> None:
     """A body shorter than its Content-Length is a transport failure (httpx usually catches
     it; a server that closes early with a compressed body may slip through)."""
     declared = response.headers.get("Content-Length")
     if declared is None or response.headers.get("Content-Encoding"):
         return
-    if declared.isdigit() and len(response.content) != int(declared):
-        raise httpx.RemoteProtocolError(
-            f"body cut short ({len(response.content)} of {declared} bytes)"
-        )
+    if declared.isdigit() and got != int(declared):
+        raise httpx.RemoteProtocolError(f"body cut short ({got} of {declared} bytes)")
 
 
 def _expected_total(response: httpx.Response, have: int) -> int | None:

@@ -3,15 +3,19 @@
 :class:`UcdpBulk` reads an index (UCDP's download page, or a JSON list of releases), picks the
 releases of its track newer than the newest one done, downloads each (resuming a partial
 download, checking the size and SHA-256 when the index gives them) and hands it over as it is:
-a CSV, zipped CSV or Excel file that :func:`sahelwatch.ingest.ingest` reads.
+a CSV, zipped CSV or Excel file that :func:`sahelwatch.ingest.ingest` reads. An index that lists
+no release at all (a maintenance page in place of the download page) raises
+:class:`~sahelwatch.connectors.errors.SourceChanged`: a data-quality alert, not "nothing new".
 
 :class:`UcdpApi` pulls ``<base_url>/<version>?pagesize=N&page=P`` with the access token in a
 header. Each page is kept on disk and recorded in the checkpoint as soon as it arrives, so a
 restart goes on from the next page. The pull is complete only when every page is there and the
 distinct events number ``TotalCount``; an empty or short page, a page that repeats events of
 another, or a ``TotalCount`` that changes mid-pull is fetched again (and the pull started over
-when the release itself changed). The rows are written as a GED CSV (the 49 columns in GED
-order, sorted by id) named ``GEDEvent_v<version>.csv`` and loaded as that release.
+when the release itself changed). ``TotalPages`` must be what ``TotalCount`` and the page size
+make, and a pull asks for at most ``max_pages`` pages: a page list that keeps growing ends
+with an error instead of being followed for ever. The rows are written as a GED CSV (the 49
+columns in GED order, sorted by id) named ``GEDEvent_v<version>.csv`` and loaded as that release.
 
 Tracks: ``candidate`` follows the monthly Candidate releases ``YY.0.M`` (26.0.1, 26.0.2, ...,
 26.0.12, then 27.0.1); ``ged`` follows the yearly releases ``YY.1``.
@@ -32,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 
 from sahelwatch.config import UcdpApiSource, UcdpBulkSource
 from sahelwatch.connectors.base import Connector, Pull, iso3_to_gw
-from sahelwatch.connectors.errors import NotFound, ResponseError
+from sahelwatch.connectors.errors import NotFound, ResponseError, SourceChanged
 from sahelwatch.ingest import release_key
 from sahelwatch.output import write_atomic, write_csv_rows
 from sahelwatch.sources.ucdp import GED_COLUMNS, release_from_filename
@@ -172,11 +176,14 @@ class UcdpBulk(Connector):
     def poll(self) -> Iterator[Pull]:
         settings, ctx = self.settings, self.ctx
         response, _ = ctx.http.request("GET", settings.index_url, what="UCDP download index")
-        listing = [
-            e
-            for e in parse_index(response.text, settings.index_url)
-            if on_track(e.release, settings.track)
-        ]
+        offered = parse_index(response.text, settings.index_url)
+        if not offered:
+            raise SourceChanged(
+                f"{settings.name}: the download index {settings.index_url} lists no release "
+                f"file at all (it starts: {_gist(response.text)}); it no longer looks like "
+                "UCDP's download page (a maintenance page?), so nothing was taken from it."
+            )
+        listing = [e for e in offered if on_track(e.release, settings.track)]
         listing.sort(key=lambda e: release_key(e.release))
         done = set(ctx.state.get("done", [])) | {
             r for r in ctx.stored_releases(UCDP_SOURCES) if on_track(r, settings.track)
@@ -207,6 +214,12 @@ class UcdpBulk(Connector):
                 commit={"done": sorted(done_now, key=release_key)},
                 note=f"release {entry.release} from {entry.url}",
             )
+
+
+def _gist(text: str) -> str:
+    """The first words of a page, tags removed, for an error message."""
+    words = re.sub(r"<[^>]*>", " ", text[:2000]).split()
+    return repr(" ".join(words)[:100])
 
 
 def _suffix(path: Path) -> str:
@@ -350,7 +363,7 @@ class UcdpApi(Connector):
         folder.mkdir(parents=True, exist_ok=True)
         paging["done"] = [p for p in paging["done"] if (folder / f"page_{p:06d}.json").exists()]
         known = _ids_on_disk(folder, paging["done"])
-        restarts = 0
+        restarts = fetched = 0
         while True:
             total_pages = paging.get("total_pages")
             pending = [
@@ -361,6 +374,13 @@ class UcdpApi(Connector):
             if total_pages is not None and not pending:
                 break
             page = pending[0]
+            fetched += 1
+            if fetched > settings.max_pages:
+                raise ResponseError(
+                    f"{settings.name}: version {version} still has pages after "
+                    f"{settings.max_pages} (setting max_pages); the pull was stopped and nothing "
+                    "was loaded."
+                )
             document = self._page(url, version, page, paging, known)
             if (
                 paging.get("total_count") is not None
@@ -409,6 +429,11 @@ class UcdpApi(Connector):
             total, pages = document["TotalCount"], document["TotalPages"]
             if paging.get("total_count") not in (None, total):
                 return  # the release changed: the caller starts over
+            if pages != -(-total // settings.pagesize):
+                raise ValueError(
+                    f"page {page} says TotalPages {pages}, but TotalCount {total} at pagesize "
+                    f"{settings.pagesize} makes {-(-total // settings.pagesize)} pages"
+                )
             last = settings.first_page + max(pages, 1) - 1
             rows = document["Result"]
             expected = settings.pagesize if page < last else total - settings.pagesize * (pages - 1)

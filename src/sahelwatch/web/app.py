@@ -30,18 +30,24 @@ Routes (the OpenAPI description is at ``/openapi.json``, readable at ``/docs``):
 Safety: every store access is read-only but the ingest route's; queries are parameterised (the
 library's query builders); page sizes, lists, periods and bodies are bounded; errors reach
 clients as ``{"error": "..."}`` without stack traces; CORS is closed unless origins are given;
-API keys (``SAHELWATCH_API_KEYS``) are compared in constant time and never logged.
+API keys (``SAHELWATCH_API_KEYS``) are compared in constant time and never logged, and
+key-like query parameters are redacted from the access log. Expensive routes (forecasts,
+briefs) run a few at a time behind a short queue, answering ``503`` with ``Retry-After``
+beyond it, and stop computing when their client leaves (:mod:`sahelwatch.web.throttle`); the
+response cache keys on the parameters a route reads, so unknown ones cannot bypass it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import duckdb
 from fastapi import FastAPI, Request
@@ -65,10 +71,11 @@ from sahelwatch.web import (
     routes_store,
     routes_units,
 )
-from sahelwatch.web.cache import Memo, ResponseCache
+from sahelwatch.web.cache import Memo, ResponseCache, route_params
 from sahelwatch.web.db import StoreAccess, StoreBusy
-from sahelwatch.web.deps import AppState, NotFound, Settings
+from sahelwatch.web.deps import AppState, NotFound, Settings, error_body
 from sahelwatch.web.routes_store import PayloadTooLarge, Unauthorized, WritingDisabled
+from sahelwatch.web.throttle import Throttle
 
 __all__ = ["MIN_KEY_LENGTH", "create_app", "keys_from_env", "static_dir"]
 
@@ -78,6 +85,10 @@ log = logging.getLogger("sahelwatch.web")
 MIN_KEY_LENGTH = 16
 #: Longest query string accepted.
 MAX_QUERY_BYTES = 4096
+#: Routes computed on request that take seconds and memory: run a few at a time.
+HEAVY_PATHS = ("/api/forecasts", "/api/briefs")
+#: Query parameters whose values never reach the access log.
+SECRET_PARAMS = re.compile(r"(?i)(key|token|secret|password|passwd|auth|signature|sig)")
 
 
 def static_dir() -> Path:
@@ -90,13 +101,36 @@ def keys_from_env(name: str = "SAHELWATCH_API_KEYS") -> tuple[str, ...]:
     return tuple(k.strip() for k in os.environ.get(name, "").split(",") if k.strip())
 
 
+class RedactQuery(logging.Filter):
+    """Blanks the values of key-like query parameters in uvicorn's access log lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3:
+            args = list(record.args)
+            args[2] = redact_query(str(args[2]))
+            record.args = tuple(args)
+        return True
+
+
+def redact_query(target: str) -> str:
+    """``/api/x?api_key=abc&a=1`` -> ``/api/x?api_key=REDACTED&a=1``."""
+    path, sep, query = target.partition("?")
+    if not sep:
+        return target
+    parts = []
+    for part in query.split("&"):
+        name, eq, _ = part.partition("=")
+        parts.append(f"{name}=REDACTED" if eq and SECRET_PARAMS.search(unquote(name)) else part)
+    return f"{path}?{'&'.join(parts)}"
+
+
+def _redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQuery) for f in access.filters):
+        access.addFilter(RedactQuery())
+
+
 # --- middleware -----------------------------------------------------------------------------
-
-
-def _error_body(status: int, message: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
-    body = bytes(JSONResponse({"error": message}, status_code=status).body)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    return headers, body
 
 
 class Limits:
@@ -116,14 +150,14 @@ class Limits:
             await self.app(scope, receive, send)
             return
         if len(scope.get("query_string", b"")) > MAX_QUERY_BYTES:
-            headers, body = _error_body(414, f"the query string is over {MAX_QUERY_BYTES} bytes.")
+            headers, body = error_body(414, f"the query string is over {MAX_QUERY_BYTES} bytes.")
             await send({"type": "http.response.start", "status": 414, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
         limit = self.upload_bytes if scope["path"] == "/api/ingest" else self.body_bytes
         for key, value in scope.get("headers", []):
             if key == b"content-length" and value.isdigit() and int(value) > limit:
-                headers, body = _error_body(413, f"the request body is over {limit} bytes.")
+                headers, body = error_body(413, f"the request body is over {limit} bytes.")
                 await send({"type": "http.response.start", "status": 413, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
                 return
@@ -224,6 +258,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
 
     async def store_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, duckdb.InterruptException):  # the client left (see throttle)
+            log.info("stopped %s: the client left", request.url.path)
+            return JSONResponse({"error": "the request was cancelled."}, status_code=503)
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            log.warning("out of memory on %s; answered 503", request.url.path)
+            return JSONResponse(
+                {"error": "the server is short of memory for this request now; try again."},
+                status_code=503,
+                headers={"Retry-After": "10", "Cache-Control": "no-store"},
+            )
         log.error("store error on %s: %s", request.url.path, str(exc).splitlines()[0])
         return JSONResponse({"error": "the store could not answer this request."}, status_code=500)
 
@@ -281,6 +325,8 @@ def create_app(
     max_upload_bytes: int = 200 * 2**20,
     cache_bytes: int = 256 * 2**20,
     linger_s: float = 10.0,
+    heavy_slots: int = 2,
+    heavy_queue: int = 16,
 ) -> FastAPI:
     """The SahelWatch API and dashboard over the store at ``db_path``.
 
@@ -298,6 +344,9 @@ def create_app(
         the bundled boundaries and needs no internet.
     max_upload_bytes : largest file ``POST /api/ingest`` accepts.
     cache_bytes : memory for cached responses.
+    heavy_slots, heavy_queue : expensive requests (forecasts, briefs) computed at once, and
+        waiting for a slot; beyond, ``503`` with ``Retry-After`` (see
+        :mod:`sahelwatch.web.throttle`).
     linger_s : seconds the store stays open after the last request (see
         :class:`~sahelwatch.web.db.StoreAccess`).
 
@@ -321,7 +370,10 @@ def create_app(
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
         max_upload_bytes=max_upload_bytes,
+        heavy_slots=heavy_slots,
+        heavy_queue=heavy_queue,
     )
+    _redact_access_log()
     access = StoreAccess(db_path, linger_s=linger_s)
 
     @asynccontextmanager
@@ -368,10 +420,19 @@ def create_app(
 
     # Middleware: the last added is the outermost.
     app.add_middleware(
+        Throttle,
+        paths=HEAVY_PATHS,
+        slots=settings.heavy_slots,
+        queue=settings.heavy_queue,
+        wait_s=settings.heavy_wait_s,
+        retry_after=5,
+    )
+    app.add_middleware(
         ResponseCache,
         generation=access.generation,
         exclude=("/api/health", routes_alerts.STREAM_PATH),
         max_bytes=cache_bytes,
+        params=route_params(app),
     )
     app.add_middleware(
         Limits, body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes

@@ -2,8 +2,9 @@
 
 The data only change when the store file changes, so a response to the same ``GET`` on the same
 store generation is the same response. :class:`ResponseCache` keeps successful ``GET /api/...``
-responses in memory (LRU, bounded in bytes), keyed by path, sorted query, store generation and
-day (staleness is counted in days), with:
+responses in memory (LRU, bounded in bytes), keyed by path, the sorted query parameters the
+route reads (:func:`route_params`: a parameter the route ignores cannot bypass the cache), store
+generation and day (staleness is counted in days), with:
 
 * an ``ETag`` (a hash of the body) and ``304 Not Modified`` for ``If-None-Match``;
 * a gzip variant made once, sent to clients that accept it;
@@ -20,15 +21,16 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CachedResponse", "Memo", "ResponseCache"]
+__all__ = ["CachedResponse", "Memo", "ResponseCache", "route_params"]
 
 T = TypeVar("T")
 
@@ -88,6 +90,41 @@ class _LRU:
             self.bytes = 0
 
 
+Params = Callable[[str], Collection[str] | None]
+
+
+def route_params(app: Any) -> Params:
+    """For a path, the names of the query parameters its FastAPI route reads (None: no route
+    matches). The routes are looked at on first use, once all are registered."""
+    from fastapi.routing import APIRoute
+
+    table: list[tuple[Any, frozenset[str]]] = []
+
+    def flat(routes: list[BaseRoute]) -> Iterator[APIRoute]:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield route
+            included = getattr(route, "original_router", None)  # FastAPI >= 0.16x wraps them
+            if included is not None:
+                yield from flat(included.routes)
+
+    def lookup(path: str) -> Collection[str] | None:
+        if not table:
+            for route in flat(app.routes):
+                table.append((route.path_regex, frozenset(_query_names(route.dependant))))
+        return next((names for regex, names in table if regex.match(path)), None)
+
+    return lookup
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """Query parameters a FastAPI dependant and its sub-dependencies declare."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
 class ResponseCache:
     """ASGI middleware caching successful ``GET`` responses under ``prefix``.
 
@@ -99,6 +136,8 @@ class ResponseCache:
     exclude : paths never cached.
     max_bytes : total size of the cache.
     max_item_bytes : larger responses pass through uncached.
+    params : for a path, the query parameters that make its answer (others are left out of
+        the key); None: every parameter counts.
     """
 
     def __init__(
@@ -110,8 +149,10 @@ class ResponseCache:
         exclude: tuple[str, ...] = (),
         max_bytes: int = 256 * 2**20,
         max_item_bytes: int = 32 * 2**20,
+        params: Params | None = None,
     ) -> None:
         self.app = app
+        self.params = params
         self.generation = generation
         self.prefix = prefix
         self.exclude = exclude
@@ -124,6 +165,9 @@ class ResponseCache:
     def _key(self, scope: Scope) -> Hashable:
         query = scope.get("query_string", b"").decode("latin-1")
         pairs = sorted(parse_qsl(query, keep_blank_values=True))
+        known = self.params(scope["path"]) if self.params is not None else None
+        if known is not None:
+            pairs = [(name, value) for name, value in pairs if name in known]
         return (scope["path"], urlencode(pairs), self.generation(), date.today().toordinal())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from sahelwatch.errors import QueryError, SahelWatchError
 from sahelwatch.periods import month_range, parse_month, parse_period
@@ -14,12 +15,14 @@ from sahelwatch.web.cache import Memo
 from sahelwatch.web.db import RequestStore, StoreAccess
 
 __all__ = [
+    "CANCEL_KEY",
     "MAX_COUNTRIES",
     "MAX_EVENTS_PAGE",
     "MAX_MONTHS",
     "NotFound",
     "Settings",
     "app_state",
+    "error_body",
     "month_arg",
     "period_arg",
     "read_store",
@@ -34,6 +37,8 @@ MAX_MONTHS = 480
 MAX_COUNTRIES = 60
 #: Longest free-text parameter (actor names).
 MAX_TEXT = 200
+#: The ASGI scope key of a request's :class:`sahelwatch.web.throttle.Cancel`.
+CANCEL_KEY = "sahelwatch.cancel"
 
 
 class NotFound(SahelWatchError):
@@ -52,6 +57,9 @@ class Settings:
     tiles_attribution : the attribution the tile provider requires.
     max_upload_bytes : largest file ``POST /api/ingest`` accepts.
     max_body_bytes : largest body of any other request.
+    heavy_slots : expensive requests (forecasts, briefs) computed at once.
+    heavy_queue : expensive requests waiting for a slot; beyond, ``503`` with ``Retry-After``.
+    heavy_wait_s : longest wait for a slot.
     """
 
     api_keys: tuple[str, ...] = ()
@@ -60,6 +68,9 @@ class Settings:
     tiles_attribution: str = ""
     max_upload_bytes: int = 200 * 2**20
     max_body_bytes: int = 64 * 2**10
+    heavy_slots: int = 2
+    heavy_queue: int = 16
+    heavy_wait_s: float = 30.0
 
 
 @dataclass
@@ -78,9 +89,20 @@ def app_state(request: Request) -> AppState:
 
 
 def read_store(request: Request) -> Iterator[RequestStore]:
-    """FastAPI dependency: a read-only store for this request."""
+    """FastAPI dependency: a read-only store for this request (its queries are interrupted
+    if the client leaves an expensive request)."""
     with app_state(request).access.reader() as store:
+        cancel = request.scope.get(CANCEL_KEY)
+        if cancel is not None:
+            cancel.register(store.con)
         yield store
+
+
+def error_body(status: int, message: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """Headers and body of a ``{"error": message}`` reply sent from ASGI middleware."""
+    body = bytes(JSONResponse({"error": message}, status_code=status).body)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    return headers, body
 
 
 def split_list(values: Sequence[str] | None, name: str, limit: int = MAX_COUNTRIES) -> list[str]:

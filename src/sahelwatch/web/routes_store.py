@@ -193,6 +193,7 @@ def status(
             "store": FilePath(snapshot.path).name,
             "events": snapshot.events,
             "quarantined": snapshot.quarantined,
+            "flagged": snapshot.flagged,
             "releases": releases,
             "sources": sources,
             "countries": countries,
@@ -363,19 +364,39 @@ async def ingest_upload(request: Request) -> Response:
                     if size > limit:
                         raise PayloadTooLarge(f"the upload is larger than {limit} bytes.")
                     out.write(chunk)
-            report = await run_in_threadpool(
-                _ingest_file,
-                state,
-                path,
-                source,
-                release,
-                period_text,
-                countries_text,
-                not no_coverage,
-            )
+            try:
+                report = await run_in_threadpool(
+                    _ingest_file,
+                    state,
+                    path,
+                    source,
+                    release,
+                    period_text,
+                    countries_text,
+                    not no_coverage,
+                )
+            except SahelWatchError as exc:
+                # The server's folders stay private.
+                exc.args = (without_paths(str(exc), state.access.path, path),)
+                raise
     log.info("ingested %s via the API: %s", name, report["summary"].splitlines()[0])
     state.memo.clear()
     return render.json_response(report, headers={"Cache-Control": "no-store"})
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[^\s/'\"]+/)+([^\s/'\"]+?)(?=[\s'\":,;]|\.?$|\.\s)")
+
+
+def without_paths(message: str, *known: FilePath) -> str:
+    """An error message with the ``known`` paths, then every other absolute path, cut to
+    their file names.
+
+    >>> without_paths("the store /srv/data/sw.duckdb is in use by another process.")
+    'the store sw.duckdb is in use by another process.'
+    """
+    for path in known:
+        message = message.replace(str(path), path.name)
+    return _ABSOLUTE_PATH.sub(r"\1", message)
 
 
 def _ingest_file(
