@@ -8,6 +8,8 @@ kind                what it pulls                                               
 ``acled``           the ACLED API (OAuth), incrementally by ``timestamp``           :mod:`.acled`
 ``url``             any URL serving a file ``sahelwatch ingest`` reads             :mod:`.files`
 ``folder``          new files dropped in a folder                                  :mod:`.files`
+``hdx_hapi``        Cadre Harmonisé figures per admin-2 unit (HDX HAPI)            :mod:`.relief`
+``unhcr_api``       UNHCR year-end displacement stocks (population API)            :mod:`.relief`
 ==================  ============================================================  ==============
 
 Shared parts: :mod:`.http` (the one HTTP client: timeouts, retries, backoff with jitter,
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from sahelwatch.connectors.acled import Acled
     from sahelwatch.connectors.base import Connector, Context, Pull
     from sahelwatch.connectors.files import Folder, UrlFile
+    from sahelwatch.connectors.relief import HdxHapi, UnhcrApi
     from sahelwatch.connectors.ucdp import UcdpApi, UcdpBulk
 
 # The connectors import sahelwatch.config, which imports the exceptions above: they are loaded
@@ -49,6 +52,8 @@ _LAZY = {
     "UrlFile": "files",
     "UcdpApi": "ucdp",
     "UcdpBulk": "ucdp",
+    "HdxHapi": "relief",
+    "UnhcrApi": "relief",
 }
 
 
@@ -56,7 +61,8 @@ def __getattr__(name: str) -> Any:
     from importlib import import_module
 
     if name == "CONNECTORS":
-        classes = [__getattr__(n) for n in ("UcdpBulk", "UcdpApi", "Acled", "UrlFile", "Folder")]
+        names = ("UcdpBulk", "UcdpApi", "Acled", "UrlFile", "Folder", "HdxHapi", "UnhcrApi")
+        classes = [__getattr__(n) for n in names]
         table = {cls.KIND: cls for cls in classes}
         globals()["CONNECTORS"] = table
         return table
@@ -77,6 +83,7 @@ __all__ = [
     "Context",
     "DeliveryError",
     "Folder",
+    "HdxHapi",
     "HttpClient",
     "NotFound",
     "Pull",
@@ -86,5 +93,6 @@ __all__ = [
     "TransportError",
     "UcdpApi",
     "UcdpBulk",
+    "UnhcrApi",
     "UrlFile",
 ]
