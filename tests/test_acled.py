@@ -17,6 +17,7 @@ from sahelwatch.actors import load_dictionary
 from sahelwatch.cli import app
 from sahelwatch.panels import build_panel
 from sahelwatch.sources.acled import actor_type_sql
+from sahelwatch.store import bundled_file
 
 DATA = Path(__file__).parent / "data"
 EXPORT_A = DATA / "acled_export_2019a_pre2023.csv"  # release 2019-04-05
@@ -303,3 +304,15 @@ def test_the_dictionary_knows_every_actor_of_the_fixtures() -> None:
     )
     sides = pd.DataFrame({"side_a": names["actor1"], "side_b": names["actor2"]})
     assert load_dictionary().unknown_actors(sides.replace("", None)).empty
+
+
+def test_a_sample_that_claims_global_coverage_withdraws_nothing(store: Store) -> None:
+    nigeria = bundled_file("ucdp_ged201_nigeria_events_standard.csv.gz")
+    sample = DATA / "ged_v23_1_random_sample_1000.csv.gz"
+    ids = [set(pd.read_csv(f, usecols=["id"])["id"].astype(int)) for f in (nigeria, sample)]
+    ingest(store, nigeria)
+    report = ingest(store, sample)  # 1,000 events in 196 countries: read as a global release
+    assert report.withdrawn == 0
+    assert report.not_withdrawn == len(ids[0] - ids[1]) == 4587
+    assert "taken for a sample or extract, it withdraws none" in report.summary()
+    assert len(_current(store)) == len(ids[0] | ids[1])

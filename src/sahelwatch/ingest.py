@@ -37,6 +37,9 @@ GLOBAL_MIN_COUNTRIES = 20
 # Sources whose complete releases withdraw the records of earlier releases that they lack
 # (UCDP's Candidate releases are partial by design: they withdraw nothing).
 WITHDRAWING_SOURCES = ("acled", "ucdp_ged")
+# A release lacking at least this many earlier records, and more than it has again, is taken
+# for a sample or extract: it withdraws nothing.
+EXTRACT_MIN_MISSING = 20
 
 SOURCES_BY_FAMILY = {
     "ucdp": ("ucdp_ged", "ucdp_candidate"),
@@ -63,6 +66,7 @@ class IngestReport:
     unchanged: int = 0
     rejected: int = 0
     withdrawn: int = 0
+    not_withdrawn: int = 0
     coverage: str = ""
     countries: int = 0
     already_ingested: datetime | None = None
@@ -92,6 +96,12 @@ class IngestReport:
             lines.append(
                 f"  withdrew {self.withdrawn} records that a complete newer release lacks "
                 "(kept in history, shown with --as-of)."
+            )
+        if self.not_withdrawn:
+            lines.append(
+                f"  lacks {self.not_withdrawn} records of earlier releases where it claims "
+                "coverage, more than it has again: taken for a sample or extract, it withdraws "
+                "none (state its coverage with --period/--countries, or use --no-coverage)."
             )
         lines += [f"  rejected {n}: {reason}" for reason, n in self.reasons]
         return "\n".join(lines)
@@ -176,8 +186,7 @@ def ingest(
         withdraws = fmt.kind == "event" and source in WITHDRAWING_SOURCES
         if withdraws:
             say("withdrawing records that newer releases lack")
-            withdraws = complete and record_coverage
-            _withdraw(con, release_id, file_id, withdraws, report)
+            withdraws = _withdraw(con, release_id, file_id, complete and record_coverage, report)
         con.execute(
             "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
             [
@@ -489,7 +498,6 @@ def _acled_months(con: duckdb.DuckDBPyConnection, scope: list[int]) -> dict[int,
 # Records of earlier releases of release $w's source that it lacks in a (country, month) it
 # covers; {only} restricts them to the records of the file just read.
 _MISSING_SQL = """
-INSERT INTO withdrawals
 WITH w AS (SELECT family, source, release, release_key FROM releases WHERE release_id = $w),
 fam AS (
     SELECT r.release_id, r.release_key, r.source = w.source AS same_source
@@ -524,17 +532,31 @@ def _withdraw(
     file_id: int,
     withdraws: bool,
     report: IngestReport,
-) -> None:
+) -> bool:
     """Withdraw the records that a complete release of the same source lacks in a country and
     month it covers: those of earlier releases this release lacks (when ``withdraws``), and
     those of this file that newer releases, ingested before it, lack. A withdrawn record is no
-    longer current but keeps its versions; it is current again if a later release has it."""
+    longer current but keeps its versions; it is current again if a later release has it.
+
+    A release that lacks more earlier records than it has again (at least
+    :data:`EXTRACT_MIN_MISSING`) is taken for a sample or an extract that claims more coverage
+    than it has: it withdraws nothing (the report says so). Returns whether it withdraws.
+    """
     before = _scalar(con, "SELECT count(*) FROM withdrawals")
     if withdraws:
         con.execute(
-            _MISSING_SQL.format(only="", present="EXCEPT SELECT uid FROM cand"),
+            "CREATE OR REPLACE TEMP TABLE gone AS "
+            + _MISSING_SQL.format(only="", present="EXCEPT SELECT uid FROM cand"),
             {"w": release_id, "fid": file_id},
         )
+        missing = _scalar(con, "SELECT count(*) FROM gone")
+        kept = _scalar(con, "SELECT count(*) FROM merged WHERE status <> 'added'")
+        if missing >= EXTRACT_MIN_MISSING and missing > kept:
+            report.not_withdrawn = missing
+            withdraws = False
+        else:
+            con.execute("INSERT INTO withdrawals SELECT * FROM gone")
+        con.execute("DROP TABLE gone")
     newer = con.execute(
         "SELECT DISTINCT l.release_id FROM ingest_log l JOIN releases r USING (release_id), "
         "releases me WHERE me.release_id = $rid AND r.source = me.source "
@@ -543,10 +565,12 @@ def _withdraw(
     ).fetchall()
     for (later,) in newer:
         con.execute(
-            _MISSING_SQL.format(only="AND s.uid IN (SELECT uid FROM merged)", present=""),
+            "INSERT INTO withdrawals "
+            + _MISSING_SQL.format(only="AND s.uid IN (SELECT uid FROM merged)", present=""),
             {"w": later, "fid": file_id},
         )
     report.withdrawn = _scalar(con, "SELECT count(*) FROM withdrawals") - before
+    return withdraws
 
 
 def _withdraw_listed(
