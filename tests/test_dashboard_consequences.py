@@ -58,6 +58,17 @@ def test_food_layer_follows_the_slider_and_shows_gaps(page: Page) -> None:
         assert (painted[unit] == NODATA) == (state != "analysed"), unit
     assert sum(1 for s in status.values() if s == "no analysis covers this month") == 53
     assert "no data" in page.page.inner_text("#q-legend")
+    # the scatter holds the units of the cycles on the map that have both figures
+    pairs = page.api("consequences/violence", country="MLI,BFA,NER")["rows"]
+    want = [
+        r
+        for r in pairs
+        if (r["country_iso3"], r["cycle"]) in {("BFA", "2022-03"), ("NER", "2022-03")}
+        and r["deaths"] is not None
+        and r["change"] is not None
+    ]
+    assert page.js("SW.consequences.scatterRows.length") == len(want) > 50
+    assert page.js("document.querySelector('#chart-scatter canvas') !== null")
     page.shot("dashboard_food_2022-04.png")
     # moving the slider to November 2022 brings Mali's analysis back
     assert page.js("SW.state.start") == "2021-06"

@@ -167,6 +167,7 @@
       $("q-legend").replaceChildren();
       $("q-note").textContent = wanted ? "The Cadre Harmonisé figures cover Mali, Burkina Faso and Niger." : "";
       exports();
+      await loadScatter();
       return;
     }
     await track("Loading the food-insecurity layer", async () => {
@@ -190,6 +191,47 @@
       paint();
       note();
       exports();
+    });
+    await loadScatter();
+  }
+
+  // --- violence beside food: a scatter of the units of the cycles shown ----------------------
+
+  async function loadScatter() {
+    if (Q.scatter) { Q.scatter.destroy(); Q.scatter = null; }
+    $("chart-scatter").replaceChildren();
+    const picked = new Set(Q.rows.filter((r) => r.status === "analysed").map((r) => r.country_iso3 + "|" + r.cycle));
+    if (!picked.size) {
+      $("q-scatter-note").textContent = "Shown for the cycles of the food-insecurity layer (turn it on; a month some analysis covers).";
+      return;
+    }
+    const codes = countries().join(",");
+    const period = $("q-period").value;
+    const key = codes + "|" + period;
+    await track("Loading violence beside food", async () => {
+      if (!Q.pairs || Q.pairs.key !== key) {
+        Q.pairs = { key: key, body: await api("consequences/violence", { country: codes, period: period }) };
+      }
+      const rows = Q.pairs.body.rows
+        .filter((r) => picked.has(r.country_iso3 + "|" + r.cycle) && r.deaths !== null && r.change !== null)
+        .sort((a, b) => a.deaths - b.deaths);
+      Q.scatterRows = rows;
+      const both = rows.map((r) => (r.both_worse ? r.change : null));
+      const other = rows.map((r) => (r.both_worse ? null : r.change));
+      const box = $("chart-scatter");
+      const width = Math.max(box.clientWidth || box.parentElement.clientWidth || 300, 260);
+      const dots = (label, colour) => ({ label: label, stroke: colour, fill: colour, paths: () => null, points: { show: true, size: 6 }, value: (u, v) => num(v) });
+      Q.scatter = new uPlot({
+        width: width, height: 200,
+        scales: { x: { time: false } },
+        series: [{ label: "deaths, " + Q.pairs.body.months + " months before", value: (u, v) => num(v) },
+          dots("both worsened", "#bd0026"), dots("others", "#6f6656")],
+        axes: [{}, { size: 60, values: (u, splits) => splits.map((v) => (Math.abs(v) >= 1e3 ? v / 1e3 + "k" : v)) }],
+      }, [rows.map((r) => r.deaths), both, other], box);
+      const worse = rows.filter((r) => r.both_worse).length;
+      $("q-scatter-note").textContent = rows.length + " units: deaths in the " + Q.pairs.body.months +
+        " months before the cycle (x) and the change in people in phase 3+ since the same cycle a year before (y); " +
+        worse + " where both worsened. " + Q.pairs.body.note;
     });
   }
 
