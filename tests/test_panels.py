@@ -453,6 +453,12 @@ def test_real_month_status_says_what_is_missing(real: Store) -> None:
     jan = panels.month_status(real, "MLI", "2026-01")
     assert (jan.located_months, jan.actor_months, jan.deaths) == (1, 1, 107)
     assert jan.sentence() == "2026-01: 107 deaths, 56 events in UCDP Candidate 26.0.1"
+    both = panels.month_status(real, "MLI", "2023-07..2024-06")
+    assert both.releases == ("ucdp_ged_cm:25.1",) and both.located_releases == ("ucdp_ged:24.1",)
+    assert both.sentence().endswith(
+        "in UCDP GED 25.1 country-month totals; located events from UCDP GED 24.1 in 6 of those "
+        "months"
+    )
     span = panels.month_status(real, "MLI", "2024-12..2025-02")
     assert (span.months, span.covered_months, span.located_months) == (3, 3, 0)
     assert span.releases == ("ucdp_ged_cm:25.1", "ucdp_candidate:25.01.25.12")
@@ -467,3 +473,42 @@ def test_multi_month_rule_is_checked(real: Store, monkeypatch: pytest.MonkeyPatc
         env["best_sb"].tolist()
         == _by_rule(real, "NER", "2020-01", "2020-02")[1]["best_sb"].tolist()
     )
+
+
+def test_real_whole_month_summary_stays_in_its_month(real: Store) -> None:
+    """Ukraine 615725 (Candidate 26.0.1, date_prec 4, 2026-01-01..2026-01-31, 8,002 deaths)
+    covers one month: whole in January, under both rules."""
+    spread, start = _by_rule(real, "UKR", "2026-01", "2026-02")
+    files = [bundled_file(f"ucdp_candidate_26.0.{i}_events_global.csv.gz") for i in (1, 2)]
+    raw = pd.concat([pd.read_csv(f) for f in files]).drop_duplicates("id", keep="last")
+    ukraine = raw[(raw["country_id"] == 369) & raw["date_start"].str.startswith("2026-01")]
+    summary = ukraine[ukraine["id"] == 615725].iloc[0]
+    assert (summary["best"], summary["date_end"][:10]) == (8002, "2026-01-31")
+    assert (ukraine["date_end"].str[:7] == "2026-01").all()
+    for panel in (spread, start):
+        assert _row(panel, 369, "2026-01")["best_total"] == ukraine["best"].sum()
+
+
+def test_cli_multi_month_option_reaches_the_panels(
+    bundled_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sahelwatch import cli
+
+    monkeypatch.delenv(panels.MULTI_MONTH_ENV, raising=False)  # restored after the test
+    deadliness = {}
+    for rule in ("spread", "start"):
+        out = tmp_path / f"{rule}.csv"
+        args = ["--multi-month", rule, "indicators", "--month", "2020-01", "--country", "NER",
+                "--level", "country", "--out", str(out), "--db", str(bundled_path)]  # fmt: skip
+        monkeypatch.setattr("sys.argv", ["sahelwatch", *args])
+        cli.main()
+        deadliness[rule] = pd.read_csv(out)["deadliness"].iloc[0]
+    assert deadliness["start"] - deadliness["spread"] == 55  # 331757: half in February
+    monkeypatch.setattr("sys.argv", ["sahelwatch", "--multi-month", "middle", "status"])
+    with pytest.raises(SystemExit) as bad:
+        cli.main()
+    assert bad.value.code == 1
+    assert "unknown multi-month rule 'middle'; use spread or start." in capsys.readouterr().err

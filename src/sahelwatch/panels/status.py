@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 
 from sahelwatch.panels.build import build_panel
+from sahelwatch.panels.request import request, store_coverage
 from sahelwatch.periods import month_range, parse_period
 from sahelwatch.store import Store
 
@@ -44,6 +45,9 @@ class PeriodStatus:
     deaths, events : the country figures summed over the covered months (``best_total``,
         ``events_total``); None when no month is covered or the releases carry no such figure.
     releases : the releases the country figures come from (``source:release``), oldest first.
+    located_releases : the releases of the located events (the units below the country),
+        oldest first; they differ from ``releases`` where newer country-month totals give the
+        country figure.
     located_months : covered months whose release carries event locations.
     actor_months : covered months whose release names the actors.
     """
@@ -56,6 +60,7 @@ class PeriodStatus:
     deaths: float | None
     events: float | None
     releases: tuple[str, ...]
+    located_releases: tuple[str, ...]
     located_months: int
     actor_months: int
 
@@ -92,8 +97,12 @@ class PeriodStatus:
         ]  # fmt: skip
         if lacking:
             text += f"; no {' or '.join(lacking)}"
+        others = [release_name(r) for r in self.located_releases if r not in self.releases]
+        source = f" from {' and '.join(others)}" if others else ""
         if 0 < self.located_months < self.covered_months:
-            text += f"; located events in {self.located_months} of those months"
+            text += f"; located events{source} in {self.located_months} of those months"
+        elif source:
+            text += f"; located events{source}"
         return text
 
 
@@ -137,6 +146,10 @@ def month_status(
     panel = build_panel(store, "country", family=family, countries=[country], start=first,
                         end=last, as_of=as_of)  # fmt: skip
     gw = int(panel["country_gw"].iloc[0])
+    req = request(store, "country", family=family, countries=[gw], as_of=as_of)
+    cov = store_coverage(store, req)
+    low, high = (m.year * 12 + m.month - 1 for m in (first, last))
+    cov = cov[cov["mo"].between(low, high)]
     rows = panel[panel["country_gw"] == gw]
     covered = rows[rows["covered"]]
     releases = covered.drop_duplicates("release").sort_values("month")["release"]
@@ -149,6 +162,7 @@ def month_status(
         deaths=_total(covered["best_total"].to_numpy()),
         events=_total(covered["events_total"].to_numpy()),
         releases=tuple(str(r) for r in releases.dropna()),
+        located_releases=tuple(cov["release_located"].dropna().drop_duplicates()),
         located_months=int(covered["covered_located"].sum()),
         actor_months=int(covered["covered_actors"].sum()),
     )
@@ -167,4 +181,5 @@ def _total(values: np.ndarray) -> float | None:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    value = round(value, 1)  # shares of events over several months can leave fractions
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
