@@ -316,3 +316,25 @@ def test_a_sample_that_claims_global_coverage_withdraws_nothing(store: Store) ->
     assert report.not_withdrawn == len(ids[0] - ids[1]) == 4587
     assert "taken for a sample or extract, it withdraws none" in report.summary()
     assert len(_current(store)) == len(ids[0] | ids[1])
+
+
+def test_the_api_counts_withdrawn_events_and_shows_one(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from sahelwatch.web import create_app
+
+    db = tmp_path / "api.duckdb"
+    with Store(db) as store:
+        ingest(store, EXPORT_A)
+        ingest(store, EXPORT_B)
+    with TestClient(create_app(db, read_env=False)) as client:
+        assert client.get("/api/status").json()["withdrawn"] == 1
+        listed = client.get("/api/events?country=MLI&period=2019-01..2019-06").json()["events"]
+        assert "acled:MLI5004" not in {e["uid"] for e in listed} and len(listed) == 4
+        gone = client.get("/api/events/acled:MLI5004").json()
+        assert gone["event"]["best"] == 6 and gone["withdrawn"] == {
+            "source": "acled",
+            "release": "2019-07-08",
+            "reason": "missing from acled 2019-07-08, which covers its country and month",
+        }
+        assert client.get("/api/events/acled:MLI5003").json()["withdrawn"] is None

@@ -272,13 +272,23 @@ def one_event(
     uid: Annotated[str, Path(max_length=100)],
 ) -> Response:
     """The event's current record (with its sources' headline and text) and the releases in
-    which it was added or revised, each with the file, row and raw record it came from."""
+    which it was added or revised, each with the file, row and raw record it came from. A
+    withdrawn event (missing from a newer release, or deleted by its source) comes in its last
+    version, with `withdrawn`: the release that withdrew it and why (else null)."""
     register_families(request, store)
-    sql, params = filtered_sql(store, EventFilter(), [])
-    params["uid"] = uid
-    current = store.con.execute(f"SELECT * FROM ({sql}) WHERE uid = $uid", params).df()
+    for gone in (False, True):
+        sql, params = filtered_sql(store, EventFilter(withdrawn=gone), [])
+        params["uid"] = uid
+        current = store.con.execute(f"SELECT * FROM ({sql}) WHERE uid = $uid", params).df()
+        if not current.empty:
+            break
     if current.empty:
         raise NotFound(f"the store holds no event '{uid}'.")
+    withdrawn = store.con.execute(
+        "SELECT r.source, r.release, w.reason FROM withdrawals w JOIN releases r "
+        "USING (release_id) WHERE w.uid = $uid ORDER BY r.release_key DESC LIMIT 1",
+        {"uid": uid},
+    ).df()
     versions = store.con.execute(
         "SELECT r.source, r.release, r.preliminary, v.date_start, v.best, v.low, v.high, "
         "v.latitude, v.longitude, v.where_prec, v.flags, v.file_id, v.row_number AS row, "
@@ -292,7 +302,11 @@ def one_event(
     versions["raw"] = [None if text is None else json.loads(text) for text in raws]
     versions = versions.drop(columns="file_id")
     return render.json_response(
-        {"event": render.frame_records(current)[0], "versions": render.frame_records(versions)}
+        {
+            "event": render.frame_records(current)[0],
+            "versions": render.frame_records(versions),
+            "withdrawn": render.frame_records(withdrawn)[0] if gone else None,
+        }
     )
 
 

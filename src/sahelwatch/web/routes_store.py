@@ -160,7 +160,8 @@ def status(
 ) -> Response:
     """What `sahelwatch status` prints, as JSON: releases; each source's covered months and
     gaps (a gap is *no data*, never zero), newest data and its age in days; per country and
-    source the months covered and newest event; rows in quarantine."""
+    source the months covered and newest event; events withdrawn (missing from a newer release or
+    deleted by their source); rows in quarantine."""
     from sahelwatch.query import resolve_country
     from sahelwatch.status import status as store_status
 
@@ -192,6 +193,7 @@ def status(
         {
             "store": FilePath(snapshot.path).name,
             "events": snapshot.events,
+            "withdrawn": snapshot.withdrawn,
             "quarantined": snapshot.quarantined,
             "flagged": snapshot.flagged,
             "releases": releases,
