@@ -377,3 +377,98 @@ def test_alerts_arrive_live_and_trace_to_their_events(
             page.assert_clean()
         finally:
             context.close()
+
+
+def _months(page: Page, **params: Any) -> dict[str, Any]:
+    return page.api("months", **params)  # type: ignore[no-any-return]
+
+
+def test_gap_and_totals_only_months_are_never_zero(page: Page) -> None:
+    """A month no release covers reads "no data" everywhere (counters, chart, country page); a
+    year with only country-month totals says exactly that, with the totals."""
+    page.open("#map?country=MLI&start=2025-01&end=2026-02&month=2025-06")
+    assert page.page.inner_text("#count-events") == "no data"
+    assert page.page.inner_text("#count-fatalities") == "no data"
+    assert "no release covers this month (not zero)" in page.page.inner_text("#count-note")
+    months = page.js("SW.charts['chart-monthly'].data[0].length")
+    gap = page.js("Object.keys(SW.months).sort().indexOf('2025-06')")
+    assert 0 <= gap < months
+    series = page.js("SW.charts['chart-monthly'].data.slice(1).map(s => s[%d])" % gap)
+    assert series and all(v is None for v in series)  # no point, no line, no zero
+    page.shot("dashboard_gap_month.png")
+
+    page.open("#map?country=MLI&start=2024-01&end=2024-12&month=")
+    expected = _months(page, country="MLI", period="2024-01..2024-12")
+    total = sum(r["totals_best"] for r in expected["months"])
+    assert {r["state"] for r in expected["months"]} == {"totals"} and total > 0
+    assert page.number("#count-fatalities") == total
+    assert page.page.inner_text("#count-fatalities-label") == "deaths in UCDP totals"
+    assert page.page.inner_text("#count-events") == "none"
+    note = page.page.inner_text("#count-note")
+    assert f"2024: {total:,} deaths" in note and "no located events" in note
+    assert page.js("SW.charts['chart-monthly'].data.slice(1, 4).flat().every(v => v === null)")
+    page.shot("dashboard_totals_only.png")
+
+    page.open("#country?country=MLI&start=2024-01&end=2024-12")
+    cards = page.page.inner_text("#cty-cards")
+    december = expected["months"][-1]["totals_best"]
+    assert f"{december:,}\nfatalities in Dec 2024 (UCDP totals; no located events)" in cards
+    assert "armed groups active in Dec 2024 (needs located events)" in cards
+    assert "no located events" in page.page.inner_text("#cty-data-note")
+    # no actor names in 2024: the actor-family chart has no value, not a line at 0
+    assert page.js("SW.charts['chart-families'].data.slice(1).flat().every(v => v === null)")
+    page.shot("dashboard_country_totals_only.png")
+    page.assert_clean()
+
+
+def test_offline_basemap_layers_and_mixed_clusters(page: Page) -> None:
+    page.open("#map?country=MLI")
+    rivers, lakes, urban, places = (
+        len(page.api(f"basemap/{layer}")["features"])
+        for layer in ("rivers", "lakes", "urban", "places")
+    )
+    assert page.js("document.querySelectorAll('.leaflet-water-pane path').length") == (
+        rivers + lakes + urban
+    )
+    assert "Bamako" in page.page.inner_text(".leaflet-places-pane")
+    overlays = page.page.locator(".leaflet-control-layers-overlays label")
+    names = [overlays.nth(i).inner_text().strip() for i in range(overlays.count())]
+    assert names == ["Rivers and lakes", "Urban areas", "Place names", "Admin-1 boundaries"]
+    # choosing Mali zoomed the map to it
+    west, south, east, north = page.js("SW.map.getBounds().toBBoxString().split(',').map(Number)")
+    assert west < -12 and east > 4 and south < 10.5 and north > 25 and east - west < 30
+    # clusters are pies of their violence types
+    assert page.js(
+        "[...document.querySelectorAll('.cluster-pie')].some(e => "
+        "e.style.background.includes('conic-gradient'))"
+    )
+    page.shot("dashboard_basemap.png")
+    page.js("SW.map.setView([12.65, -8.0], 8, { animate: false })")
+    page.page.wait_for_timeout(400)
+    assert page.js("document.querySelectorAll('.leaflet-places-pane .place').length") > 20
+    page.shot("dashboard_basemap_bamako.png")
+    page.page.hover(".leaflet-control-layers")
+    page.page.locator(".leaflet-control-layers-overlays label", has_text="Rivers and lakes").click()
+    assert page.js("document.querySelectorAll('.leaflet-water-pane path').length") == urban
+    assert places > 500
+    page.assert_clean()
+
+
+def test_brief_opened_from_the_dashboard_is_styled_and_its_links_resolve(page: Page) -> None:
+    page.open("#country?country=MLI")
+    href = page.js("document.getElementById('cty-brief').href")
+    brief = Page(page.page.context.new_page(), page.server)  # as its link does: a new tab
+    brief.page.goto(href, timeout=240_000)  # the brief is built on request: maps, charts
+    # the Content-Security-Policy forbids inline style: the brief links its stylesheet
+    assert "DejaVu Sans" in brief.js("getComputedStyle(document.body).fontFamily")
+    assert brief.js("getComputedStyle(document.querySelector('.headline')).borderLeftWidth") == "5px"
+    text = brief.page.inner_text("body")
+    assert "Data for 2026-02" in text and "2025-03 – 2025-11: no data" in text
+    links = brief.js("[...document.querySelectorAll('a[href]')].map(a => a.href)")
+    assert len(links) > 20 and all(link.startswith(page.server.url) for link in links)
+    for link in links[:3] + links[-3:]:
+        with urllib.request.urlopen(link, timeout=60) as response:
+            assert response.status == 200
+    brief.shot("brief_from_dashboard.png")
+    brief.assert_clean()
+    page.assert_clean()

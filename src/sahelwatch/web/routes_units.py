@@ -129,6 +129,39 @@ def boundaries(
     )
 
 
+# --- basemap --------------------------------------------------------------------------------
+
+BASEMAP_LAYERS = ("rivers", "lakes", "urban", "places")
+
+
+@lru_cache(maxsize=8)
+def basemap_geojson(layer: str) -> bytes:
+    """A bundled basemap layer as GeoJSON bytes (``data/basemap/``; see its NOTICE)."""
+    import gzip
+    import json
+    from importlib import resources
+
+    folder = resources.files("sahelwatch") / "data" / "basemap"
+    if layer != "places":
+        return gzip.decompress((folder / f"ne_{layer}_westafrica.geojson.gz").read_bytes())
+    with resources.as_file(folder / "places.csv.gz") as path:
+        table = pd.read_csv(path, dtype={"population": "Int64"})
+    features = render.point_features(render.frame_records(table))
+    return json.dumps(render.feature_collection(features), ensure_ascii=False).encode("utf-8")
+
+
+@router.get("/api/basemap/{layer}", summary="Offline basemap layers (GeoJSON)")
+def basemap(layer: Annotated[str, Path(pattern="^(rivers|lakes|urban|places)$")]) -> Response:
+    """Natural Earth rivers, lakes and urban areas, and place names (`places`: Natural Earth
+    capitals, admin-1 capitals and towns; GeoNames seats and towns of Mali, each with `kind`,
+    `population` and `source`), bundled so that the map needs no internet. Cached."""
+    return Response(
+        basemap_geojson(layer),
+        media_type=render.GEOJSON,
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 # --- panels ---------------------------------------------------------------------------------
 
 

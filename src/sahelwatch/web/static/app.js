@@ -362,12 +362,11 @@
     map.attributionControl.addAttribution("Boundaries: Natural Earth, OCHA COD-AB, geoBoundaries");
     map.createPane("base").style.zIndex = 250;
     map.createPane("choropleth").style.zIndex = 350;
+    map.createPane("water").style.zIndex = 365;
     map.createPane("lines").style.zIndex = 380;
+    map.createPane("places").style.zIndex = 450;
+    map.getPane("places").style.pointerEvents = "none";
     map.fitBounds([[4.0, -17.5], [27.5, 16.0]]);
-    const tiles = SW.meta.tiles;
-    if (tiles && tiles.url) {
-      L.tileLayer(tiles.url, { attribution: tiles.attribution || "", maxZoom: 18 }).addTo(map);
-    }
     L.control.scale({ imperial: false }).addTo(map);
     SW.map = map;
     SW.markers = L.markerClusterGroup({
@@ -376,11 +375,7 @@
       showCoverageOnHover: false,
       spiderfyOnMaxZoom: true,
       chunkedLoading: true,
-      iconCreateFunction: (cluster) => {
-        const n = cluster.getChildCount();
-        const size = n < 10 ? 26 : n < 50 ? 32 : n < 200 ? 38 : 46;
-        return L.divIcon({ html: "<span>" + n + "</span>", className: "cluster", iconSize: L.point(size, size) });
-      },
+      iconCreateFunction: clusterIcon,
     });
     map.addLayer(SW.markers);
   }
@@ -392,6 +387,67 @@
     const parts = [];
     SW.baseLayer.eachLayer((layer) => { if (!codes.size || codes.has(layer.feature.properties.country_gw)) parts.push(layer); });
     if (parts.length) SW.map.fitBounds(L.featureGroup(parts).getBounds(), { padding: [12, 12], animate: false });
+  }
+
+  // A cluster is a pie of its events' violence types (or actor families when colouring by
+  // family); built as DOM with CSSOM styles, which the page's Content-Security-Policy allows.
+  function clusterIcon(cluster) {
+    const n = cluster.getChildCount();
+    const size = n < 10 ? 26 : n < 50 ? 32 : n < 200 ? 38 : 46;
+    const counts = new Map();
+    cluster.getAllChildMarkers().forEach((m) => counts.set(m.options.kind, (counts.get(m.options.kind) || 0) + 1));
+    const stops = [];
+    let at = 0;
+    Array.from(counts.entries()).sort((a, b) => b[1] - a[1]).forEach(([kind, k]) => {
+      const c = colour(S.colour === "family" ? "fam-" + kind : kind);
+      stops.push(c + " " + (360 * at / n).toFixed(1) + "deg " + (360 * (at + k) / n).toFixed(1) + "deg");
+      at += k;
+    });
+    const pie = el("div", { class: "cluster-pie", title: Array.from(counts.entries()).map(([kind, k]) => k + " " + (TYPE_LABEL[kind] || SW.meta.actor_families[kind] || kind)).join(", ") },
+      el("span", { text: String(n) }));
+    pie.style.background = "conic-gradient(" + stops.join(", ") + ")";
+    return L.divIcon({ html: pie, className: "cluster", iconSize: L.point(size, size) });
+  }
+
+  // The offline basemap (bundled Natural Earth and GeoNames layers) and the layer control.
+  const PLACE_ZOOM = { capital: 0, admin1: 6, admin2: 7, town: 8 };
+  async function drawBasemap() {
+    const [rivers, lakes, urban, places] = await Promise.all(
+      ["rivers", "lakes", "urban", "places"].map((layer) => api("basemap/" + layer)));
+    const water = L.layerGroup([
+      L.geoJSON(lakes, { pane: "water", interactive: false, style: () => ({ color: "#6f9fc4", weight: 0.8, fillColor: "#a9cbe4", fillOpacity: 0.9 }) }),
+      L.geoJSON(rivers, { pane: "water", interactive: false,
+        style: (f) => ({ color: "#5b93c2", weight: f.properties.scalerank <= 3 ? 2.2 : f.properties.scalerank <= 6 ? 1.4 : 0.9, opacity: 0.9 }) }),
+    ]);
+    const towns = L.geoJSON(urban, { pane: "water", interactive: false, style: () => ({ stroke: false, fillColor: "#c9a98a", fillOpacity: 0.65 }) });
+    const groups = {};
+    Object.keys(PLACE_ZOOM).forEach((kind) => { groups[kind] = L.layerGroup(); });
+    places.features.forEach((f) => {
+      const p = f.properties;
+      const label = el("span", { text: p.name });
+      const icon = L.divIcon({ html: label, className: "place place-" + p.kind, iconSize: null });
+      groups[p.kind in groups ? p.kind : "town"].addLayer(L.marker([p.latitude, p.longitude], { icon: icon, pane: "places", interactive: false, keyboard: false }));
+    });
+    const names = L.layerGroup();
+    const showNames = () => {
+      const z = SW.map.getZoom();
+      Object.entries(groups).forEach(([kind, group]) => {
+        if (z >= PLACE_ZOOM[kind]) names.addLayer(group); else names.removeLayer(group);
+      });
+    };
+    SW.map.on("zoomend", showNames);
+    showNames();
+    [water, towns, names].forEach((layer) => layer.addTo(SW.map));
+    const bases = { "Offline (bundled boundaries)": L.layerGroup().addTo(SW.map) };
+    const tiles = SW.meta.tiles;
+    if (tiles && tiles.url) {
+      bases["Online tiles"] = L.tileLayer(tiles.url, { attribution: tiles.attribution || "", maxZoom: 18 });
+    }
+    SW.layerControl = L.control.layers(bases, {
+      "Rivers and lakes": water, "Urban areas": towns, "Place names": names, "Admin-1 boundaries": SW.admin1Layer,
+    }, { collapsed: true, position: "topright" }).addTo(SW.map);
+    SW.map.attributionControl.addAttribution("Basemap: Natural Earth; places: Natural Earth, GeoNames (CC BY 4.0)");
+    SW.basemap = { water: water, urban: towns, names: names, places: places.features.length };
   }
 
   async function boundaries(level, countries) {
@@ -508,6 +564,7 @@
       const d = Math.round(radius(f.properties.best));
       const marker = L.marker([lat, lon], {
         icon: L.divIcon({ className: eventClass(f.properties), iconSize: [d, d] }),
+        kind: S.colour === "family" ? (f.properties.actor_family || "unknown") : f.properties.violence_type,
         title: f.properties.date_start + " · " + (f.properties.location || "") + " · " + (f.properties.best || 0) + " deaths",
         keyboard: false,
       });
@@ -645,12 +702,17 @@
 
   function monthAxis() {
     return {
-      values: (u, splits) => splits.map((v, i) => {
-        const d = new Date(v * 1000);
-        const year = d.getUTCFullYear();
-        const before = i ? new Date(splits[i - 1] * 1000).getUTCFullYear() : null;
-        return MONTH_NAMES[d.getUTCMonth()] + (i === 0 || year !== before ? " " + year : "");
-      }),
+      // months with the year at the first tick and where it changes; over long spans, years only
+      values: (u, splits) => {
+        const long = splits.length > 1 && splits[splits.length - 1] - splits[0] > 3 * 365 * 86400;
+        return splits.map((v, i) => {
+          const d = new Date(v * 1000);
+          const year = d.getUTCFullYear();
+          if (long) return String(year);
+          const before = i ? new Date(splits[i - 1] * 1000).getUTCFullYear() : null;
+          return MONTH_NAMES[d.getUTCMonth()] + (i === 0 || year !== before ? " " + year : "");
+        });
+      },
       space: 50,
     };
   }
@@ -999,25 +1061,17 @@
     const pressure = card(lastNat ? fmt(lastNat.pressure, 2) : "no data", "state under pressure (0–100), " +
       (regionName ? "national" : info.name) + (lastNat ? " in " + monthLabel(lastNat.month) : ""));
     $("cty-data-note").textContent = monthly.notes.length ? "What the data hold, " + S.start + " – " + S.end + ": " + monthly.notes.join(". ") + "." : "";
-    const totals = monthly.months.filter((r) => r.state === "totals");
-    if (!last && totals.length && !regionName) {
-      // only country-month totals in this period: show them as what they are
-      const best = sumKnown(totals, "totals_best");
-      const events = sumKnown(totals, "totals_events");
-      const span = monthLabel(totals[0].month) + " – " + monthLabel(totals[totals.length - 1].month);
-      box.append(
-        card(best === null ? "no data" : fmt(best), "deaths in " + totalsLabel(totals) + ", " + span),
-        card(events === null ? "no data" : fmt(events), "events in " + totalsLabel(totals) + " (none located)"),
-        card("no data", "armed groups active (needs located events)"),
-        pressure,
-      );
-      return;
-    }
+    // a month known only from country-month totals says so on every card
+    const shown = last ? monthly.months.find((r) => r.month === last.month) : null;
+    const totalsOnly = Boolean(shown && !HAS_EVENTS.has(shown.state));
+    const source = totalsOnly ? " (" + totalsLabel([shown]) + "; no located events)" : "";
+    const eventsValue = last && !(totalsOnly && last.events_total === null) ? fmt(last.events_total) : "no data";
     box.append(
-      card(last ? fmt(last.deadliness) : "no data", "fatalities" + where + when),
-      card(last ? fmt(last.events_total) : "no data", "events" + where + when),
+      card(last ? fmt(last.deadliness) : "no data", "fatalities" + where + when + source),
+      card(eventsValue, "events" + where + when + source),
       card(last ? fmt(last.deadliness_r12) : "no data", "fatalities over 12 months" + where + when),
-      card(last && last.armed_groups !== null ? fmt(last.armed_groups) : "no data", "armed groups active" + where + when),
+      card(last && last.armed_groups !== null ? fmt(last.armed_groups) : "no data",
+        "armed groups active" + where + when + (totalsOnly ? " (needs located events)" : "")),
       pressure,
     );
   }
@@ -1335,6 +1389,7 @@
     setupMap();
     followAlerts();
     await busy("Drawing boundaries", drawBase);
+    await busy("Drawing the basemap", drawBasemap);
     zoomToCountry();
     for (const link of document.querySelectorAll(".tabs a[data-view]")) {
       link.addEventListener("click", (e) => { e.preventDefault(); showView(link.dataset.view); });
