@@ -40,6 +40,8 @@ CANDIDATE_2 = "ucdp_candidate_26.0.2_events_global.csv.gz"
 REDUCED_2025 = "ucdp_candidate_2025_reduced_global.csv.gz"
 GED_CM = "ged251_country_month_global.csv.gz"
 VIEWS_CM = "views_cm_ged_2017-11_2024-04.csv.gz"
+NIGERIA = "ucdp_ged201_nigeria_events_standard.csv.gz"
+NIGER = "ucdp_ged241_niger_repaired_standard.csv.gz"
 GED_SAMPLE = TESTS_DATA / "ged_v23_1_random_sample_1000.csv.gz"
 
 TABLES = (
@@ -182,35 +184,49 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture(scope="session")
 def direct() -> Iterator[duckdb.DuckDBPyConnection]:
-    """Plain DuckDB over the three bundled event files: ``cur`` is the current view (newest
-    release per id), built without SahelWatch. Rows breaking low <= best <= high are left out,
-    as the store quarantines them (the data contract checked in test_bad_input)."""
+    """Plain DuckDB over the bundled UCDP event files: ``cur`` is the current view (newest
+    release per id), built without SahelWatch; ``rel`` orders the releases (-2 GED 20.1,
+    -1 GED 24.1, 0 the reduced 2025 Candidate file, 1 and 2 Candidate 26.0.1 and 26.0.2).
+    Every row counts, those a codebook rule flags included (the store loads them)."""
     con = duckdb.connect()
-    r, a, b = (str(bundled_file(n)) for n in (REDUCED_2025, CANDIDATE_1, CANDIDATE_2))
+    r, a, b, nigeria, niger = (
+        str(bundled_file(n)) for n in (REDUCED_2025, CANDIDATE_1, CANDIDATE_2, NIGERIA, NIGER)
+    )
+    exports = [str(p) for p in sorted(bundled_file(".").glob("ucdp_ged241_country_export_*"))]
+    assert len(exports) == 7
     full = (
         "SELECT id::BIGINT AS id, country_id::INTEGER AS country_id, "
-        "type_of_violence::INTEGER AS tov, left(date_start, 10)::DATE AS date_start, "
-        "best::INTEGER AS best, low::INTEGER AS low, high::INTEGER AS high, "
+        "type_of_violence::INTEGER AS tov, {start} AS date_start, "
+        "{best}::INTEGER AS best, {low}::INTEGER AS low, {high}::INTEGER AS high, "
         "latitude::DOUBLE AS lat, longitude::DOUBLE AS lon, side_a, side_b, "
         "number_of_sources::INTEGER AS n_sources, {rel} AS rel "
-        "FROM read_csv('{path}', all_varchar = true)"
+        "FROM read_csv({path}, all_varchar = true)"
     )
+    bulk = {"start": "left(date_start, 10)::DATE", "best": "best", "low": "low", "high": "high"}
+    export = {
+        "start": "strptime(date_start, '%m/%d/%Y %H:%M:%S')::DATE",
+        **{k: f"{k}_est" for k in ("best", "low", "high")},
+    }
     con.execute(
         f"""
         CREATE VIEW allrel AS
         SELECT id::BIGINT AS id, country_id::INTEGER AS country_id,
                type_of_violence::INTEGER AS tov, date::DATE AS date_start, best::INTEGER AS best,
                0 AS rel FROM read_csv('{r}', all_varchar = true)
-        UNION ALL BY NAME {full.format(rel=1, path=a)}
-        UNION ALL BY NAME {full.format(rel=2, path=b)}
+        UNION ALL BY NAME {full.format(rel=-2, path=repr(nigeria), **bulk)}
+        UNION ALL BY NAME {full.format(rel=-1, path=repr(niger), **bulk)}
+        UNION ALL BY NAME {full.format(rel=-1, path=exports, **export)}
+        UNION ALL BY NAME {full.format(rel=1, path=repr(a), **bulk)}
+        UNION ALL BY NAME {full.format(rel=2, path=repr(b), **bulk)}
         """
     )
     con.execute(
-        "CREATE VIEW cur AS SELECT * FROM allrel WHERE low IS NULL OR "
-        "(low <= best AND best <= high) "
+        "CREATE VIEW cur AS SELECT * FROM allrel "
         "QUALIFY row_number() OVER (PARTITION BY id ORDER BY rel DESC) = 1"
     )
-    assert con.execute("SELECT count(*) FROM cur").fetchone() == (6547 + 1722 + 1280,)
+    assert con.execute("SELECT count(*) FROM cur").fetchone() == (
+        4603 + 5072 + 6547 + 1727 + 1287,
+    )
     yield con
     con.close()
 

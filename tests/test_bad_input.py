@@ -201,11 +201,7 @@ def _crafted(header: list[str], base: list[list[str]]) -> list[tuple[str, list[s
             ["end date 2026-02-05 is before start date 2026-02-10"],
         ),
         ("negative best", {"best": "-3"}, ["negative fatalities best = -3"]),
-        (
-            "low above best",
-            {"best": "4", "low": "9", "high": "12"},
-            ["not low <= best <= high", "9 <= 4 <= 12"],
-        ),
+        ("missing best", {"best": ""}, ["missing fatalities best"]),
         ("violence type 7", {"type_of_violence": "7"}, ["unknown violence type '7'"]),
         ("impossible date", {"date_start": "2026-13-45"}, ["unparseable start date '2026-13-45'"]),
         ("country 999", {"country_id": "999"}, ["unknown country", "999"]),
@@ -217,7 +213,7 @@ def _crafted(header: list[str], base: list[list[str]]) -> list[tuple[str, list[s
     ]
     for k, (rule, values, words) in enumerate(specs):
         source = base[(3 * k + 1) % len(base)]
-        row = _set(header, source, id=str(99_000_001 + k), **values)
+        row = _set(header, source, **{"id": str(99_000_001 + k), **values})
         cases.append((rule, row, words))
     cases.append(("duplicate id", list(dup), [f"duplicate record ucdp:{dup[col('id')]} "]))
     return cases
@@ -283,12 +279,17 @@ def test_quarantine_rows_count_records_not_lines(store, release_rows, write_csv)
     assert lines_before + 1 > 32  # the same record starts on a later line
 
 
-def test_real_quarantine_rows_of_the_bundled_releases(bundled_store):
+def test_bundled_candidate_rows_are_flagged_not_quarantined(bundled_store):
+    """The twelve Candidate rows with best above high or low above best are UCDP's: loaded
+    with their fatalities as published, and flagged."""
+    assert bundled_store.con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
     rows = bundled_store.con.execute(
-        "SELECT regexp_extract(path, '[^/]+$'), row_number, reason FROM quarantine "
-        "ORDER BY file_id, row_number"
+        "SELECT regexp_extract(l.path, '[^/]+$'), v.row_number, v.best, v.flags "
+        "FROM event_versions v JOIN ingest_log l USING (file_id) "
+        "WHERE v.flags LIKE '%above%' AND l.path LIKE '%candidate_26%' "
+        "ORDER BY v.file_id, v.row_number"
     ).fetchall()
-    assert [(name[15:21], n) for name, n, _ in rows] == [
+    assert [(name[15:21], n) for name, n, _, _ in rows] == [
         ("26.0.1", 431),
         ("26.0.1", 437),
         ("26.0.1", 518),
@@ -302,4 +303,144 @@ def test_real_quarantine_rows_of_the_bundled_releases(bundled_store):
         ("26.0.2", 310),
         ("26.0.2", 1138),
     ]
-    assert rows[4][2] == "fatalities not low <= best <= high (8002 <= 8002 <= 5511)"
+    assert rows[4][2:] == (8002, "best 8002 above high 5511")
+    assert sum(best for _, _, best, _ in rows) == 15_295
+
+
+# --------------------------------------------------------------------------------------------
+# Flags: UCDP's own records that break a codebook rule load as published, flagged.
+
+
+def test_flagged_rows_load_as_published(store, release_rows, write_csv):
+    header, rows = release_rows(CANDIDATE_2)
+    base = rows[:12]
+    four = {"deaths_a": "0", "deaths_b": "0", "deaths_civilians": "0", "deaths_unknown": "4"}
+    specs = [
+        ({"best": "4", "low": "9", "high": "12", **four}, "low 9 above best 4"),
+        ({"best": "4", "low": "1", "high": "2", **four}, "best 4 above high 2"),
+        ({"high": "many"}, "high 'many' is not a count"),
+        ({"low": "-2"}, "low '-2' is not a count"),
+        (
+            {"best": "5", "low": "5", "high": "5", "deaths_a": "1", "deaths_b": "1",
+             "deaths_civilians": "1", "deaths_unknown": "1"},
+            "deaths by side sum to 4, not best 5",
+        ),
+        (
+            {"date_prec": "1", "date_start": "2026-02-01 00:00:00.000",
+             "date_end": "2026-02-03 00:00:00.000"},
+            "date_prec 1 (exact day) but the dates span 2026-02-01..2026-02-03",
+        ),
+        ({"date_prec": "9"}, "unknown date_prec '9'"),
+    ]  # fmt: skip
+    crafted = [_set(header, row, **values) for row, (values, _) in zip(base, specs, strict=False)]
+    report = ingest(store, write_csv("GEDEvent_v26_0_2_flags.csv", header, crafted + base[7:]))
+    assert (report.rows_read, report.added, report.rejected, report.flagged) == (12, 12, 0, 7)
+    stored = dict(
+        store.con.execute(
+            "SELECT row_number, flags FROM event_versions WHERE flags IS NOT NULL"
+        ).fetchall()
+    )
+    assert stored == {i + 2: flag for i, (_, flag) in enumerate(specs)}
+    # Fatalities stay as the source wrote them; a value that is no count is left empty.
+    got = store.con.execute(
+        "SELECT row_number, best, low, high FROM event_versions WHERE row_number IN (2, 4)"
+    ).fetchall()
+    best, low = (int(base[2][header.index(c)]) for c in ("best", "low"))
+    assert sorted(got) == [(2, 4, 9, 12), (4, best, low, None)]
+
+
+# --------------------------------------------------------------------------------------------
+# Ids as given; a missing best; a repeated column name.
+
+
+@pytest.mark.parametrize("ident", ["1e3", "12.7", "-1", "-0", "0x1F", "12 7"])
+def test_id_that_is_not_a_plain_whole_number_is_quarantined(store, release_rows, write_csv, ident):
+    header, rows = release_rows(CANDIDATE_2)
+    bad = _set(header, rows[3], id=ident)
+    report = ingest(store, write_csv("GEDEvent_v26_0_2_ids.csv", header, [*rows[:3], bad]))
+    assert (report.added, report.rejected) == (3, 1)
+    reason = store.con.execute("SELECT reason FROM quarantine").fetchone()
+    assert reason == (f"event id '{ident}' is not a plain non-negative whole number",)
+    uids = {u for (u,) in store.con.execute("SELECT uid FROM event_versions").fetchall()}
+    assert uids == {f"ucdp:{r[header.index('id')]}" for r in rows[:3]}
+
+
+def test_whole_number_id_written_with_a_decimal_point_is_read(store, release_rows, write_csv):
+    header, rows = release_rows(CANDIDATE_2)
+    ident = rows[0][header.index("id")]
+    report = ingest(
+        store,
+        write_csv("GEDEvent_v26_0_2_ids.csv", header, [_set(header, rows[0], id=ident + ".0")]),
+    )
+    assert (report.added, report.rejected) == (1, 0)
+    assert store.con.execute("SELECT uid, source_id FROM event_versions").fetchall() == [
+        (f"ucdp:{ident}", ident)
+    ]
+
+
+def test_missing_best_is_quarantined_in_the_reduced_layout(store, tmp_path):
+    path = tmp_path / "candidate_reduced.csv"
+    path.write_text(
+        "id,conflict_new_id,conflict_name,country,country_id,best,type_of_violence,date\n"
+        "1,13641,Mali: Government,Mali,432,3,1,2026-01-05\n"
+        "2,13641,Mali: Government,Mali,432,,1,2026-01-06\n"
+        "3,13641,Mali: Government,Mali,432,2.5,1,2026-01-07\n",
+        encoding="utf-8",
+    )
+    report = ingest(store, path, release="26.0.1", record_coverage=False)
+    assert (report.added, report.rejected) == (1, 2)
+    assert store.con.execute("SELECT row_number, reason FROM quarantine ORDER BY 1").fetchall() == [
+        (3, "missing fatalities best"),
+        (4, "fatalities best '2.5' is not a whole number"),
+    ]
+
+
+def test_repeated_column_name_fails_the_file(loaded, tmp_path, release_rows, table_counts):
+    header, _rows = release_rows(CANDIDATE_2)
+    header = [*header[:-1], "Best"]  # gwnob's place, named as another column
+    path = tmp_path / "GEDEvent_v26_0_3.csv"
+    path.write_text(
+        "\n".join(",".join(r) for r in [header, ["1"] * len(header)]) + "\n", encoding="utf-8"
+    )
+    message = _refused(loaded, path, table_counts)
+    assert message == (
+        "GEDEvent_v26_0_3.csv: the header names the column 'best' twice; "
+        "rename one of them and ingest the file again."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# A trailing comma on every row (UCDP's country-page export) reads; a ragged file does not.
+
+
+def _export_text(rows: int) -> tuple[str, list[str]]:
+    text = gzip.decompress(
+        bundled_file("ucdp_ged241_country_export_guinea_bissau.csv.gz").read_bytes()
+    ).decode("utf-8")
+    lines = text.split("\n")[:-1]  # no field of this file spans lines
+    assert all(line.endswith(",") for line in lines[1:]) and not lines[0].endswith(",")
+    return lines[0], lines[1 : rows + 1]
+
+
+def test_trailing_comma_on_every_row_reads(store, tmp_path):
+    head, body = _export_text(5)
+    path = tmp_path / "ucdp_ged241_export_head.csv"
+    path.write_text("\n".join([head, *body]) + "\n", encoding="utf-8")
+    report = ingest(store, path)
+    assert (report.format, report.rows_read, report.added) == ("ucdp_ged_export", 5, 5)
+    assert len(store.con.execute("DESCRIBE raw.file_1").fetchall()) == 47
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ("value", "row 4 has a value after its last named column (the header names 47 columns)"),
+        ("missing", "a row has the wrong number of fields"),
+    ],
+)
+def test_ragged_export_is_refused(loaded, tmp_path, table_counts, change, words):
+    head, body = _export_text(5)
+    body[2] = body[2] + "extra" if change == "value" else body[2][:-1]
+    path = tmp_path / "ucdp_ged241_export_ragged.csv"
+    path.write_text("\n".join([head, *body]) + "\n", encoding="utf-8")
+    assert words in _refused(loaded, path, table_counts)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sahelwatch import Store, cli
+from sahelwatch import Store, cli, ingest
 from sahelwatch.store import bundled_file
 
 CANDIDATE_1 = "ucdp_candidate_26.0.1_events_global.csv.gz"
@@ -52,8 +52,8 @@ def _count(con: duckdb.DuckDBPyConnection, where: str) -> int:
 
 
 def _uids(con: duckdb.DuckDBPyConnection, where: str) -> list[str]:
-    rows = con.execute(f"SELECT 'ucdp:' || id FROM cur WHERE {where} ORDER BY id").fetchall()
-    return [r[0] for r in rows]
+    rows = con.execute(f"SELECT 'ucdp:' || id FROM cur WHERE {where}").fetchall()
+    return sorted(r[0] for r in rows)
 
 
 def _export(monkeypatch, capsys, db: Path, out: Path, *args: str) -> tuple[int, str]:
@@ -103,7 +103,7 @@ def _export(monkeypatch, capsys, db: Path, out: Path, *args: str) -> tuple[int, 
                 "--db",
             ],
         ),
-        ("quarantine", ["--limit", "--db"]),
+        ("quarantine", ["--limit", "--flagged", "--db"]),
         ("run", ["--db", "--no-serve", "--no-forecast", "--port"]),
         ("serve", ["--db", "--host", "--port", "--cors-origin", "--tiles-url"]),
         ("brief", ["--db", "--country", "--region", "--month", "--format", "--out"]),
@@ -370,7 +370,7 @@ def test_events_actor(monkeypatch, capsys, bundled_path, tmp_path, direct):
     frame = pd.read_csv(out)
     where = "lower(side_a) LIKE '%jnim%' OR lower(side_b) LIKE '%jnim%'"
     assert sorted(frame.uid) == _uids(direct, where)
-    assert len(frame) == 187
+    assert len(frame[frame.source == "ucdp_candidate"]) == 190
     _export(
         monkeypatch,
         capsys,
@@ -397,7 +397,7 @@ def test_events_as_of(monkeypatch, capsys, bundled_path, tmp_path, direct):
     assert now.loc["ucdp:613486", ["n_sources", "release"]].tolist() == [3, "26.0.2"]
     old = direct.execute(
         "SELECT 'ucdp:' || id FROM allrel WHERE rel <= 1 AND country_id = 541 "
-        "AND (low IS NULL OR low <= best AND best <= high) GROUP BY id ORDER BY id"
+        "GROUP BY id ORDER BY id"
     ).fetchall()
     assert sorted(then.index) == [r[0] for r in old]
     assert sorted(now.index) == _uids(direct, "country_id = 541")
@@ -414,9 +414,10 @@ def jnim_exports(monkeypatch, capsys, bundled_path, tmp_path) -> dict[str, Path]
     for fmt in ("csv", "parquet", "geojson", "jsonl"):
         paths[fmt] = tmp_path / f"jnim.{fmt}"
         _, err = _export(
-            monkeypatch, capsys, bundled_path, paths[fmt], "--actor", "JNIM", "--format", fmt
-        )
-        assert err == f"wrote 187 events to {paths[fmt]}\n"
+            monkeypatch, capsys, bundled_path, paths[fmt], "--actor", "JNIM", "--format", fmt,
+            "--source", "ucdp_candidate",
+        )  # fmt: skip
+        assert err == f"wrote 190 events to {paths[fmt]}\n"
         assert not (tmp_path / f"jnim.{fmt}.part").exists()
     return paths
 
@@ -428,7 +429,7 @@ def test_export_formats_agree(jnim_exports):
     records = [json.loads(line) for line in lines]
     collection = json.loads(jnim_exports["geojson"].read_text(encoding="utf-8"))
     uids = list(csv_frame.uid)
-    assert len(uids) == 187
+    assert len(uids) == 190
     assert list(parquet.uid) == uids
     assert [r["uid"] for r in records] == uids
     assert [f["properties"]["uid"] for f in collection["features"]] == uids
@@ -456,7 +457,7 @@ def test_export_parquet_types(jnim_exports):
 def test_export_geojson_is_a_feature_collection(jnim_exports):
     collection = json.loads(jnim_exports["geojson"].read_text(encoding="utf-8"))
     assert collection["type"] == "FeatureCollection"
-    assert len(collection["features"]) == 187
+    assert len(collection["features"]) == 190
     for feature in collection["features"]:
         assert feature["type"] == "Feature"
         assert feature["geometry"]["type"] == "Point"
@@ -492,7 +493,7 @@ def test_export_geojson_without_coordinates(monkeypatch, capsys, bundled_path, t
 
 def test_export_jsonl_lines(jnim_exports):
     lines = jnim_exports["jsonl"].read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 187
+    assert len(lines) == 190
     record = next(json.loads(x) for x in lines if '"ucdp:609655"' in x)
     assert record["side_b"] == "JNIM" and record["release"] == "26.0.1"
     assert record["event_type"] is None  # UCDP has no ACLED event type: null, not NaN
@@ -525,7 +526,7 @@ def test_export_raw_column(monkeypatch, capsys, bundled_path, tmp_path):
 def test_status_command(monkeypatch, capsys, bundled_path):
     code, out, err = run_cli(monkeypatch, capsys, "status", "--db", str(bundled_path))
     assert code == 0 and err == ""
-    assert out.startswith(f"Store {bundled_path}: 9549 current events.")
+    assert out.startswith(f"Store {bundled_path}: 19236 current events.")
     assert "ucdp_candidate: covers 2025-01..2025-02, 2025-12..2026-02; gaps 2025-03..2025-11" in out
     assert (
         "ucdp_ged_cm 25.1: 52704 rows from 1 file(s), 0 rejected; covers 1989-01..2024-12 "
@@ -538,22 +539,42 @@ def test_status_command(monkeypatch, capsys, bundled_path):
     country_lines = out.split("\nCountries:\n", 1)[1].splitlines()
     assert [x.split(":")[0].strip() for x in country_lines if x.startswith("  ")] == [
         "Niger / ucdp_candidate",
+        "Niger / ucdp_ged",
         "Niger / views_cm",
     ]
 
 
-def test_quarantine_command(monkeypatch, capsys, bundled_path):
-    code, out, _ = run_cli(monkeypatch, capsys, "quarantine", "--db", str(bundled_path))
-    lines = out.splitlines()
-    assert code == 0 and len(lines) == 12
-    assert lines[0] == (f"{CANDIDATE_1} row 431: fatalities not low <= best <= high (3 <= 5 <= 4)")
-    assert lines[-1] == (
-        f"{CANDIDATE_2} row 1138: fatalities not low <= best <= high (7206 <= 7206 <= 6053)"
-    )
+def test_quarantine_command(monkeypatch, capsys, store, release_rows, write_csv):
+    header, rows = release_rows(CANDIDATE_2)
+    bad = [list(rows[2]), list(rows[3])]
+    bad[0][header.index("id")], bad[1][header.index("latitude")] = "1e3", "95"
+    ingest(store, write_csv("GEDEvent_v26_0_2_bad.csv", header, [*rows[:2], *bad]))
+    store.close()
+    code, out, _ = run_cli(monkeypatch, capsys, "quarantine", "--db", str(store.path))
+    assert code == 0
+    assert out.splitlines() == [
+        "GEDEvent_v26_0_2_bad.csv row 4: event id '1e3' is not a plain non-negative whole number",
+        f"GEDEvent_v26_0_2_bad.csv row 5: coordinates out of range (95, {rows[3][30]})",
+    ]
     code, out, _ = run_cli(
-        monkeypatch, capsys, "quarantine", "--db", str(bundled_path), "--limit", "2"
+        monkeypatch, capsys, "quarantine", "--db", str(store.path), "--limit", "1"
     )
-    assert out.splitlines() == lines[:2]
+    assert len(out.splitlines()) == 1
+
+
+def test_quarantine_flagged_command(monkeypatch, capsys, bundled_path):
+    """The bundled store quarantines nothing; its flagged rows are listed with file and row."""
+    code, out, _ = run_cli(monkeypatch, capsys, "quarantine", "--db", str(bundled_path))
+    assert (code, out) == (0, "The quarantine is empty.\n")
+    args = ("quarantine", "--flagged", "--db", str(bundled_path), "--limit", "1000")
+    code, out, _ = run_cli(monkeypatch, capsys, *args)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 149
+    assert lines[0] == (
+        "ucdp_ged201_nigeria_events_standard.csv.gz row 300: ucdp:45910: best 9 above high 8"
+    )
+    assert f"{CANDIDATE_1} row 1482: ucdp:615725: best 8002 above high 5511" in lines
+    assert f"{CANDIDATE_2} row 1138: ucdp:621141: best 7206 above high 6053" in lines
 
 
 def test_quarantine_command_empty(monkeypatch, capsys, tmp_path):
@@ -571,10 +592,11 @@ def test_ingest_command(monkeypatch, capsys, tmp_path):
     )
     assert code == 0
     assert out.splitlines() == [
-        "ged_v23_1_random_sample_1000.csv.gz: ucdp_ged 23.1: 1000 rows read, 987 added, "
-        "0 revised, 0 unchanged, 13 rejected.",
+        "ged_v23_1_random_sample_1000.csv.gz: ucdp_ged 23.1: 1000 rows read, 1000 added, "
+        "0 revised, 0 unchanged, 0 rejected.",
         "  records no coverage.",
-        "  rejected 13: fatalities not low <= best <= high (….… <= ….… <= ….…)",
+        "  flagged 8 (loaded as published): low ….… above best ….…",
+        "  flagged 5 (loaded as published): best ….… above high ….…",
     ]
     assert err.splitlines() == [
         "reading ged_v23_1_random_sample_1000.csv.gz (UCDP GED / Candidate events (49 columns))",

@@ -69,31 +69,40 @@ def test_candidate_releases_counts(store):
     assert (first.source, first.release, first.format) == ("ucdp_candidate", "26.0.1", "ucdp_ged")
     assert (first.rows_read, first.added, first.revised, first.unchanged, first.rejected) == (
         1727,
-        1722,
+        1727,
         0,
         0,
-        5,
+        0,
     )
     second = ingest(store, bundled_file(CANDIDATE_2))
     assert (second.source, second.release) == ("ucdp_candidate", "26.0.2")
     assert (second.rows_read, second.added, second.revised, second.unchanged, second.rejected) == (
         1298,
-        1280,
+        1287,
         1,
         10,
-        7,
+        0,
     )
-    # The five and seven rejected rows are exactly the rows where low <= best <= high fails.
+    # The five and seven rows where low <= best <= high fails are UCDP's: loaded, flagged.
+    bad_ids: set[str] = set()
     for name, report in ((CANDIDATE_1, first), (CANDIDATE_2, second)):
         frame = _ids(name)
         best, low, high = (pd.to_numeric(frame[c]) for c in ("best", "low", "high"))
-        assert int(((low > best) | (best > high)).sum()) == report.rejected
-    assert second.reasons == [("fatalities not low <= best <= high (… <= … <= …)", 7)]
-    assert "1298 rows read, 1280 added, 1 revised, 10 unchanged, 7 rejected." in second.summary()
+        bad = (low > best) | (best > high)
+        assert int(bad.sum()) == sum(n for flag, n in report.flags if "above" in flag)
+        bad_ids |= set(frame.id[bad])
+    assert len(bad_ids) == 12
+    flagged = store.con.execute(
+        "SELECT DISTINCT source_id FROM event_versions WHERE flags LIKE '%above%'"
+    ).fetchall()
+    assert {i for (i,) in flagged} == bad_ids
+    assert second.flags == [("best … above high …", 6), ("low … above best …", 1)]
+    assert "1298 rows read, 1287 added, 1 revised, 10 unchanged, 0 rejected." in second.summary()
+    assert "flagged 6 (loaded as published): best … above high …" in second.summary()
     # 11 ids are in both releases, as the data README says.
     assert len(set(_ids(CANDIDATE_1).id) & set(_ids(CANDIDATE_2).id)) == 11
-    assert store.con.execute("SELECT count(*) FROM event_versions").fetchone() == (3003,)
-    assert store.con.execute("SELECT count(*) FROM quarantine").fetchone() == (12,)
+    assert store.con.execute("SELECT count(*) FROM event_versions").fetchone() == (3015,)
+    assert store.con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
 
 
 def test_revised_event_keeps_both_versions(bundled_store):
@@ -133,14 +142,15 @@ def test_new_january_events_absent_as_of_26_0_1(bundled_store):
     january_new = new[(new.date_start < "2026-02") & ~new.id.isin(old.id)]
     uids = sorted("ucdp:" + january_new.id)
     assert uids == sorted(f"ucdp:{i}" for i in (622631, 620893, 620884, 620238, 622744, 620301))
-    current = set(events(bundled_store).uid)
-    as_of = events(bundled_store, EventFilter(as_of="26.0.1"))
+    candidate = EventFilter(sources=["ucdp_candidate"])
+    current = set(events(bundled_store, candidate).uid)
+    as_of = events(bundled_store, EventFilter(as_of="26.0.1", sources=["ucdp_candidate"]))
     assert set(uids) <= current
     assert not set(uids) & set(as_of.uid)
     # As of 26.0.1: the 2025 reduced release plus 26.0.1, nothing of 26.0.2.
-    assert len(as_of) == 6547 + 1722
+    assert len(as_of) == 6547 + 1727
     assert set(as_of.release) == {"25.01.25.12", "26.0.1"}
-    assert len(current) == 6547 + 1722 + 1280
+    assert len(current) == 6547 + 1727 + 1287
 
 
 def test_reverse_order_gives_same_store(tmp_path):
@@ -152,23 +162,23 @@ def test_reverse_order_gives_same_store(tmp_path):
             ingest(forward, bundled_file(path))
         late_second = ingest(backward, bundled_file(CANDIDATE_2))
         late_first = ingest(backward, bundled_file(CANDIDATE_1))
-        assert (late_second.added, late_second.rejected) == (1291, 7)
-        assert (late_first.added, late_first.rejected) == (1722, 5)
+        assert (late_second.added, late_second.rejected) == (1298, 0)
+        assert (late_first.added, late_first.rejected) == (1727, 0)
         a, b = _current(forward), _current(backward)
-        assert len(a) == len(b) == 3002
+        assert len(a) == len(b) == 3014
         pd.testing.assert_frame_equal(a, b)
         # The 10 events identical in both releases keep one version, first seen in 26.0.1.
         sql = "SELECT uid FROM event_versions GROUP BY uid HAVING count(*) > 1"
         for s in (forward, backward):
             assert s.con.execute(sql).fetchall() == [("ucdp:613486",)]
-            assert s.con.execute("SELECT count(*) FROM event_versions").fetchone() == (3003,)
-            assert s.con.execute("SELECT count(*) FROM sightings").fetchone() == (3013,)
+            assert s.con.execute("SELECT count(*) FROM event_versions").fetchone() == (3015,)
+            assert s.con.execute("SELECT count(*) FROM sightings").fetchone() == (3025,)
         assert a.set_index("uid").loc["ucdp:612495", "release"] == "26.0.1"
         # The revised event is current in its 26.0.2 form either way; as of 26.0.1, the old one.
         for s in (forward, backward):
             rid = _release_id(s, "26.0.1")
             old = _current(s, rid).set_index("uid")
-            assert len(old) == 1722
+            assert len(old) == 1727
             assert old.loc["ucdp:613486", "n_sources"] == 2
             assert _current(s).set_index("uid").loc["ucdp:613486", "n_sources"] == 3
     finally:
@@ -245,7 +255,7 @@ def test_candidate_coverage_for_mali_has_the_withheld_gap(bundled_store):
 def test_status_reports_exactly_the_withheld_gap(bundled_store):
     report = status(bundled_store, today=date(2026, 3, 31))
     by_source = {s.source: s for s in report.sources}
-    assert set(by_source) == {"ucdp_candidate", "ucdp_ged_cm", "views_cm"}
+    assert set(by_source) == {"ucdp_ged", "ucdp_candidate", "ucdp_ged_cm", "views_cm"}
     candidate = by_source["ucdp_candidate"]
     assert candidate.gaps == [(_m("2025-03"), _m("2025-11"))]
     assert candidate.covered == [(_m("2025-01"), _m("2025-02")), (_m("2025-12"), _m("2026-02"))]
@@ -261,8 +271,9 @@ def test_status_reports_exactly_the_withheld_gap(bundled_store):
         "ucdp_candidate: covers 2025-01..2025-02, 2025-12..2026-02; gaps 2025-03..2025-11" in text
     )
     assert "Mali / ucdp_candidate: covers 2025-01..2025-02, 2025-12..2026-02" in text
-    assert "12 rows are in quarantine" in text
-    assert report.events == 6547 + 1722 + 1280
+    assert "in quarantine" not in text
+    assert f"{report.flagged} loaded rows carry data-quality flags" in text
+    assert report.events == 6547 + 1727 + 1287 + 5072 + 4603
     # Niger has no GED 25.1 totals: no 'Niger / ucdp_ged_cm' line.
     assert "Niger / views_cm" in text and "Niger / ucdp_ged_cm" not in text
 
@@ -343,7 +354,8 @@ def test_views_rows_spot_check(bundled_store):
 
 def test_candidate_country_month_table_matches_stored_events(bundled_copy):
     """File 6 (Candidate country-month sums) against the events of files 2-4 in the store: equal
-    everywhere except Burkina Faso 2026-02, by exactly the three rows SahelWatch quarantined."""
+    everywhere, Burkina Faso 2026-02 included, whose three rows with best above high UCDP
+    counts (SahelWatch loads them, flagged)."""
     path = DATA / "ged_candidate_country_month_sahel_2025-01_2026-02.csv.gz"
     with Store(bundled_copy) as s:
         with pytest.raises(ReleaseError, match="cannot tell which release"):
@@ -366,12 +378,13 @@ def test_candidate_country_month_table_matches_stored_events(bundled_copy):
               AND (c.best_total <> coalesce(ev.best, 0) OR c.events_total <> coalesce(ev.n, 0))
             """
         ).fetchall()
-        assert diffs == [(BURKINA, "2026-02", 30, 3, 3)]
-        quarantined = s.con.execute(
-            "SELECT list(row_number ORDER BY row_number) FROM quarantine "
-            "WHERE raw LIKE '%\"country_id\":\"439\"%' AND path LIKE '%26.0.2%'"
+        assert diffs == []
+        flagged = s.con.execute(
+            "SELECT list(row_number ORDER BY row_number) FROM event_versions v "
+            "JOIN releases r USING (release_id) WHERE country_gw = 439 AND release = '26.0.2' "
+            "AND flags IS NOT NULL"
         ).fetchone()
-        assert quarantined == ([77, 78, 79],)
+        assert flagged == ([77, 78, 79],)
 
 
 def test_sahel_extract_of_same_release_is_unchanged(bundled_copy):
@@ -392,12 +405,8 @@ def test_ged_sample_with_float_numbers(store):
     bad = (low > best) | (best > high)
     report = ingest(store, GED_SAMPLE, record_coverage=False)
     assert (report.source, report.release) == ("ucdp_ged", "23.1")
-    assert (report.rows_read, report.added, report.rejected) == (
-        1000,
-        1000 - int(bad.sum()),
-        int(bad.sum()),
-    )
-    assert report.rejected == 13
+    assert (report.rows_read, report.added, report.rejected) == (1000, 1000, 0)
+    assert int(bad.sum()) == sum(n for flag, n in report.flags if "above" in flag) == 13
     assert report.coverage == "" and "records no coverage" in report.summary()
     assert store.con.execute("SELECT count(*) FROM coverage").fetchone() == (0,)
     assert store.con.execute("SELECT preliminary, kind FROM releases").fetchall() == [
@@ -423,7 +432,7 @@ def test_ged_sample_with_float_numbers(store):
     assert store.con.execute(
         "SELECT count(*) FROM event_versions WHERE uid LIKE '%.%' OR source_id LIKE '%.%'"
     ).fetchone() == (0,)
-    serbia = int(((pd.to_numeric(raw.country_id) == SERBIA_YUGOSLAVIA) & ~bad).sum())
+    serbia = int((pd.to_numeric(raw.country_id) == SERBIA_YUGOSLAVIA).sum())
     assert serbia == 7
     assert store.con.execute(
         "SELECT count(*), any_value(country_iso3) FROM event_versions WHERE country_gw = 345"
@@ -476,17 +485,18 @@ def test_excel_copy_gives_same_events(tmp_path, excel_copy):
         b = ingest(from_xl, excel_copy, release="26.0.2")
         assert (b.format, b.source, b.release) == ("ucdp_ged", "ucdp_candidate", "26.0.2")
         assert (b.rows_read, b.added, b.rejected) == (a.rows_read, a.added, a.rejected)
-        assert (b.rows_read, b.added, b.rejected) == (1298, 1291, 7)
+        assert (b.rows_read, b.added, b.rejected) == (1298, 1298, 0)
         pd.testing.assert_frame_equal(
             _current(from_csv).drop(columns=["file_id", "row_number"], errors="ignore"),
             _current(from_xl).drop(columns=["file_id", "row_number"], errors="ignore"),
         )
         assert from_xl.con.execute(
-            "SELECT list(row_number ORDER BY row_number) FROM quarantine"
+            "SELECT list(row_number ORDER BY row_number) FROM event_versions "
+            "WHERE flags IS NOT NULL"
         ).fetchone() == ([77, 78, 79, 308, 309, 310, 1138],)
         # The same release again from the workbook changes nothing.
         again = ingest(from_csv, excel_copy, release="26.0.2")
-        assert (again.added, again.revised, again.unchanged) == (0, 0, 1291)
+        assert (again.added, again.revised, again.unchanged) == (0, 0, 1298)
 
 
 def test_excel_without_release_in_name_needs_release(store, tmp_path, release_rows):
@@ -506,7 +516,7 @@ def test_excel_with_numeric_cells_matches_stored_release(store, tmp_path, releas
     xlsx = _xlsx_from_csv(tmp_path / "GEDEvent_v26_0_2.xlsx", header, rows[:SUBSET], True)
     ingest(store, write_csv("GEDEvent_v26_0_2.csv", header, rows[:SUBSET]))
     again = ingest(store, xlsx)
-    assert (again.added, again.revised, again.unchanged) == (0, 0, SUBSET - 3)
+    assert (again.added, again.revised, again.unchanged) == (0, 0, SUBSET)
 
 
 def test_excel_with_numeric_cells_gives_same_canonical_events(tmp_path, release_rows, write_csv):
@@ -516,8 +526,9 @@ def test_excel_with_numeric_cells_gives_same_canonical_events(tmp_path, release_
     with Store(tmp_path / "csv.duckdb") as from_csv, Store(tmp_path / "xl.duckdb") as from_xl:
         ingest(from_csv, plain)
         report = ingest(from_xl, xlsx)
-        # Rows 77-79 (Burkina Faso, high < best) are among the first 300.
-        assert (report.release, report.added, report.rejected) == ("26.0.2", SUBSET - 3, 3)
+        # Rows 77-79 (Burkina Faso, high < best) are among the first 300: loaded, flagged.
+        assert (report.release, report.added, report.rejected) == ("26.0.2", SUBSET, 0)
+        assert report.flagged == 3
         drop = ["file_id", "row_number", "content_hash"]
         pd.testing.assert_frame_equal(
             _current(from_csv).drop(columns=drop, errors="ignore"),
@@ -547,7 +558,7 @@ def test_zipped_csv_gives_same_events(tmp_path):
         )
         # Same content in another container: unchanged, not a conflict.
         again = ingest(from_gz, archive)
-        assert (again.added, again.unchanged) == (0, 1291)
+        assert (again.added, again.unchanged) == (0, 1298)
 
 
 # --------------------------------------------------------------------------------------------
@@ -641,7 +652,7 @@ def test_changed_record_in_same_release_is_refused(
         assert versions_checksum(s) == digest
         # Under a new release name it is a revision.
         report = ingest(s, path, release="26.0.1.1")
-        assert (report.added, report.revised, report.unchanged) == (0, 1, 1721)
+        assert (report.added, report.revised, report.unchanged) == (0, 1, 1726)
 
 
 def test_unchanged_copy_of_same_release_is_accepted(store, release_rows, write_csv):
@@ -649,8 +660,8 @@ def test_unchanged_copy_of_same_release_is_accepted(store, release_rows, write_c
     ingest(store, bundled_file(CANDIDATE_1))
     copy = write_csv("GEDEvent_v26_0_1.csv", header, rows)
     report = ingest(store, copy)
-    assert (report.added, report.revised, report.unchanged, report.rejected) == (0, 0, 1722, 5)
-    assert store.con.execute("SELECT count(*) FROM event_versions").fetchone() == (1722,)
+    assert (report.added, report.revised, report.unchanged, report.rejected) == (0, 0, 1727, 0)
+    assert store.con.execute("SELECT count(*) FROM event_versions").fetchone() == (1727,)
 
 
 @pytest.mark.parametrize("name", [CANDIDATE_1, CANDIDATE_2])
@@ -671,7 +682,7 @@ def test_revision_of_a_non_canonical_column_is_kept(store, release_rows, write_c
     target[col("code_status")] = "Clear"
     target[col("event_clarity")] = "2"
     report = ingest(store, write_csv("GEDEvent_v26_0_3.csv", header, rows))
-    assert (report.added, report.revised, report.unchanged) == (0, 1, 1721)
+    assert (report.added, report.revised, report.unchanged) == (0, 1, 1726)
     assert store.con.execute(
         "SELECT count(*) FROM event_versions WHERE uid = 'ucdp:609655'"
     ).fetchone() == (2,)
@@ -692,7 +703,7 @@ def test_every_version_gives_back_its_file_row(store, release_rows):
         "SELECT v.file_id, v.row_number, v.source_id, l.path FROM event_versions v "
         "JOIN ingest_log l USING (file_id)"
     ).fetchall()
-    assert len(versions) == 1722 + 1281
+    assert len(versions) == 1727 + 1288
     found = store.raw_records([v[0] for v in versions], [v[1] for v in versions])
     for (_file, row, source_id, path), text in zip(versions, found, strict=True):
         record = json.loads(text)

@@ -17,8 +17,8 @@ CANDIDATE_1 = "ucdp_candidate_26.0.1_events_global.csv.gz"
 
 
 def _uids(direct, where: str) -> list[str]:
-    rows = direct.execute(f"SELECT 'ucdp:' || id FROM cur WHERE {where} ORDER BY id").fetchall()
-    return [r[0] for r in rows]
+    rows = direct.execute(f"SELECT 'ucdp:' || id FROM cur WHERE {where}").fetchall()
+    return sorted(r[0] for r in rows)
 
 
 def _got(store: Store, flt: EventFilter) -> list[str]:
@@ -68,10 +68,12 @@ def test_unknown_country(bundled_store, text):
 def test_countries_filter(bundled_store, direct):
     got = _got(bundled_store, EventFilter(countries=["MLI"]))
     assert got == _uids(direct, "country_id = 432")
-    assert len(got) == 238  # data README, file 5: 238 Mali events in the five months
-    both = _got(bundled_store, EventFilter(countries=["Mali", "BFA"]))
-    assert both == _uids(direct, "country_id IN (432, 439)")
-    assert len(both) == 238 + 282 - 3  # minus Burkina's three quarantined rows
+    assert len(got) == 2120 + 238  # GED 24.1 (data README, file 20) and the Candidate events
+    candidate = EventFilter(countries=["Mali", "BFA"], sources=["ucdp_candidate"])
+    both = _got(bundled_store, candidate)
+    assert both == _uids(direct, "country_id IN (432, 439) AND rel >= 0")
+    # data README, file 5; Burkina's three rows with best above high count too (flagged)
+    assert len(both) == 238 + 282
 
 
 def test_serbia_by_iso3_finds_ucdp_events(store):
@@ -85,7 +87,7 @@ def test_serbia_by_iso3_finds_ucdp_events(store):
 
 def test_country_as_integer(bundled_store):
     """The docstring offers Gleditsch-Ward numbers; a Python int works like the text."""
-    flt = EventFilter(countries=[432])  # type: ignore[list-item]
+    flt = EventFilter(countries=[432], sources=["ucdp_candidate"])  # type: ignore[list-item]
     assert len(events(bundled_store, flt)) == 238
 
 
@@ -103,7 +105,8 @@ def test_period_is_inclusive_months(bundled_store, direct):
     assert since == _uids(direct, "date_start >= DATE '2025-12-01'")
     until = _got(bundled_store, EventFilter(end=date(2025, 2, 1)))
     assert until == _uids(direct, "date_start < DATE '2025-03-01'")
-    assert len(until) == 2527 + 2119  # data README, file 4
+    candidate = _got(bundled_store, EventFilter(end=date(2025, 2, 1), sources=["ucdp_candidate"]))
+    assert len(candidate) == 2527 + 2119  # data README, file 4
     # Nothing in the withheld months, and no error either: they are simply not there.
     gap = events(bundled_store, EventFilter(start=date(2025, 3, 1), end=date(2025, 11, 1)))
     assert len(gap) == 0
@@ -127,8 +130,8 @@ def test_actor_is_case_insensitive_substring(bundled_store, direct):
     for text in ("Wagner", "wagner", "WAGNER"):
         assert _got(bundled_store, EventFilter(actor=text)) == expected
     jnim = events(bundled_store, EventFilter(actor="JNIM"))
-    assert len(jnim) == 187
-    assert ((jnim.side_a == "JNIM") | (jnim.side_b == "JNIM")).all()
+    assert sorted(jnim.uid) == _uids(direct, "side_a = 'JNIM' OR side_b = 'JNIM'")
+    assert len(jnim[jnim.source == "ucdp_candidate"]) == 187 + 3  # 3 flagged in Burkina Faso
 
 
 @pytest.mark.parametrize("text", ["%", "_", "J_IM", "%JNIM"])
@@ -144,7 +147,8 @@ def test_bbox(bundled_store, direct):
     assert sorted(got.uid) == _uids(direct, where)
     # Events without coordinates (the reduced 2025 file) are never inside a box.
     assert got.latitude.notna().all()
-    assert got.date_start.min().strftime("%Y-%m-%d") >= "2025-12-22"  # 26.0.1's first event
+    candidate = got[got.source == "ucdp_candidate"]
+    assert candidate.date_start.min().strftime("%Y-%m-%d") >= "2025-12-22"  # 26.0.1's first
 
 
 @pytest.mark.parametrize(
@@ -171,9 +175,9 @@ def test_bad_bbox(bundled_store, box):
 def test_min_fatalities_is_inclusive(bundled_store, direct):
     for n in (0, 1, 50, 8002):
         assert _got(bundled_store, EventFilter(min_fatalities=n)) == _uids(direct, f"best >= {n}")
-    # 615725 (Ukraine, best 8002) is quarantined (high 5511 < best), 615905 (Iran, 13280) is not.
+    # 615725 (Ukraine, best 8002, high 5511) is UCDP's own record: loaded, flagged, counted.
     top = _got(bundled_store, EventFilter(min_fatalities=8002))
-    assert "ucdp:615905" in top and "ucdp:615725" not in top
+    assert "ucdp:615905" in top and "ucdp:615725" in top
 
 
 def test_filters_combine_with_and(bundled_store, direct):
@@ -197,7 +201,7 @@ def test_filters_combine_with_and(bundled_store, direct):
 
 def test_empty_filter_is_every_current_event(bundled_store):
     frame = events(bundled_store)
-    assert len(frame) == 9549
+    assert len(frame) == 4603 + 5072 + 6547 + 1727 + 1287
     assert frame.uid.is_unique
     assert list(frame.sort_values(["date_start", "uid"]).uid) == list(frame.uid)
     assert {"raw", "content_hash", "release_id"}.isdisjoint(frame.columns)
@@ -210,14 +214,14 @@ def test_empty_filter_is_every_current_event(bundled_store):
 
 def test_as_of(bundled_store, direct):
     then = events(bundled_store, EventFilter(as_of="26.0.1"))
-    assert len(then) == 6547 + 1722
+    assert len(then) == 4603 + 5072 + 6547 + 1727  # GED 20.1 and 24.1 are older releases
     before = direct.execute(
-        "SELECT count(*) FROM (SELECT id FROM allrel WHERE rel <= 1 AND "
-        "(low IS NULL OR low <= best AND best <= high) GROUP BY id)"
+        "SELECT count(*) FROM (SELECT id FROM allrel WHERE rel <= 1 GROUP BY id)"
     ).fetchone()
     assert before == (len(then),)
     oldest = events(bundled_store, EventFilter(as_of="ucdp_candidate:25.01.25.12"))
-    assert len(oldest) == 6547 and set(oldest.release) == {"25.01.25.12"}
+    assert len(oldest) == 4603 + 5072 + 6547
+    assert set(oldest.release) == {"20.1", "24.1", "25.01.25.12"}
 
 
 @pytest.mark.parametrize("text", ["99.9", "ucdp_ged:26.0.1", "acled:26.0.1", "25.1", ""])
@@ -247,8 +251,9 @@ def test_ambiguous_release(store, release_rows, write_csv):
 
 
 def test_sources_filter(bundled_store):
-    assert len(events(bundled_store, EventFilter(sources=["ucdp_candidate"]))) == 9549
-    assert len(events(bundled_store, EventFilter(sources=["ucdp_ged", "acled"]))) == 0
+    assert len(events(bundled_store, EventFilter(sources=["ucdp_candidate"]))) == 9561
+    assert len(events(bundled_store, EventFilter(sources=["ucdp_ged", "acled"]))) == 4603 + 5072
+    assert len(events(bundled_store, EventFilter(sources=["acled"]))) == 0
 
 
 def test_unknown_source(bundled_store):

@@ -71,6 +71,8 @@ class IngestReport:
     countries: int = 0
     already_ingested: datetime | None = None
     reasons: list[tuple[str, int]] = field(default_factory=list)
+    flagged: int = 0
+    flags: list[tuple[str, int]] = field(default_factory=list)
 
     def summary(self) -> str:
         """A few lines for people."""
@@ -104,6 +106,7 @@ class IngestReport:
                 "none (state its coverage with --period/--countries, or use --no-coverage)."
             )
         lines += [f"  rejected {n}: {reason}" for reason, n in self.reasons]
+        lines += [f"  flagged {n} (loaded as published): {flag}" for flag, n in self.flags]
         return "\n".join(lines)
 
 
@@ -330,12 +333,22 @@ def _quarantine(
         "ORDER BY c.row_number",
         [file_id, str(path.resolve())],
     )
-    reasons = con.execute(
-        "SELECT regexp_replace(reason, '''[^'']*''|-?\\d+', '…', 'g') AS kind, count(*) "
-        "FROM cand WHERE reason <> '' GROUP BY kind ORDER BY count(*) DESC LIMIT 10"
-    ).fetchall()
     report.rejected = _scalar(con, "SELECT count(*) FROM cand WHERE reason <> ''")
-    report.reasons = [(str(kind), int(n)) for kind, n in reasons]
+    report.reasons = _kinds(con, "reason", "reason <> ''")
+    if "flags" in [d[0] for d in con.execute("SELECT * FROM cand LIMIT 0").description]:
+        report.flagged = _scalar(con, "SELECT count(flags) FROM cand WHERE reason = ''")
+        report.flags = _kinds(con, "unnest(string_split(flags, '; '))", "reason = ''")
+
+
+def _kinds(con: duckdb.DuckDBPyConnection, text: str, where: str) -> list[tuple[str, int]]:
+    """The ten commonest kinds of ``text`` (a reason or a flag) in ``cand`` rows ``where``,
+    with quoted values and numbers masked."""
+    rows = con.execute(
+        f"SELECT regexp_replace(t, '''[^'']*''|-?\\d+', '…', 'g') AS kind, count(*) "
+        f"FROM (SELECT {text} AS t FROM cand WHERE {where}) WHERE t IS NOT NULL "
+        "GROUP BY kind ORDER BY count(*) DESC, kind LIMIT 10"
+    ).fetchall()
+    return [(str(kind), int(n)) for kind, n in rows]
 
 
 def _merge(

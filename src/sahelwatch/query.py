@@ -228,3 +228,23 @@ def to_geojson(frame: pd.DataFrame) -> str:
     ).where(located, None)
     gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
     return gdf.to_json(na="null", drop_id=True, ensure_ascii=False)
+
+
+def quarantine_rows(store: Store, *, flagged: bool = False, limit: int = 50) -> pd.DataFrame:
+    """Rows set aside by ingest, in file order: ``file``, ``row`` and ``reason`` for rows in
+    quarantine (unusable, not loaded), or with ``flagged`` the loaded versions whose source
+    record breaks a consistency rule: ``file``, ``row``, ``uid`` and their ``flags``."""
+    if flagged:
+        sql = (
+            "SELECT l.path AS file, v.row_number AS row, v.uid, v.flags FROM event_versions v "
+            "JOIN ingest_log l USING (file_id) WHERE v.flags IS NOT NULL "
+            "ORDER BY v.file_id, v.row_number LIMIT $limit"
+        )
+    else:
+        sql = (
+            "SELECT path AS file, row_number AS row, reason FROM quarantine "
+            "ORDER BY file_id, row_number LIMIT $limit"
+        )
+    frame = store.con.execute(sql, {"limit": limit}).df()
+    frame["file"] = [Path(path).name for path in frame["file"]]
+    return frame

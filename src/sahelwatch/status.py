@@ -20,11 +20,15 @@ files AS (
 newest AS (
     SELECT release_id, max(date_end) AS newest FROM event_versions GROUP BY release_id
     UNION ALL
-    SELECT release_id, last_day(max(month)) FROM cm_versions GROUP BY release_id)
+    SELECT release_id, last_day(max(month)) FROM cm_versions GROUP BY release_id),
+gone AS (
+    SELECT release_id, count(DISTINCT uid) AS withdrew FROM withdrawals
+    WHERE uid IN (SELECT uid FROM event_versions) GROUP BY release_id)
 SELECT r.source, r.release, r.kind, r.preliminary, f.files, f.rows_read, f.added, f.revised,
-       f.rejected, coalesce(cov.countries, 0) AS countries, cov.months, n.newest, f.ingested_at
+       f.rejected, coalesce(cov.countries, 0) AS countries, cov.months, n.newest, f.ingested_at,
+       coalesce(g.withdrew, 0) AS withdrew
 FROM releases r LEFT JOIN cov USING (release_id) LEFT JOIN files f USING (release_id)
-LEFT JOIN newest n USING (release_id)
+LEFT JOIN newest n USING (release_id) LEFT JOIN gone g USING (release_id)
 ORDER BY r.family, r.release_key
 """
 
@@ -80,6 +84,7 @@ class Status:
     quarantined: int
     events: int
     withdrawn: int = 0
+    flagged: int = 0
 
     def to_text(self) -> str:
         """The report ``sahelwatch status`` prints."""
@@ -96,10 +101,18 @@ class Status:
         for r in self.releases:
             months = format_runs(compress_months(r["months"] or [])) or "nothing"
             flag = " (preliminary)" if r["preliminary"] else ""
+            gone = f"; withdrew {r['withdrew']} events" if r["withdrew"] else ""
+            if r["kind"] == "deletions":
+                lines.append(
+                    f"  {r['source']} {r['release']}: list of {r['rows_read']} deleted events "
+                    f"from {r['files']} file(s), {r['rejected']} rejected{gone}; ingested "
+                    f"{r['ingested_at']:%Y-%m-%d %H:%M}"
+                )
+                continue
             lines.append(
                 f"  {r['source']} {r['release']}{flag}: {r['rows_read']} rows from {r['files']} "
                 f"file(s), {r['rejected']} rejected; covers {months} in {r['countries']} "
-                f"countries; newest data {_day(r['newest'])}; ingested "
+                f"countries; newest data {_day(r['newest'])}{gone}; ingested "
                 f"{r['ingested_at']:%Y-%m-%d %H:%M}"
             )
         lines.append("\nSources (a gap is 'no data', never zero):")
@@ -119,6 +132,12 @@ class Status:
         if self.quarantined:
             lines.append(
                 f"\n{self.quarantined} rows are in quarantine: 'sahelwatch quarantine' shows them."
+            )
+        if self.flagged:
+            lines.append(
+                ("" if self.quarantined else "\n")
+                + f"{self.flagged} loaded rows carry data-quality flags (the source's own records, "
+                "counted as it counts them): 'sahelwatch quarantine --flagged' shows them."
             )
         return "\n".join(lines)
 
@@ -175,4 +194,5 @@ def status(store: Store, countries: list[int] | None = None, today: date | None 
         quarantined[0] if quarantined else 0,
         events[0] if events else 0,
         withdrawn[0] if withdrawn else 0,
+        int(con.execute("SELECT count(flags) FROM event_versions").fetchall()[0][0]),
     )

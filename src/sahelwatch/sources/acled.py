@@ -180,8 +180,6 @@ def _acled(name: str, title: str, required: tuple[str, ...], civilian_target: st
                 lat="latitude",
                 lon="longitude",
                 best="fatalities",
-                low=None,
-                high=None,
             ),
         ),
     )

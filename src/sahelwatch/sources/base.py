@@ -20,6 +20,16 @@ MACROS = {
     "sw_num": "(x) AS TRY_CAST(x AS DOUBLE)",
     "sw_int": "(x) AS TRY_CAST(TRY_CAST(x AS DOUBLE) AS BIGINT)",
     "sw_bad_num": "(x) AS (TRY_CAST(x AS DOUBLE) IS NULL AND trim(x) <> '')",
+    # A whole number as written (12, or 12.0 from R or Excel); NULL for anything else (12.7,
+    # 1e3, text). An id is one without a sign.
+    "sw_whole": (
+        "(x) AS CASE WHEN regexp_full_match(trim(x), '-?[0-9]+(\\.0*)?') "
+        "THEN TRY_CAST(split_part(trim(x), '.', 1) AS BIGINT) END"
+    ),
+    "sw_id": (
+        "(x) AS CASE WHEN regexp_full_match(trim(x), '[0-9]+(\\.0*)?') "
+        "THEN TRY_CAST(split_part(trim(x), '.', 1) AS BIGINT) END"
+    ),
     "sw_date": (
         "(x) AS COALESCE(TRY_CAST(left(trim(x), 10) AS DATE), "
         "TRY_STRPTIME(trim(x), '%d %B %Y')::DATE, TRY_STRPTIME(trim(x), '%d-%B-%Y')::DATE)"
@@ -63,6 +73,8 @@ EVENT_COLUMNS: dict[str, str] = {
     "source_text": "VARCHAR",
     "n_sources": "INTEGER",
     "priogrid_gid": "INTEGER",
+    # Data-quality flags ("; "-separated): rules the source's own record breaks; NULL if none.
+    "flags": "VARCHAR",
 }
 
 # The canonical country-month columns.
@@ -97,7 +109,10 @@ class Format:
     family : the uid namespace; releases of one family supersede each other.
     required : header columns that identify the format.
     select : canonical column name -> SQL expression over the raw table's text columns.
-    checks : (condition, reason) SQL pairs; a true condition sends the row to quarantine.
+    checks : (condition, reason) SQL pairs; a true condition sends the row to quarantine
+        (rows that cannot be used).
+    flags : (condition, flag) SQL pairs for events; a true condition loads the row as the
+        source published it, with the flag in its ``flags`` column.
     release_sql : optional SQL aggregate over the raw table naming the release the file holds.
     optional : further columns of the format that belong to a record's content.
     content_as : raw column -> (the name it is hashed under, SQL giving its value as another
@@ -115,6 +130,7 @@ class Format:
     required: tuple[str, ...]
     select: dict[str, str]
     checks: tuple[tuple[str, str], ...] = field(default=())
+    flags: tuple[tuple[str, str], ...] = ()
     release_sql: str | None = None
     optional: tuple[str, ...] = ()
     content_as: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -145,8 +161,10 @@ class Format:
         """SQL that reads the raw ``table`` (as ``s``) and yields canonical rows with
         ``row_number`` (given as SQL), ``reason`` (empty when the row is valid) and any
         ``extra`` select expressions. An event's ISO3 code comes from its GW code."""
+        flags = ", ".join(f"CASE WHEN {cond} THEN {flag} END" for cond, flag in self.flags)
+        select = {**self.select, "flags": f"NULLIF(concat_ws('; ', {flags or 'NULL'}), '')"}
         typed = ",\n  ".join(
-            f"CAST({self.select.get(col, 'NULL')} AS {typ}) AS {col}"
+            f"CAST({select.get(col, 'NULL')} AS {typ}) AS {col}"
             for col, typ in self.canonical_columns.items()
         )
         checks = ", ".join(f"CASE WHEN {cond} THEN {reason} END" for cond, reason in self.checks)
@@ -170,9 +188,7 @@ class Format:
         dates with a midnight time, spaces around a value, extra or reordered columns) hashes
         the same."""
         known = [
-            c
-            for c in (*self.required, *self.optional)
-            if c in header and c not in self.not_content
+            c for c in (*self.required, *self.optional) if c in header and c not in self.not_content
         ]
         # Trimming only the values that need it is much cheaper than trimming them all.
         values = sorted(
@@ -206,8 +222,6 @@ def common_checks(
     lat: str | None,
     lon: str | None,
     best: str,
-    low: str | None,
-    high: str | None,
     parse_date: str = "sw_date",
 ) -> tuple[tuple[str, str], ...]:
     """Validation rules shared by event formats, written over raw text columns of ``s``;
@@ -243,17 +257,28 @@ def common_checks(
                 "'only one of latitude and longitude is given'",
             ),
         ]
-    for col in [c for c in (best, low, high) if c]:
-        checks += [
-            (f"sw_bad_num({col})", f"'unparseable fatalities {col} ' || sw_quote({col})"),
-            (f"sw_num({col}) < 0", f"'negative fatalities {col} = ' || {col}"),
-        ]
-    if low and high:
-        checks.append(
-            (
-                f"sw_num({low}) > sw_num({best}) OR sw_num({best}) > sw_num({high})",
-                f"'fatalities not low <= best <= high (' || {low} || ' <= ' || {best} || "
-                f"' <= ' || {high} || ')'",
-            )
-        )
+    checks += [
+        (f"sw_text({best}) IS NULL", f"'missing fatalities {best}'"),
+        (
+            f"sw_text({best}) IS NOT NULL AND sw_whole({best}) IS NULL",
+            f"'fatalities {best} ' || sw_quote({best}) || ' is not a whole number'",
+        ),
+        (f"sw_whole({best}) < 0", f"'negative fatalities {best} = ' || {best}"),
+    ]
     return tuple(checks)
+
+
+def fatality_flags(best: str, low: str, high: str) -> tuple[tuple[str, str], ...]:
+    """Flags for a low and high estimate around ``best``: not a count, or not around it."""
+    flags = [
+        (
+            f"sw_text({col}) IS NOT NULL AND coalesce(sw_whole({col}) < 0, TRUE)",
+            f"'{col} ' || sw_quote({col}) || ' is not a count'",
+        )
+        for col in (low, high)
+    ]
+    return (
+        *flags,
+        (f"sw_whole({best}) > sw_whole({high})", f"'best ' || {best} || ' above high ' || {high}"),
+        (f"sw_whole({low}) > sw_whole({best})", f"'low ' || {low} || ' above best ' || {best}"),
+    )

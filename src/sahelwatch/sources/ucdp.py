@@ -4,7 +4,11 @@ extract.
 
 UCDP codes ``type_of_violence`` 1 = state-based (sb), 2 = non-state (ns), 3 = one-sided (os);
 ``country_id`` is the Gleditsch-Ward code. Numbers may be written as ``12`` or ``12.0``
-(files that passed through R or Excel); both are read.
+(files that passed through R or Excel); both are read. An id is taken as given: one that is not
+a plain non-negative whole number (``1e3``, ``12.7``, ``-1``) sends its row to quarantine.
+A row that breaks a consistency rule of UCDP's codebook (best above high, low above best, deaths
+by side not summing to best, a date precision the dates contradict) is UCDP's own record: it is
+loaded as published, with flags.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sahelwatch.sources.base import Format, common_checks
+from sahelwatch.sources.base import Format, common_checks, fatality_flags
 
 GED_COLUMNS = (
     "id",
@@ -66,12 +70,17 @@ GED_COLUMNS = (
     "gwnob",
 )
 
+_DEATHS = ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")
 VIOLENCE = "CASE sw_int(type_of_violence) WHEN 1 THEN 'sb' WHEN 2 THEN 'ns' WHEN 3 THEN 'os' END"
 
 _UCDP_COMMON_CHECKS = (
     (
-        "sw_text(id) IS NULL OR sw_int(id) IS NULL",
-        "'missing or non-numeric event id ' || sw_quote(id)",
+        "sw_text(id) IS NULL",
+        "'missing event id'",
+    ),
+    (
+        "sw_text(id) IS NOT NULL AND sw_id(id) IS NULL",
+        "'event id ' || sw_quote(id) || ' is not a plain non-negative whole number'",
     ),
     (
         "sw_int(type_of_violence) IS NULL OR sw_int(type_of_violence) NOT IN (1, 2, 3)",
@@ -88,8 +97,8 @@ _UCDP_COMMON_CHECKS = (
 def _located_select(parse_date: str, best: str, high: str, low: str) -> dict[str, str]:
     """Canonical columns of a located GED layout, given how it writes dates and fatalities."""
     return {
-        "uid": "'ucdp:' || sw_int(id)",
-        "source_id": "CAST(sw_int(id) AS VARCHAR)",
+        "uid": "'ucdp:' || sw_id(id)",
+        "source_id": "CAST(sw_id(id) AS VARCHAR)",
         "date_start": f"{parse_date}(date_start)",
         "date_end": f"coalesce({parse_date}(date_end), {parse_date}(date_start))",
         "date_prec": "sw_int(date_prec)",
@@ -104,13 +113,10 @@ def _located_select(parse_date: str, best: str, high: str, low: str) -> dict[str
         "side_a": "sw_text(side_a)",
         "side_b": "sw_text(side_b)",
         "violence_type": VIOLENCE,
-        "best": f"sw_int({best})",
-        "low": f"sw_int({low})",
-        "high": f"sw_int({high})",
-        "deaths_a": "sw_int(deaths_a)",
-        "deaths_b": "sw_int(deaths_b)",
-        "deaths_civilians": "sw_int(deaths_civilians)",
-        "deaths_unknown": "sw_int(deaths_unknown)",
+        "best": f"sw_whole({best})",
+        "low": f"sw_whole({low})",
+        "high": f"sw_whole({high})",
+        **{col: f"sw_whole({col})" for col in _DEATHS},
         "conflict_name": "sw_text(conflict_name)",
         "dyad_name": "sw_text(dyad_name)",
         "source_headline": "sw_text(source_headline)",
@@ -120,15 +126,35 @@ def _located_select(parse_date: str, best: str, high: str, low: str) -> dict[str
     }
 
 
-def _located_checks(parse_date: str, best: str, high: str, low: str) -> tuple[tuple[str, str], ...]:
+def _located_flags(parse_date: str, best: str, high: str, low: str) -> tuple[tuple[str, str], ...]:
+    """Codebook rules that UCDP's own rows sometimes break: the row loads, flagged."""
+    deaths = " + ".join(f"sw_whole({col})" for col in _DEATHS)
+    start, end = f"{parse_date}(date_start)", f"{parse_date}(date_end)"
+    return (
+        *fatality_flags(best, low, high),
+        (
+            f"{deaths} <> sw_whole({best})",
+            f"'deaths by side sum to ' || ({deaths}) || ', not best ' || {best}",
+        ),
+        (
+            "sw_text(date_prec) IS NOT NULL AND coalesce(sw_whole(date_prec) NOT BETWEEN 1 AND 5, "
+            "TRUE)",
+            "'unknown date_prec ' || sw_quote(date_prec)",
+        ),
+        (
+            f"sw_whole(date_prec) = 1 AND {end} <> {start}",
+            f"'date_prec 1 (exact day) but the dates span ' || {start} || '..' || {end}",
+        ),
+    )
+
+
+def _located_checks(parse_date: str, best: str) -> tuple[tuple[str, str], ...]:
     return _UCDP_COMMON_CHECKS + common_checks(
         date_start="date_start",
         date_end="date_end",
         lat="latitude",
         lon="longitude",
         best=best,
-        low=low,
-        high=high,
         parse_date=parse_date,
     )
 
@@ -140,7 +166,8 @@ GED = Format(
     family="ucdp",
     required=tuple(GED_COLUMNS),
     select=_located_select("sw_date", "best", "high", "low"),
-    checks=_located_checks("sw_date", "best", "high", "low"),
+    checks=_located_checks("sw_date", "best"),
+    flags=_located_flags("sw_date", "best", "high", "low"),
     # The Gleditsch-Ward codes of the sides follow from the sides; UCDP's country-page export
     # leaves them out, so they are not content (one event hashes the same in both layouts).
     not_content=("gwnoa", "gwnob"),
@@ -163,7 +190,8 @@ EXPORT = Format(
     family="ucdp",
     required=EXPORT_COLUMNS,
     select=_located_select("sw_mdy_date", *_EXPORT_NAMES.values()),
-    checks=_located_checks("sw_mdy_date", *_EXPORT_NAMES.values()),
+    checks=_located_checks("sw_mdy_date", _EXPORT_NAMES["best"]),
+    flags=_located_flags("sw_mdy_date", *_EXPORT_NAMES.values()),
     content_as={
         **{export: (bulk, export) for bulk, export in _EXPORT_NAMES.items()},
         "date_start": ("date_start", _iso_day("date_start")),
@@ -192,20 +220,18 @@ REDUCED = Format(
         "date",
     ),
     select={
-        "uid": "'ucdp:' || sw_int(id)",
-        "source_id": "CAST(sw_int(id) AS VARCHAR)",
+        "uid": "'ucdp:' || sw_id(id)",
+        "source_id": "CAST(sw_id(id) AS VARCHAR)",
         "date_start": "sw_date(date)",
         "date_end": "sw_date(date)",
         "country_gw": "sw_int(country_id)",
         "country_name": "sw_text(country)",
         "violence_type": VIOLENCE,
-        "best": "sw_int(best)",
+        "best": "sw_whole(best)",
         "conflict_name": "sw_text(conflict_name)",
     },
     checks=_UCDP_COMMON_CHECKS
-    + common_checks(
-        date_start="date", date_end=None, lat=None, lon=None, best="best", low=None, high=None
-    ),
+    + common_checks(date_start="date", date_end=None, lat=None, lon=None, best="best"),
 )
 
 _VERSION = re.compile(r"(?<!\d)v?(\d{2})[._](\d{1,2})(?:[._](\d{1,2}))?(?:[._](\d{1,2}))?(?!\d)")
