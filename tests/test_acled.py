@@ -217,6 +217,9 @@ def test_acled_deleted_events_list(store: Store) -> None:
     assert len(current) == 6 and not {"MLI5002", "BFO5001", "MLI5004"} & set(current)
     assert {"MLI5002", "BFO5001"} <= set(_current(store, _release_id(store, "2019-07-08")))
     assert status(store).withdrawn == 3
+    text = status(store).to_text()
+    assert "2019-08-02: list of 3 deleted events from 1 file(s), 0 rejected; withdrew 2" in text
+    assert "newest data 2019-06-01; withdrew 1 events;" in text  # export B
     reasons = dict(
         store.con.execute("SELECT uid, reason FROM withdrawals WHERE uid LIKE '%5002'").fetchall()
     )
