@@ -14,11 +14,10 @@ sources in docs/acled.md):
   military or police (``Military Forces of France (2017-)``), a UN force, or in the ``state`` or
   ``foreign`` family of the actor dictionary (the Wagner Group / Africa Corps, MINUSMA, Takuba,
   G5 Sahel, ECOWAS forces), all of which ACLED codes 8 where they fight outside their country;
-* battles and explosions/remote violence with a state actor on either side are state-based
-  (``sb``); violence against civilians and explosions/remote violence are one-sided (``os``)
-  when their target is civilians (``inter2`` = 7, or ``civilian_targeting`` set); any other
-  battle, explosion or violence against civilians is non-state (``ns``); protests, riots and
-  strategic developments are not organised violence (type left empty).
+* violence against civilians and explosions/remote violence are one-sided (``os``) when their
+  target is civilians (``inter2`` = 7, or ``civilian_targeting`` set); otherwise these and
+  battles are state-based (``sb``) with a state actor on either side, else non-state (``ns``);
+  protests, riots and strategic developments are not organised violence (type left empty).
 
 Fields that only identify or time-stamp a record (``data_id``, ``event_id_no_cnty``,
 ``timestamp``) are left out of its content hash: a change to them alone is not a revision.
