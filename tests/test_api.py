@@ -112,8 +112,11 @@ def test_months_keep_gaps_and_totals_apart_from_zero(client: TestClient, store: 
     totals = rows["2024-01"]
     assert totals["state"] == "totals" and totals["events"] is None
     assert totals["totals_best"] == 181 and totals["totals_family"] == "ucdp_ged_cm"
-    assert "2024: 1,901 deaths and 447 events in UCDP totals; no located events" in body["notes"]
-    assert "2025-03 – 2025-11: no data (no release covers these months)" in body["notes"]
+    assert (
+        "2024: 1,901 deaths, 447 events in UCDP GED 25.1 country-month totals; no located events "
+        "or actor names" in body["notes"]
+    )
+    assert "2025-03..2025-11: no data (no release covers it)" in body["notes"]
     flt = EventFilter(countries=["MLI"], start=pd.Timestamp("2026-01-01").date(),
                       end=pd.Timestamp("2026-01-31").date())  # fmt: skip
     assert rows["2026-01"]["state"] == "located"

@@ -393,7 +393,7 @@ def test_gap_and_totals_only_months_are_never_zero(page: Page) -> None:
     months = page.js("SW.charts['chart-monthly'].data[0].length")
     gap = page.js("Object.keys(SW.months).sort().indexOf('2025-06')")
     assert 0 <= gap < months
-    series = page.js("SW.charts['chart-monthly'].data.slice(1).map(s => s[%d])" % gap)
+    series = page.js(f"SW.charts['chart-monthly'].data.slice(1).map(s => s[{gap}])")
     assert series and all(v is None for v in series)  # no point, no line, no zero
     page.shot("dashboard_gap_month.png")
 
@@ -461,9 +461,10 @@ def test_brief_opened_from_the_dashboard_is_styled_and_its_links_resolve(page: P
     brief.page.goto(href, timeout=240_000)  # the brief is built on request: maps, charts
     # the Content-Security-Policy forbids inline style: the brief links its stylesheet
     assert "DejaVu Sans" in brief.js("getComputedStyle(document.body).fontFamily")
-    assert brief.js("getComputedStyle(document.querySelector('.headline')).borderLeftWidth") == "5px"
+    border = brief.js("getComputedStyle(document.querySelector('.headline')).borderLeftWidth")
+    assert border == "5px"
     text = brief.page.inner_text("body")
-    assert "Data for 2026-02" in text and "2025-03 – 2025-11: no data" in text
+    assert "Data for 2026-02" in text and "2025-03..2025-11: no data" in text
     links = brief.js("[...document.querySelectorAll('a[href]')].map(a => a.href)")
     assert len(links) > 20 and all(link.startswith(page.server.url) for link in links)
     for link in links[:3] + links[-3:]:

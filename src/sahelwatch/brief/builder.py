@@ -439,7 +439,7 @@ def build(
 
 def _recency(store: Store, gws: Sequence[int], target: date, coverage: dict[str, Any]) -> list[str]:
     """How recent the data are and what is missing, in words, for the headline."""
-    from sahelwatch.web.series import describe_months, month_states
+    from sahelwatch.web.series import describe_months, month_states, status_sentence
 
     newest = newest_covered_month(store)
     states = month_states(store, list(gws), add_months(target, -47), target)
@@ -463,7 +463,7 @@ def _recency(store: Store, gws: Sequence[int], target: date, coverage: dict[str,
         else "It is the newest month in the store."
     )
     lines = [f"Data for {format_month(target)}: {have}. {newest_text}"]
-    missing = describe_months(states)
+    missing = describe_months(states, status_sentence(store, list(gws)))
     if missing:
         lines.append("Missing or thin in the four years to this month: " + "; ".join(missing) + ".")
     return lines

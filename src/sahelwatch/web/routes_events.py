@@ -327,7 +327,7 @@ def months(
     where only those exist, and `notes` in words ("2024: 1,901 deaths in UCDP totals; no
     located events"). Default countries: the Sahel."""
     from sahelwatch.indicators import SAHEL
-    from sahelwatch.web.series import describe_months, month_states
+    from sahelwatch.web.series import describe_months, month_states, status_sentence
 
     start, end = period_arg(period)
     assert start is not None and end is not None
@@ -358,7 +358,7 @@ def months(
     return render.json_response(
         {
             "countries": gws,
-            "notes": describe_months(frame),
+            "notes": describe_months(frame, status_sentence(store, gws, as_of)),
             "months": render.frame_records(frame),
         }
     )

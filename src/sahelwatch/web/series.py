@@ -15,6 +15,7 @@ back ``window - 1`` months before the range, as it does there).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -26,7 +27,14 @@ from sahelwatch.errors import QueryError
 from sahelwatch.periods import add_months, format_month, month_range
 from sahelwatch.store import Store
 
-__all__ = ["STATES", "covered_months", "describe_months", "indicator_series", "month_states"]
+__all__ = [
+    "STATES",
+    "covered_months",
+    "describe_months",
+    "indicator_series",
+    "month_states",
+    "status_sentence",
+]
 
 _KEYS = ["unit_id", "month"]
 
@@ -123,6 +131,16 @@ def _masked_sum(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where(unknown, np.nan, picked.sum(axis=0))
 
 
+def status_sentence(
+    store: Store, gws: list[int], as_of: str | None = None
+) -> Callable[[str], str] | None:
+    """For one country, ``period -> month_status(...).sentence()`` (the library's words, naming
+    the releases) for :func:`describe_months`; None for several countries."""
+    if len(gws) != 1:
+        return None
+    return lambda period: panels.month_status(store, gws[0], period, as_of=as_of).sentence()
+
+
 def _runs(frame: pd.DataFrame, state: str) -> list[pd.DataFrame]:
     """Consecutive months of one state."""
     mask = (frame["state"] == state).to_numpy()
@@ -137,11 +155,20 @@ def _when(run: pd.DataFrame) -> str:
     return first if first == last else f"{first} – {last}"
 
 
-def describe_months(frame: pd.DataFrame) -> list[str]:
+def describe_months(frame: pd.DataFrame, sentence: Callable[[str], str] | None = None) -> list[str]:
     """Sentences on the months of :func:`month_states` that have no located events, e.g.
     ``"2024: 1,851 deaths in UCDP totals; no located events"`` or ``"2025-03 – 2025-11: no
-    data (no release covers these months)"``, oldest first."""
+    data (no release covers these months)"``, oldest first. ``sentence(period)``, when given
+    (one country: :meth:`sahelwatch.panels.month_status` ``.sentence()``), words each run
+    instead, naming its releases."""
     out: list[tuple[str, str]] = []
+    if sentence is not None:
+        for state in ("totals", "unlocated", "none"):
+            for run in _runs(frame, state):
+                first, last = run["month"].iloc[0], run["month"].iloc[-1]
+                period = _when(run) if len(_when(run)) == 4 or first == last else f"{first}..{last}"
+                out.append((first, sentence(period)))
+        return [text for _, text in sorted(out)]
     has_totals = frame.assign(state=np.where(frame["countries_totals"] > 0, "totals", "-"))
     for run in _runs(has_totals, "totals"):
         best, events = run["totals_best"], run["totals_events"]
