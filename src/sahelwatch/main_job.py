@@ -85,6 +85,7 @@ def forecast_and_alert(
     from sahelwatch.forecast.data import newest_covered_month
     from sahelwatch.forecast.models import model_version
     from sahelwatch.periods import format_month
+    from sahelwatch.snapshot import result_wait
 
     say = progress or (lambda _: None)
     lines = []
@@ -102,7 +103,7 @@ def forecast_and_alert(
                 snapshot, origin=origin, horizons=horizons, n_draws=n_draws, model=model,
                 progress=say,
             )
-            with Store(db) as store:
+            with Store(db, wait_s=result_wait()) as store:
                 store_forecast(store, frame, origin, version)
             lines.append(
                 f"forecast {version} from {origin}: {frame['unit_id'].nunique()} countries, "

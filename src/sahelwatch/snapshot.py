@@ -35,6 +35,9 @@ DEFAULT_WAIT_S = 10.0
 #: An unfinished copy older than this (seconds) was left by a reader that stopped: removed.
 KEEP_OLD_S = 600.0
 
+#: Seconds a long job (forecast, evaluation) waits at least to write its results.
+RESULT_WAIT_S = 300.0
+
 Config = dict[str, Any]
 
 
@@ -54,7 +57,16 @@ def store_wait(value: float | None = None) -> float:
 def is_lock_error(exc: BaseException) -> bool:
     """Whether a DuckDB error says another connection has the file (this process or another)."""
     text = str(exc).lower()
-    return isinstance(exc, duckdb.Error) and ("lock" in text or "different configuration" in text)
+    return isinstance(exc, duckdb.Error) and any(
+        words in text
+        for words in ("could not set lock", "conflicting lock", "different configuration")
+    )
+
+
+def result_wait() -> float:
+    """Seconds a job that computed for minutes waits to write its results: at least
+    :data:`RESULT_WAIT_S`, so that another writer's turn does not cost the computation."""
+    return max(store_wait(), RESULT_WAIT_S)
 
 
 def busy_message(path: Path, wait_s: float) -> str:
