@@ -9,7 +9,8 @@ raw.file_N      every record of ingested file N as the file had it (its columns,
                 file order: see :func:`row_number_sql`); never changed.
 event_versions  canonical events; a row per (uid, release) whenever an event is new or changed,
                 with the file and row it came from (:meth:`Store.raw_records` gives the row back
-                as a JSON object).
+                as a JSON object) and its data-quality ``flags`` (rules the source's own record
+                breaks; NULL when none).
 cm_versions     country-month aggregates, versioned the same way.
 ch_unit_versions, ch_area_versions, unhcr_population_versions, idmc_idp_versions,
 unhcr_location_versions

@@ -2,8 +2,9 @@
 
 A :class:`Format` turns a file's raw table (every column read as text, one row per record,
 in file order; see :mod:`sahelwatch.reader`) into canonical rows. Each check is a pair
-of SQL expressions: a condition that marks a row impossible and the reason written to
-quarantine.
+of SQL expressions: a condition that marks a row unusable and the reason written to
+quarantine. Each flag is a pair too: a condition that a source's own record breaks (a
+consistency rule of its codebook) and the flag stored with the row, which loads as published.
 """
 
 from __future__ import annotations
