@@ -90,3 +90,5 @@ def test_bad_requests_are_sentences(client: TestClient) -> None:
     assert response.status_code == 400 and "month or a cycle" in response.text
     assert client.get("/api/consequences/food?month=2022-04&period=later").status_code == 422
     assert client.get("/api/consequences/food/series?unit=nowhere").status_code == 404
+    no_dtm = client.get("/api/consequences/displacement?source=dtm&level=admin1")
+    assert no_dtm.status_code == 404 and "no DTM figures" in no_dtm.text

@@ -44,6 +44,7 @@ __all__ = [
     "HdxHapiSource",
     "HttpSettings",
     "IndicatorTarget",
+    "IomDtmSource",
     "LimitSettings",
     "RecomputeSettings",
     "SourceSettings",
@@ -334,12 +335,16 @@ class HdxHapiSource(SourceSettings):
     app_identifier_env: str = "HDX_HAPI_APP_IDENTIFIER"
     countries: list[str] = field(default_factory=lambda: ["MLI", "BFA", "NER"])
     limit: int = 1000
+    datasets: list[Literal["food_security", "idps"]] = field(
+        default_factory=lambda: ["food_security", "idps"]
+    )
 
     def validate(self, where: str) -> None:
         super().validate(where)
         _require(self.base_url.startswith(("http://", "https://")), where, "base_url: http(s)")
         _require(1 <= self.limit <= 10000, where, "limit must be within 1..10000")
         _require(bool(self.countries), where, "countries cannot be empty")
+        _require(bool(self.datasets), where, "datasets cannot be empty")
 
     def secrets(self) -> list[tuple[str, str]]:
         return [("app_identifier_env", self.app_identifier_env)]
@@ -362,6 +367,33 @@ class UnhcrApiSource(SourceSettings):
         _require(bool(self.countries), where, "countries cannot be empty")
 
 
+@dataclass(frozen=True)
+class IomDtmSource(SourceSettings):
+    """``kind = "iom_dtm"``: IDPs per admin unit and round from IOM DTM's API (keyed)."""
+
+    KIND: ClassVar[str] = "iom_dtm"
+    base_url: str = "https://dtmapi.iom.int/v3"
+    key_env: str = "DTM_API_KEY"
+    key_header: str = "Ocp-Apim-Subscription-Key"
+    countries: list[str] = field(default_factory=lambda: ["MLI", "BFA", "NER"])
+    admin_level: int = 1
+    from_date: str = "2014-01-01"
+
+    def validate(self, where: str) -> None:
+        super().validate(where)
+        _require(self.base_url.startswith(("http://", "https://")), where, "base_url: http(s)")
+        _require(self.admin_level in (1, 2), where, "admin_level must be 1 or 2")
+        _require(bool(self.countries), where, "countries cannot be empty")
+        _require(
+            bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.from_date)),
+            where,
+            "from_date must be YYYY-MM-DD",
+        )
+
+    def secrets(self) -> list[tuple[str, str]]:
+        return [("key_env", self.key_env)]
+
+
 SOURCE_TYPES: dict[str, type[SourceSettings]] = {
     cls.KIND: cls
     for cls in (
@@ -372,6 +404,7 @@ SOURCE_TYPES: dict[str, type[SourceSettings]] = {
         FolderSource,
         HdxHapiSource,
         UnhcrApiSource,
+        IomDtmSource,
     )
 }
 

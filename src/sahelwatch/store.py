@@ -13,8 +13,8 @@ event_versions  canonical events; a row per (uid, release) whenever an event is 
                 breaks; NULL when none).
 cm_versions     country-month aggregates, versioned the same way.
 ch_unit_versions, ch_area_versions, unhcr_population_versions, idmc_idp_versions,
-unhcr_location_versions
-                food insecurity (Cadre Harmonisé) and displacement (UNHCR, IDMC) records,
+unhcr_location_versions, dtm_idp_versions
+                food insecurity (Cadre Harmonisé) and displacement (UNHCR, IDMC, IOM DTM) records,
                 versioned the same way (see :mod:`sahelwatch.consequences`).
 sightings       every (uid, release, file, row) a record was seen in, changed or not.
 withdrawals     (uid, release, file, reason): a record that a complete newer release lacks in a

@@ -138,3 +138,96 @@ class UnhcrReplay:
         return Reply.json(
             {"page": page, "maxPages": pages, "items": mine[(page - 1) * limit : page * limit]}
         )
+
+
+# --- IDPs per region (DTM and HAPI), built from UNHCR's IDPs by location -------------------
+
+DTM_PATH = r"/v3/displacement/admin1"
+HAPI_IDPS_PATH = "/api/v2/affected-people/idps"
+DTM_KEY = "dtm-test-key"
+LOCATIONS_FILE = "unhcr_demographics_locations_sahel3_2001-2025.csv.gz"
+
+
+def region_idps() -> list[dict[str, Any]]:
+    """UNHCR's bundled IDPs by location (origin = asylum, type IDP) summed per admin-1 unit the
+    location names and year (one figure per unit and round, as DTM publishes): country,
+    admin-1 P-code and name, year and people."""
+    from sahelwatch.consequences import location_admin1
+
+    sums: dict[tuple[str, str, str, int], int] = {}
+    for row in bundled_rows(LOCATIONS_FILE):
+        if row["pop_type"] != "IDP" or row["origin_iso3"] != row["asylum_iso3"]:
+            continue
+        pcode, name, _ = location_admin1(row["asylum_iso3"], row["location"])
+        if pcode is None or name is None:
+            continue
+        key = (row["asylum_iso3"], pcode, name, int(row["year"]))
+        sums[key] = sums.get(key, 0) + int(float(row["total"]))
+    return [
+        {"iso3": i, "pcode": p, "name": n, "year": y, "people": people}
+        for (i, p, n, y), people in sorted(sums.items())
+    ]
+
+
+class DtmReplay:
+    """IOM DTM's ``displacement/admin1`` over :func:`region_idps` (one round per year, dated
+    the last day of the year); needs the key header."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def install(self, server: ReplayServer) -> DtmReplay:
+        server.route("GET", DTM_PATH, self.handle)
+        return self
+
+    def handle(self, req: Request) -> Reply:
+        if req.headers.get("ocp-apim-subscription-key") != DTM_KEY:
+            return Reply.json({"statusCode": 401, "message": "Access denied: invalid key."}, 401)
+        since = req.query.get("FromReportingDate", "1900-01-01")
+        result = [
+            {
+                "admin0Pcode": r["iso3"],
+                "admin1Name": r["name"],
+                "admin1Pcode": r["pcode"],
+                "operation": "Mobility Tracking",
+                "roundNumber": r["year"] - 2000,
+                "reportingDate": f"{r['year']}-12-31T00:00:00",
+                "numPresentIdpInd": r["people"],
+            }
+            for r in self.rows
+            if r["iso3"] == req.query.get("Admin0Pcode") and f"{r['year']}-12-31" >= since
+        ]
+        return Reply.json({"isSuccess": True, "errorMessages": [], "result": result})
+
+
+class HapiIdpsReplay:
+    """HAPI's ``affected-people/idps`` over :func:`region_idps` (``limit``/``offset``)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def install(self, server: ReplayServer) -> HapiIdpsReplay:
+        server.route("GET", HAPI_IDPS_PATH, self.handle)
+        return self
+
+    def handle(self, req: Request) -> Reply:
+        if req.query.get("app_identifier") != APP_ID:
+            return Reply.json({"detail": "app_identifier is missing or wrong"}, 400)
+        mine = [
+            {
+                "location_code": r["iso3"],
+                "admin1_code": r["pcode"],
+                "admin1_name": r["name"],
+                "admin2_code": None,
+                "admin2_name": None,
+                "operation": "Mobility Tracking",
+                "reporting_round": r["year"] - 2000,
+                "population": r["people"],
+                "reference_period_start": f"{r['year']}-12-01T00:00:00",
+                "reference_period_end": f"{r['year']}-12-31T23:59:59",
+            }
+            for r in self.rows
+            if r["iso3"] == req.query.get("location_code")
+        ]
+        offset, limit = int(req.query.get("offset", 0)), int(req.query.get("limit", 1000))
+        return Reply.json({"data": mine[offset : offset + limit]})

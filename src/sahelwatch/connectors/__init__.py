@@ -10,6 +10,7 @@ kind                what it pulls                                               
 ``folder``          new files dropped in a folder                                  :mod:`.files`
 ``hdx_hapi``        Cadre Harmonisé figures per admin-2 unit (HDX HAPI)            :mod:`.relief`
 ``unhcr_api``       UNHCR year-end displacement stocks (population API)            :mod:`.relief`
+``iom_dtm``         IDPs per admin unit and round (IOM DTM's API, keyed)           :mod:`.relief`
 ==================  ============================================================  ==============
 
 Shared parts: :mod:`.http` (the one HTTP client: timeouts, retries, backoff with jitter,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from sahelwatch.connectors.acled import Acled
     from sahelwatch.connectors.base import Connector, Context, Pull
     from sahelwatch.connectors.files import Folder, UrlFile
-    from sahelwatch.connectors.relief import HdxHapi, UnhcrApi
+    from sahelwatch.connectors.relief import HdxHapi, IomDtm, UnhcrApi
     from sahelwatch.connectors.ucdp import UcdpApi, UcdpBulk
 
 # The connectors import sahelwatch.config, which imports the exceptions above: they are loaded
@@ -54,6 +55,7 @@ _LAZY = {
     "UcdpBulk": "ucdp",
     "HdxHapi": "relief",
     "UnhcrApi": "relief",
+    "IomDtm": "relief",
 }
 
 
@@ -61,7 +63,16 @@ def __getattr__(name: str) -> Any:
     from importlib import import_module
 
     if name == "CONNECTORS":
-        names = ("UcdpBulk", "UcdpApi", "Acled", "UrlFile", "Folder", "HdxHapi", "UnhcrApi")
+        names = (
+            "UcdpBulk",
+            "UcdpApi",
+            "Acled",
+            "UrlFile",
+            "Folder",
+            "HdxHapi",
+            "UnhcrApi",
+            "IomDtm",
+        )
         classes = [__getattr__(n) for n in names]
         table = {cls.KIND: cls for cls in classes}
         globals()["CONNECTORS"] = table
@@ -85,6 +96,7 @@ __all__ = [
     "Folder",
     "HdxHapi",
     "HttpClient",
+    "IomDtm",
     "NotFound",
     "Pull",
     "RateLimited",

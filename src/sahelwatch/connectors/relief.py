@@ -1,28 +1,34 @@
-"""Connectors for the consequences of violence: Cadre Harmonisé figures from HDX HAPI and
-year-end displacement stocks from UNHCR's population API.
+"""Connectors for the consequences of violence: Cadre Harmonisé figures and IDPs from HDX HAPI,
+year-end displacement stocks from UNHCR's population API, and IDPs from IOM DTM's API.
 
-Both page through a JSON API with the shared HTTP client (timeouts, retries with backoff,
-``Retry-After``; a page that is not JSON or has the wrong shape is fetched again), stop at
-``max_pages``, and hand over one CSV in the layout of the bundled files, so that the same
-format rules, quarantine and versions apply (:mod:`sahelwatch.sources.cadre_harmonise`,
-:mod:`sahelwatch.sources.unhcr`).
+Each fetches with the shared HTTP client (timeouts, retries with backoff, ``Retry-After``; a
+reply that is not JSON or has the wrong shape is fetched again), stops at ``max_pages``, and
+hands over one CSV in the layout of a SahelWatch format, so that the same rules, quarantine and
+versions apply (:mod:`sahelwatch.sources.cadre_harmonise`, :mod:`sahelwatch.sources.unhcr`,
+:mod:`sahelwatch.sources.dtm`). Secrets come from the environment only.
 
-:class:`HdxHapi` reads ``<base_url>/food-security-nutrition-poverty/food-security`` per country
-at admin level 2 (``limit``/``offset`` paging; a short page is the last), with the
-``app_identifier`` HAPI requires taken from the environment. Rows (one per unit, phase and
-period: ``ipc_phase`` 1-5, ``3+`` or ``all``; ``ipc_type`` current / first / second projection)
-are pivoted to one row per unit and period. The CH cycle is the March or November analysis
-the period belongs to (a current period from January: March; from September: November; a first
-projection from June: March of that year, otherwise the November before; a second projection:
-the November before). This reading of ``ipc_type`` is ours: HAPI names no analysis date. The
-release is the
-newest cycle and the pull's date (``2024-03+hapi-20260301``): HAPI's figures may differ from
-the bundled consolidation, so they are a release of their own.
+:class:`HdxHapi` reads, per country, ``<base_url>/food-security-nutrition-poverty/food-security``
+at admin level 2 and ``<base_url>/affected-people/idps`` at admin level 1 (``datasets``;
+``limit``/``offset`` paging, a short page is the last) with HAPI's ``app_identifier``. Food
+rows (one per unit, phase and period: ``ipc_phase`` 1-5, ``3+`` or ``all``; ``ipc_type``
+current / first / second projection) are pivoted to one row per unit and period. The CH cycle
+is the March or November analysis the period belongs to (a current period from January: March;
+from September: November; a first projection from June: March of that year, otherwise the
+November before; a second projection: the November before). This reading of ``ipc_type`` is
+ours: HAPI names no analysis date. Releases are the newest cycle (or reporting date) and the
+pull's date (``2024-03+hapi-20260301``): HAPI's figures may differ from the bundled
+consolidation, so they are a release of their own.
 
 :class:`UnhcrApi` reads ``<base_url>?coo=C&coa_all=true`` and ``?coa=C&coo_all=true`` for each
-country (``page``/``maxPages`` paging), so every stock with origin or asylum in the countries
-is pulled once. A ``-`` or null figure is left empty (no figure), never made 0. The release is
-the newest year and the pull's date (``2025.20260301``).
+country (``page``/``maxPages`` paging; a page count that changes mid-pull is an error), so every
+stock with origin or asylum in the countries is pulled once. A ``-`` or null figure is left
+empty (no figure), never made 0. The release is the newest year and the pull's date
+(``2025.20260301``).
+
+:class:`IomDtm` reads ``<base_url>/displacement/admin1`` (or ``admin2``) per country
+(``Admin0Pcode``, ``FromReportingDate``; one reply, no paging) with its key in a header;
+``isSuccess: false`` is an error naming DTM's message. The release is the newest reporting
+date and the pull's date (``2025-11-30+dtm-20260301``).
 """
 
 from __future__ import annotations
@@ -33,12 +39,21 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from sahelwatch.config import HdxHapiSource, UnhcrApiSource
-from sahelwatch.connectors.base import Connector, Pull
-from sahelwatch.connectors.errors import ResponseError
+from sahelwatch.config import HdxHapiSource, IomDtmSource, UnhcrApiSource
+from sahelwatch.connectors.base import Connector, Context, Pull
+from sahelwatch.connectors.errors import AuthError, ResponseError
 from sahelwatch.output import write_csv_rows
 
-__all__ = ["HdxHapi", "UnhcrApi", "hapi_rows_to_ch", "unhcr_items_to_rows"]
+__all__ = [
+    "HdxHapi",
+    "IomDtm",
+    "UnhcrApi",
+    "dtm_rows_to_dtm",
+    "handover",
+    "hapi_idps_to_dtm",
+    "hapi_rows_to_ch",
+    "unhcr_items_to_rows",
+]
 
 log = logging.getLogger("sahelwatch.connectors")
 
@@ -85,6 +100,18 @@ UNHCR_HEADER = [
     "others_of_concern",
     "other_in_need_of_intl_protection",
     "host_community",
+]
+DTM_HEADER = [
+    "country_iso3",
+    "admin1_pcode",
+    "admin1_name",
+    "admin2_pcode",
+    "admin2_name",
+    "operation",
+    "round",
+    "reporting_date",
+    "idps",
+    "provider",
 ]
 # UNHCR API field -> column of the bundled population file.
 UNHCR_FIELDS = {
@@ -189,30 +216,48 @@ def hapi_rows_to_ch(rows: list[dict[str, Any]]) -> list[list[str]]:
 
 
 class HdxHapi(Connector):
-    """HDX HAPI food security (see the module docstring)."""
+    """HDX HAPI food security and IDPs (see the module docstring)."""
 
     KIND = "hdx_hapi"
     settings: HdxHapiSource
 
     def poll(self) -> Iterator[Pull]:
         settings, ctx = self.settings, self.ctx
-        identifier = ctx.secret(settings.app_identifier_env, "app_identifier_env")
-        url = f"{settings.base_url.rstrip('/')}/food-security-nutrition-poverty/food-security"
+        self.identifier = ctx.secret(settings.app_identifier_env, "app_identifier_env")
+        if "food_security" in settings.datasets:
+            rows = self._rows("food-security-nutrition-poverty/food-security", 2, _check_hapi)
+            table = hapi_rows_to_ch(rows)
+            newest = max((r[CH_HEADER.index("exercise")] for r in table), default=None)
+            pull = self._pull(table, CH_HEADER, newest, "cadre_harmonise", "cadre_harmonise")
+            if pull is not None:
+                yield pull
+        if "idps" in settings.datasets:
+            table = hapi_idps_to_dtm(self._rows("affected-people/idps", 1, _check_hapi_idps))
+            newest = max((r[DTM_HEADER.index("reporting_date")] for r in table), default=None)
+            pull = self._pull(table, DTM_HEADER, newest, "iom_dtm", "dtm_idps")
+            if pull is not None:
+                yield pull
+
+    def _rows(
+        self, endpoint: str, level: int, check: Callable[[Any], None]
+    ) -> list[dict[str, Any]]:
+        settings, ctx = self.settings, self.ctx
+        url = f"{settings.base_url.rstrip('/')}/{endpoint}"
         rows: list[dict[str, Any]] = []
         for country in settings.countries:
-            label = f"HDX HAPI food security {country}"
+            label = f"HDX HAPI {endpoint} {country}"
 
             def fetch(number: int, country: str = country, label: str = label) -> dict[str, Any]:
                 params = {
                     "location_code": country,
-                    "admin_level": 2,
+                    "admin_level": level,
                     "output_format": "json",
                     "limit": settings.limit,
                     "offset": number * settings.limit,
-                    "app_identifier": identifier,
+                    "app_identifier": self.identifier,
                 }
                 document: dict[str, Any] = ctx.http.get_json(
-                    url, params=params, check=_check_hapi, what=f"{label} page {number}"
+                    url, params=params, check=check, what=f"{label} page {number}"
                 )
                 return document
 
@@ -223,25 +268,43 @@ class HdxHapi(Connector):
                 settings.max_pages,
                 label,
             )
-        table = hapi_rows_to_ch(rows)
-        if not table:
-            log.info("%s: HDX HAPI has no food-security rows for these countries", settings.name)
-            return
-        newest = max(r[CH_HEADER.index("exercise")] for r in table)
+        return rows
+
+    def _pull(
+        self, table: list[list[str]], header: list[str], newest: str | None, family: str, name: str
+    ) -> Pull | None:
+        ctx = self.ctx
+        if newest is None:
+            log.info("%s: HDX HAPI has no %s rows for these countries", self.settings.name, name)
+            return None
         release = f"{newest}+hapi-{ctx.now():%Y%m%d}"
-        if release in ctx.stored_releases(("cadre_harmonise",)):
-            return
-        path = ctx.work_dir / "pulled" / f"cadre_harmonise_hapi_{ctx.now():%Y%m%d}.csv"
-        write_csv_rows(path, CH_HEADER, table)
-        yield Pull(
-            source=settings.name,
-            path=path,
-            release=release,
-            complete=True,
-            record_coverage=False,
-            columns=CH_HEADER,
-            note=f"{len(table)} unit-periods",
-        )
+        return handover(ctx, self.settings.name, table, header, release, family, name)
+
+
+def handover(
+    ctx: Context,
+    source: str,
+    table: list[list[str]],
+    header: list[str],
+    release: str,
+    family: str,
+    name: str,
+) -> Pull | None:
+    """A pull of ``table`` (rows under ``header``) as ``release`` of ``family``; None if that
+    release is already stored (pulled and loaded earlier the same day)."""
+    if release in ctx.stored_releases((family,)):
+        return None
+    path = ctx.work_dir / "pulled" / f"{name}_{ctx.now():%Y%m%d}.csv"
+    write_csv_rows(path, header, table)
+    return Pull(
+        source=source,
+        path=path,
+        release=release,
+        complete=True,
+        record_coverage=False,
+        columns=header,
+        note=f"{len(table)} rows",
+    )
 
 
 def _check_hapi(document: Any) -> None:
@@ -298,19 +361,11 @@ class UnhcrApi(Connector):
             log.info("%s: UNHCR's API has no figures for these countries", settings.name)
             return
         release = f"{max(int(r[0]) for r in table)}.{ctx.now():%Y%m%d}"
-        if release in ctx.stored_releases(("unhcr_population",)):
-            return
-        path = ctx.work_dir / "pulled" / f"unhcr_population_api_{ctx.now():%Y%m%d}.csv"
-        write_csv_rows(path, UNHCR_HEADER, table)
-        yield Pull(
-            source=settings.name,
-            path=path,
-            release=release,
-            complete=True,
-            record_coverage=False,
-            columns=UNHCR_HEADER,
-            note=f"{len(table)} stocks",
+        pull = handover(
+            ctx, settings.name, table, UNHCR_HEADER, release, "unhcr_population", "unhcr_population"
         )
+        if pull is not None:
+            yield pull
 
     def _all(self, country: str, side: str, other: str) -> list[dict[str, Any]]:
         settings, ctx = self.settings, self.ctx
@@ -357,3 +412,99 @@ def _check_unhcr(document: Any) -> None:
     for item in document["items"]:
         if not isinstance(item, dict) or not {"year", "coo_iso", "coa_iso"} <= set(item):
             raise ValueError("an item lacks year, coo_iso or coa_iso")
+
+
+# --- IDPs per admin unit: HDX HAPI and IOM DTM ---------------------------------------------
+
+
+def hapi_idps_to_dtm(rows: list[dict[str, Any]]) -> list[list[str]]:
+    """HAPI ``affected-people/idps`` rows as rows of the DTM layout (:data:`DTM_HEADER`)."""
+    out = []
+    for row in rows:
+        values = {
+            "country_iso3": row.get("location_code"),
+            "admin1_pcode": row.get("admin1_code"),
+            "admin1_name": row.get("admin1_name"),
+            "admin2_pcode": row.get("admin2_code"),
+            "admin2_name": row.get("admin2_name"),
+            "operation": row.get("operation"),
+            "round": row.get("reporting_round"),
+            "reporting_date": str(row.get("reference_period_end") or "")[:10],
+            "idps": row.get("population"),
+            "provider": "HDX HAPI",
+        }
+        out.append([_text(values.get(c)) for c in DTM_HEADER])
+    return sorted(out)
+
+
+def _check_hapi_idps(document: Any) -> None:
+    if not isinstance(document, dict) or not isinstance(document.get("data"), list):
+        raise ValueError("the page has no 'data' list")
+    for row in document["data"]:
+        if not isinstance(row, dict) or not {"location_code", "population"} <= set(row):
+            raise ValueError("a row lacks location_code or population")
+
+
+def dtm_rows_to_dtm(rows: list[dict[str, Any]], level: int) -> list[list[str]]:
+    """IOM DTM API rows (``admin0Pcode``, ``admin1Name``, ``numPresentIdpInd``, ...) as rows
+    of the DTM layout."""
+    out = []
+    for row in rows:
+        values = {
+            "country_iso3": row.get("admin0Pcode"),
+            "admin1_pcode": row.get("admin1Pcode"),
+            "admin1_name": row.get("admin1Name"),
+            "admin2_pcode": row.get("admin2Pcode") if level == 2 else None,
+            "admin2_name": row.get("admin2Name") if level == 2 else None,
+            "operation": row.get("operation"),
+            "round": row.get("roundNumber"),
+            "reporting_date": str(row.get("reportingDate") or "")[:10],
+            "idps": row.get("numPresentIdpInd"),
+            "provider": "IOM DTM",
+        }
+        out.append([_text(values.get(c)) for c in DTM_HEADER])
+    return sorted(out)
+
+
+def _check_dtm(document: Any) -> None:
+    if not isinstance(document, dict) or "isSuccess" not in document:
+        raise ValueError("the reply has no isSuccess")
+    if document["isSuccess"] and not isinstance(document.get("result"), list):
+        raise ValueError("the reply has no 'result' list")
+
+
+class IomDtm(Connector):
+    """IOM DTM's API (see the module docstring)."""
+
+    KIND = "iom_dtm"
+    settings: IomDtmSource
+
+    def poll(self) -> Iterator[Pull]:
+        settings, ctx = self.settings, self.ctx
+        headers = {settings.key_header: ctx.secret(settings.key_env, "key_env")}
+        url = f"{settings.base_url.rstrip('/')}/displacement/admin{settings.admin_level}"
+        rows: list[dict[str, Any]] = []
+        for country in settings.countries:
+            label = f"IOM DTM admin-{settings.admin_level} {country}"
+            document = ctx.http.get_json(
+                url,
+                params={"Admin0Pcode": country, "FromReportingDate": settings.from_date},
+                headers=headers,
+                check=_check_dtm,
+                what=label,
+            )
+            if not document["isSuccess"]:
+                message = "; ".join(str(m) for m in document.get("errorMessages") or []) or "?"
+                if "key" in message.lower() or "auth" in message.lower():
+                    raise AuthError(f"{label}: DTM refused the request ({message}).")
+                raise ResponseError(f"{label}: DTM answered with an error ({message}).")
+            rows += document["result"]
+        table = dtm_rows_to_dtm(rows, settings.admin_level)
+        if not table:
+            log.info("%s: DTM has no figures for these countries", settings.name)
+            return
+        newest = max(r[DTM_HEADER.index("reporting_date")] for r in table)
+        release = f"{newest}+dtm-{ctx.now():%Y%m%d}"
+        pull = handover(ctx, settings.name, table, DTM_HEADER, release, "iom_dtm", "dtm_idps")
+        if pull is not None:
+            yield pull

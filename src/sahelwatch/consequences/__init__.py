@@ -13,6 +13,7 @@ from __future__ import annotations
 from sahelwatch.consequences.displacement import (
     displacement_country,
     displacement_regions,
+    dtm_regions,
     location_matches,
 )
 from sahelwatch.consequences.food import ch_units, country_totals, food_indicators
@@ -32,6 +33,7 @@ __all__ = [
     "cycles_table",
     "displacement_country",
     "displacement_regions",
+    "dtm_regions",
     "food_indicators",
     "food_layer",
     "location_admin1",

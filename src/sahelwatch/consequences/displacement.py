@@ -151,3 +151,29 @@ def location_matches(store: Store) -> pd.DataFrame:
     places["admin1_name"] = [f[1] for f in found]
     places["match"] = [f[2] for f in found]
     return places
+
+
+_DTM_SQL = """
+SELECT country_iso3, admin1_pcode, admin1_name, operation, reporting_date,
+       sum(idps) AS idps, count(*) AS units, any_value(provider) AS provider
+FROM ({current}) WHERE list_contains($countries, country_iso3)
+GROUP BY ALL ORDER BY ALL
+"""
+
+
+def dtm_regions(store: Store, countries: tuple[str, ...] = DISPLACEMENT_COUNTRIES) -> pd.DataFrame:
+    """IOM DTM IDPs per country, admin-1 unit, operation and reporting date (admin-2 figures
+    summed to their admin-1 unit), with ``idps_change`` since the unit's previous round of the
+    same operation. Empty when no DTM figures were pulled (there is no bundled DTM file)."""
+    if not store.has_table("dtm_idp_versions"):
+        return pd.DataFrame()
+    frame = store.con.execute(
+        _DTM_SQL.format(current=store.current_sql("dtm_idp_versions")),
+        {"countries": list(countries)},
+    ).df()
+    if frame.empty:
+        return frame
+    frame["idps"] = frame["idps"].astype("float64")
+    keys = ["country_iso3", "admin1_pcode", "admin1_name", "operation"]
+    frame["idps_change"] = frame.groupby(keys, dropna=False)["idps"].diff()
+    return frame

@@ -8,6 +8,7 @@ from sahelwatch.sources.acled import PRE2023 as ACLED_PRE2023
 from sahelwatch.sources.aggregates import CANDIDATE_CM, GED_CM, VIEWS_CM
 from sahelwatch.sources.base import Format
 from sahelwatch.sources.cadre_harmonise import CH_ADMIN2, CH_AREAS
+from sahelwatch.sources.dtm import DTM_IDPS
 from sahelwatch.sources.ucdp import EXPORT, GED, REDUCED
 from sahelwatch.sources.unhcr import IDMC_IDPS, UNHCR_LOCATIONS, UNHCR_POPULATION
 
@@ -26,6 +27,7 @@ FORMATS: tuple[Format, ...] = (
     UNHCR_POPULATION,
     IDMC_IDPS,
     UNHCR_LOCATIONS,
+    DTM_IDPS,
 )
 
 

@@ -191,27 +191,36 @@ def displacement(
     request: Request,
     store: Annotated[RequestStore, Depends(read_store)],
     level: Annotated[str, Query(pattern="^(country|admin1)$")] = "country",
+    source: Annotated[str, Query(pattern="^(unhcr|dtm)$")] = "unhcr",
     country: CountryQ = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Response:
     """Year-end stocks (UNHCR: IDPs, refugees hosted and abroad, asylum seekers; IDMC conflict
     IDPs) per country, or UNHCR IDPs per admin-1 region (`level=admin1`; locations that match
     no region are kept at country level), with the change per year. A figure repeated from the
-    year before is flagged `*_carried_forward` and has no change (null)."""
+    year before is flagged `*_carried_forward` and has no change (null). `source=dtm`: IOM DTM
+    IDPs per admin-1 unit and round, as the `iom_dtm` or `hdx_hapi` connectors pulled them."""
     state = app_state(request)
-    key = ("consequences-displacement", level, state.access.generation())
-    frame: pd.DataFrame = state.memo.get(
-        key,
-        lambda: (
-            cq.displacement_regions(store) if level == "admin1" else cq.displacement_country(store)
-        ),
-    )
+    key = ("consequences-displacement", level, source, state.access.generation())
+
+    def compute() -> pd.DataFrame:
+        if source == "dtm":
+            return cq.dtm_regions(store)
+        if level == "admin1":
+            return cq.displacement_regions(store)
+        return cq.displacement_country(store)
+
+    frame: pd.DataFrame = state.memo.get(key, compute)
     if frame.empty:
-        raise NotFound("the store holds no UNHCR data (sahelwatch ingest --bundled).")
+        raise NotFound(
+            f"the store holds no {'DTM' if source == 'dtm' else 'UNHCR'} figures (bundled: "
+            "sahelwatch ingest --bundled; DTM: the iom_dtm or hdx_hapi connectors)."
+        )
     names = [c.upper() for c in split_list(country, "country")]
     if names:
         frame = frame[frame["country_iso3"].isin(names)]
-    return _respond(frame, format, f"displacement_{level}", {"level": level})
+    meta = {"level": level, "source": source}
+    return _respond(frame, format, f"displacement_{source}_{level}", meta)
 
 
 @router.get("/api/consequences/violence", summary="Violence before each CH cycle beside food")
