@@ -409,6 +409,12 @@ def test_real_country_figure_follows_the_newer_totals(real: Store) -> None:
     events = june["best_sb"] + june["best_ns"] + june["best_os"]  # types come from the events
     assert units["best_total"].sum() + units["unplaced_best"].iloc[0] == pytest.approx(events)
     assert events != june["best_total"]  # 24.1 and 25.1 differ here
+    # as of GED 24.1, the newer totals did not exist yet
+    then = panels.build_panel(real, "country", countries=["MLI"], start="2022-06", end="2024-01",
+                              as_of="24.1")  # fmt: skip
+    assert _row(then, MALI, "2022-06")["best_total"] == pytest.approx(events)
+    assert set(then["release"].dropna()) == {"ucdp_ged:24.1"}
+    assert not _row(then, MALI, "2024-01")["covered"]
 
 
 def test_real_mali_admin2_has_located_history(real: Store) -> None:
