@@ -101,9 +101,9 @@ class IngestReport:
             )
         if self.not_withdrawn:
             lines.append(
-                f"  lacks {self.not_withdrawn} records of earlier releases where it claims "
-                "coverage, more than it has again: taken for a sample or extract, it withdraws "
-                "none (state its coverage with --period/--countries, or use --no-coverage)."
+                f"  kept {self.not_withdrawn} records current that a release claiming to cover "
+                "them lacks: it lacks more than it has, so it is taken for a sample or extract "
+                "(state its coverage with --period/--countries, or use --no-coverage)."
             )
         lines += [f"  rejected {n}: {reason}" for reason, n in self.reasons]
         lines += [f"  flagged {n} (loaded as published): {flag}" for flag, n in self.flags]
@@ -551,25 +551,21 @@ def _withdraw(
     those of this file that newer releases, ingested before it, lack. A withdrawn record is no
     longer current but keeps its versions; it is current again if a later release has it.
 
-    A release that lacks more earlier records than it has again (at least
+    A release that lacks more of the records compared than it has (at least
     :data:`EXTRACT_MIN_MISSING`) is taken for a sample or an extract that claims more coverage
-    than it has: it withdraws nothing (the report says so). Returns whether it withdraws.
+    than it has: it withdraws nothing (the report says so). Returns whether this release
+    withdraws.
     """
     before = _scalar(con, "SELECT count(*) FROM withdrawals")
     if withdraws:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE gone AS "
-            + _MISSING_SQL.format(only="", present="EXCEPT SELECT uid FROM cand"),
-            {"w": release_id, "fid": file_id},
+        withdraws = _withdraw_missing(
+            con,
+            _MISSING_SQL.format(only="", present="EXCEPT SELECT uid FROM cand"),
+            "SELECT count(*) FROM merged WHERE status <> 'added'",
+            release_id,
+            file_id,
+            report,
         )
-        missing = _scalar(con, "SELECT count(*) FROM gone")
-        kept = _scalar(con, "SELECT count(*) FROM merged WHERE status <> 'added'")
-        if missing >= EXTRACT_MIN_MISSING and missing > kept:
-            report.not_withdrawn = missing
-            withdraws = False
-        else:
-            con.execute("INSERT INTO withdrawals SELECT * FROM gone")
-        con.execute("DROP TABLE gone")
     newer = con.execute(
         "SELECT DISTINCT l.release_id FROM ingest_log l JOIN releases r USING (release_id), "
         "releases me WHERE me.release_id = $rid AND r.source = me.source "
@@ -577,13 +573,40 @@ def _withdraw(
         {"rid": release_id},
     ).fetchall()
     for (later,) in newer:
-        con.execute(
-            "INSERT INTO withdrawals "
-            + _MISSING_SQL.format(only="AND s.uid IN (SELECT uid FROM merged)", present=""),
-            {"w": later, "fid": file_id},
+        _withdraw_missing(
+            con,
+            _MISSING_SQL.format(only="AND s.uid IN (SELECT uid FROM merged)", present=""),
+            f"SELECT count(*) FROM sightings WHERE release_id = {int(later)} "
+            "AND uid IN (SELECT uid FROM merged)",
+            later,
+            file_id,
+            report,
         )
     report.withdrawn = _scalar(con, "SELECT count(*) FROM withdrawals") - before
     return withdraws
+
+
+def _withdraw_missing(
+    con: duckdb.DuckDBPyConnection,
+    missing_sql: str,
+    kept_sql: str,
+    release_id: int,
+    file_id: int,
+    report: IngestReport,
+) -> bool:
+    """Withdraw the records ``missing_sql`` finds missing from release ``release_id``, unless
+    they are at least :data:`EXTRACT_MIN_MISSING` and more than those it has (``kept_sql``)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE gone AS {missing_sql}", {"w": release_id, "fid": file_id}
+    )
+    missing = _scalar(con, "SELECT count(*) FROM gone")
+    extract = missing >= EXTRACT_MIN_MISSING and missing > _scalar(con, kept_sql)
+    if extract:
+        report.not_withdrawn += missing
+    else:
+        con.execute("INSERT INTO withdrawals SELECT * FROM gone")
+    con.execute("DROP TABLE gone")
+    return not extract
 
 
 def _withdraw_listed(
