@@ -425,7 +425,12 @@ def test_expensive_requests_queue_then_are_refused_with_retry_after():
     from sahelwatch.web.throttle import Throttle
 
     throttle = Throttle(
-        _slow_app(0.3), paths={"/api/briefs"}, slots=1, queue=1, wait_s=10, retry_after=7
+        _slow_app(0.3),
+        guards={"/api/briefs"}.__contains__,
+        slots=1,
+        queue=1,
+        wait_s=10,
+        retry_after=7,
     )
 
     async def one() -> tuple[int, dict[bytes, bytes]]:
@@ -474,7 +479,9 @@ def test_a_client_that_leaves_stops_the_store_work():
         await send({"type": "http.response.start", "status": 503, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    throttle = Throttle(app, paths={"/api/forecasts"}, slots=1, queue=0, wait_s=1, retry_after=1)
+    throttle = Throttle(
+        app, guards="/api/forecasts".__eq__, slots=1, queue=0, wait_s=1, retry_after=1
+    )
     messages = [{"type": "http.request", "body": b"", "more_body": False}]
 
     async def receive():

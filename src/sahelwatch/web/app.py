@@ -33,7 +33,8 @@ clients as ``{"error": "..."}`` without stack traces; CORS is closed unless orig
 API keys (``SAHELWATCH_API_KEYS``) are compared in constant time and never logged, and
 key-like query parameters are redacted from the access log. Expensive routes (forecasts,
 briefs) run a few at a time behind a short queue, answering ``503`` with ``Retry-After``
-beyond it, and stop computing when their client leaves (:mod:`sahelwatch.web.throttle`); the
+beyond it (every API request that reads the store likewise, in a wider pool), and stop
+computing when their client leaves (:mod:`sahelwatch.web.throttle`); the
 response cache keys on the parameters a route reads, so unknown ones cannot bypass it.
 """
 
@@ -87,6 +88,8 @@ MIN_KEY_LENGTH = 16
 MAX_QUERY_BYTES = 4096
 #: Routes computed on request that take seconds and memory: run a few at a time.
 HEAVY_PATHS = ("/api/forecasts", "/api/briefs")
+#: API paths that neither read the store nor should wait for a slot.
+UNGUARDED = ("/api/health", "/api/ingest", routes_alerts.STREAM_PATH)
 #: Query parameters whose values never reach the access log.
 SECRET_PARAMS = re.compile(r"(?i)(key|token|secret|password|passwd|auth|signature|sig)")
 
@@ -325,6 +328,8 @@ def create_app(
     max_upload_bytes: int = 200 * 2**20,
     cache_bytes: int = 256 * 2**20,
     linger_s: float = 10.0,
+    api_slots: int = 4,
+    api_queue: int = 64,
     heavy_slots: int = 2,
     heavy_queue: int = 16,
 ) -> FastAPI:
@@ -344,9 +349,9 @@ def create_app(
         the bundled boundaries and needs no internet.
     max_upload_bytes : largest file ``POST /api/ingest`` accepts.
     cache_bytes : memory for cached responses.
-    heavy_slots, heavy_queue : expensive requests (forecasts, briefs) computed at once, and
-        waiting for a slot; beyond, ``503`` with ``Retry-After`` (see
-        :mod:`sahelwatch.web.throttle`).
+    api_slots, api_queue : API requests that read the store computed at once, and waiting
+        for a slot; beyond, ``503`` with ``Retry-After`` (see :mod:`sahelwatch.web.throttle`).
+    heavy_slots, heavy_queue : the same for the expensive routes (forecasts, briefs).
     linger_s : seconds the store stays open after the last request (see
         :class:`~sahelwatch.web.db.StoreAccess`).
 
@@ -370,6 +375,8 @@ def create_app(
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
         max_upload_bytes=max_upload_bytes,
+        api_slots=api_slots,
+        api_queue=api_queue,
         heavy_slots=heavy_slots,
         heavy_queue=heavy_queue,
     )
@@ -421,11 +428,19 @@ def create_app(
     # Middleware: the last added is the outermost.
     app.add_middleware(
         Throttle,
-        paths=HEAVY_PATHS,
+        guards=lambda path: path.startswith("/api/") and path not in UNGUARDED,
+        slots=settings.api_slots,
+        queue=settings.api_queue,
+        wait_s=settings.wait_s,
+        retry_after=5,
+    )
+    app.add_middleware(  # outside the first: an expensive request waits here, holding no slot
+        Throttle,
+        guards=HEAVY_PATHS.__contains__,
         slots=settings.heavy_slots,
         queue=settings.heavy_queue,
-        wait_s=settings.heavy_wait_s,
-        retry_after=5,
+        wait_s=settings.wait_s,
+        retry_after=10,
     )
     app.add_middleware(
         ResponseCache,

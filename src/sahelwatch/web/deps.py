@@ -57,9 +57,10 @@ class Settings:
     tiles_attribution : the attribution the tile provider requires.
     max_upload_bytes : largest file ``POST /api/ingest`` accepts.
     max_body_bytes : largest body of any other request.
-    heavy_slots : expensive requests (forecasts, briefs) computed at once.
-    heavy_queue : expensive requests waiting for a slot; beyond, ``503`` with ``Retry-After``.
-    heavy_wait_s : longest wait for a slot.
+    api_slots, api_queue : API requests that read the store computed at once, and waiting
+        for a slot; beyond, ``503`` with ``Retry-After``.
+    heavy_slots, heavy_queue : the same for expensive requests (forecasts, briefs).
+    wait_s : longest wait for a slot.
     """
 
     api_keys: tuple[str, ...] = ()
@@ -68,9 +69,11 @@ class Settings:
     tiles_attribution: str = ""
     max_upload_bytes: int = 200 * 2**20
     max_body_bytes: int = 64 * 2**10
+    api_slots: int = 4
+    api_queue: int = 64
     heavy_slots: int = 2
     heavy_queue: int = 16
-    heavy_wait_s: float = 30.0
+    wait_s: float = 30.0
 
 
 @dataclass

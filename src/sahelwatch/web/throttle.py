@@ -1,10 +1,11 @@
 """Expensive requests a few at a time, and their work stopped when the client leaves.
 
-:class:`Throttle` (ASGI middleware) lets at most ``slots`` requests to the expensive routes
-(forecasts with their benchmarks, briefs as PDF) compute at once; up to ``queue`` more wait
-their turn for at most ``wait_s`` seconds; any other is answered at once with ``503`` and a
-``Retry-After`` header, so a burst of distinct requests can neither exhaust the server's memory
-nor keep the cheap routes waiting. It sits inside the response cache: an answer already cached
+:class:`Throttle` (ASGI middleware) lets at most ``slots`` of the requests it guards compute at
+once; up to ``queue`` more wait their turn for at most ``wait_s`` seconds; any other is answered
+at once with ``503`` and a ``Retry-After`` header, so a burst of distinct requests can neither
+exhaust the server's memory nor make every answer late. The app uses two: one for every API
+request that reads the store, and a narrower one for the expensive routes (forecasts with
+their benchmarks, briefs as PDF). Both sit inside the response cache: an answer already cached
 is served without taking a slot.
 
 While such a request runs, a client that disconnects has the store queries of its request
@@ -18,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Collection
+from collections.abc import Callable
 
 import duckdb
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -67,7 +68,7 @@ class Throttle:
     Parameters
     ----------
     app : the wrapped application.
-    paths : the expensive paths.
+    guards : whether a path is guarded (others pass through).
     slots : requests computed at once.
     queue : requests waiting for a slot; beyond, 503 at once.
     wait_s : longest wait for a slot before 503.
@@ -78,14 +79,14 @@ class Throttle:
         self,
         app: ASGIApp,
         *,
-        paths: Collection[str],
+        guards: Callable[[str], bool],
         slots: int,
         queue: int,
         wait_s: float,
         retry_after: int,
     ) -> None:
         self.app = app
-        self.paths = frozenset(paths)
+        self.guards = guards
         self.slots = slots
         self.queue = queue
         self.wait_s = wait_s
@@ -95,7 +96,7 @@ class Throttle:
         self._semaphore: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in self.paths:
+        if scope["type"] != "http" or not self.guards(scope["path"]):
             await self.app(scope, receive, send)
             return
         if self._semaphore is None:
