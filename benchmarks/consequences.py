@@ -4,9 +4,11 @@ An in-process app over a store built from the bundled real data: each endpoint i
 (cold: the CH units are matched, the violence windows built), then for many different months,
 cycles and options that the response cache has not seen (the dashboard's month slider moving),
 so each answer is computed from the warm frames, not replayed. Prints the median and the
-slowest warm answer per endpoint.
+slowest warm answer per endpoint, in wall-clock time and in CPU time of the process (on a
+shared, busy machine the wall clock measures the queue for the CPU; the CPU time is what an
+answer costs). The machine's load average is printed beside them.
 
-Target: every warm answer under 300 ms.
+Target: every warm answer under 300 ms (wall clock, on a machine not saturated by others).
 
     .venv/bin/python benchmarks/consequences.py [--db STORE] [--check]
 """
@@ -14,6 +16,7 @@ Target: every warm answer under 300 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -36,10 +39,15 @@ def _urls() -> dict[str, list[str]]:
         "food series per unit": [
             f"/api/consequences/food/series?unit=ML0{r}0{c}" for r in range(1, 8) for c in (1, 2)
         ],
-        "displacement": [
-            f"/api/consequences/displacement?country={c}&level={lv}"
+        "displacement by country": [
+            f"/api/consequences/displacement?country={c}&format={f}"
             for c in ("MLI", "BFA", "NER")
-            for lv in ("country", "admin1")
+            for f in ("json", "csv")
+        ],
+        "displacement by region": [
+            f"/api/consequences/displacement?country={c}&level=admin1&format={f}"
+            for c in ("MLI", "BFA", "NER")
+            for f in ("json", "csv")
         ],
         "violence beside food": [
             f"/api/consequences/violence?country={c}&both={b}"
@@ -69,27 +77,37 @@ def main() -> int:
                 ingest_bundled(store)
         missed = False
         with TestClient(create_app(db, read_env=False)) as client:
-            print(f"{'endpoint':28} {'cold ms':>8} {'warm n':>7} {'median':>8} {'max ms':>8}")
+            print(f"load average at start: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
+            print(
+                f"{'endpoint':28} {'cold ms':>8} {'warm n':>7} {'median':>8} {'max ms':>8} "
+                f"{'cpu med':>8} {'cpu max':>8}"
+            )
             for name, urls in _urls().items():
-                cold = _get(client, urls[0])
+                cold = _get(client, urls[0])[0]
                 warm = [_get(client, url) for url in urls[1:]]
-                worst = max(warm)
-                missed |= worst >= TARGET_MS
+                wall = [w for w, _ in warm]
+                cpu = [c for _, c in warm]
+                missed |= max(wall) >= TARGET_MS
                 print(
-                    f"{name:28} {cold:8.0f} {len(warm):7d} {statistics.median(warm):8.1f} "
-                    f"{worst:8.1f}"
+                    f"{name:28} {cold:8.0f} {len(warm):7d} {statistics.median(wall):8.1f} "
+                    f"{max(wall):8.1f} {statistics.median(cpu):8.1f} {max(cpu):8.1f}"
                 )
-        print(f"target: every warm answer under {TARGET_MS:.0f} ms: {'missed' if missed else 'met'}")
+            print(f"load average at end: {os.getloadavg()[0]:.1f}")
+        print(
+            f"target: every warm answer under {TARGET_MS:.0f} ms: {'missed' if missed else 'met'}"
+        )
     return 1 if args.check and missed else 0
 
 
-def _get(client: object, url: str) -> float:
-    start = time.perf_counter()
+def _get(client: object, url: str) -> tuple[float, float]:
+    """Wall-clock and process CPU milliseconds of one request."""
+    start, cpu = time.perf_counter(), time.process_time()
     response = client.get(url)  # type: ignore[attr-defined]
     elapsed = (time.perf_counter() - start) * 1000
+    used = (time.process_time() - cpu) * 1000
     if response.status_code != 200:
         raise SystemExit(f"{url}: HTTP {response.status_code}: {response.text[:200]}")
-    return elapsed
+    return elapsed, used
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from sahelwatch.consequences.units import location_admin1, match_ch_units, name_
 from sahelwatch.consequences.views import (
     cycles_table,
     food_layer,
+    layer_rows,
     match_shares,
     phase_moves,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "dtm_regions",
     "food_indicators",
     "food_layer",
+    "layer_rows",
     "location_admin1",
     "location_matches",
     "match_ch_units",

@@ -10,6 +10,7 @@ data, never zero.
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -88,17 +89,50 @@ def cycles_table(units: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def pick_rows(food: pd.DataFrame, month: date | None, cycle: str | None) -> pd.DataFrame:
-    """The rows of one cycle, or those whose period covers ``month`` (where two analyses cover
-    it, the one CH marks for use, then the newer)."""
+# Columns a layer takes from the CH rows (besides the boundary unit's own).
+_ROW_COLUMNS = [
+    c for c in LAYER_COLUMNS if c not in ("unit_name", "country_iso3", "admin1_name", "status")
+]
+
+
+def layer_rows(food: pd.DataFrame, period_type: str) -> pd.DataFrame:
+    """The matched CH rows of one period type with what a layer shows, ranked for
+    :func:`pick_rows` (the analysis CH marks for use first, then the newer): computed once,
+    it makes each layer cheap."""
+    check_period_type(period_type)
+    rows = food.loc[
+        (food["period_type"] == period_type) & food["unit_id"].notna(),
+        [*_ROW_COLUMNS, "country_iso3", "use_period"],
+    ]
+    rows = rows.sort_values(["use_period", "cycle"], ascending=[False, False])
+    rows.attrs["layer_period"] = period_type
+    return rows
+
+
+def pick_rows(rows: pd.DataFrame, month: date | None, cycle: str | None) -> pd.DataFrame:
+    """Of :func:`layer_rows`, those of one cycle, or those whose period covers ``month`` (one
+    per unit: where two analyses cover it, the one CH marks for use, then the newer)."""
     if cycle is not None:
-        return food[food["cycle"] == cycle]
+        return rows[rows["cycle"] == cycle]
     if month is None:
         raise QueryError("give a month or a cycle.")
     when = pd.Timestamp(month)
-    covering = food[(food["period_from"] <= when) & (food["period_to"] >= when)]
-    ranked = covering.sort_values(["use_period", "cycle"], ascending=[False, False])
-    return ranked.drop_duplicates(["country_iso3", "adm2_pcode", "adm1_pcode"])
+    covering = rows[(rows["period_from"] <= when) & (rows["period_to"] >= when)]
+    return covering.drop_duplicates("unit_id")
+
+
+@cache
+def _boundary() -> pd.DataFrame:
+    admin2 = admin2_units()
+    frame = pd.DataFrame(
+        {
+            "unit_id": admin2["admin2_pcode"],
+            "unit_name": admin2["admin2_name"],
+            "country_iso3": admin2["iso3"],
+            "admin1_name": admin2["admin1_name"],
+        }
+    )
+    return frame.sort_values(["country_iso3", "unit_id"]).reset_index(drop=True)
 
 
 def food_layer(
@@ -109,43 +143,30 @@ def food_layer(
     period_type: str = "current",
     countries: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Every bundled admin-2 unit of the CH countries with its CH figures (``food``: from
-    :func:`~sahelwatch.consequences.food.food_indicators`) for a month or cycle.
+    """Every bundled admin-2 unit of the CH countries with its CH figures for a month or cycle.
 
-    ``status`` is ``analysed``, ``analysed without figures``, ``not analysed in this cycle``
-    (the country was analysed, the unit not) or ``no analysis covers this month`` (no CH
-    period of that type covers the month in the unit's country). Figures are null unless the
-    unit was analysed.
+    ``food`` is :func:`~sahelwatch.consequences.food.food_indicators` of the store's CH units,
+    or (faster, for many layers) its :func:`layer_rows` for ``period_type``. ``status`` is
+    ``analysed``, ``analysed without figures``, ``not analysed in this cycle`` (the country was
+    analysed, the unit not) or ``no analysis covers this month`` (no CH period of that type
+    covers the month in the unit's country). Figures are null unless the unit was analysed.
     """
     check_period_type(period_type)
     if isinstance(month, str):
         month = parse_month(month)
-    picked = pick_rows(food[food["period_type"] == period_type], month, cycle)
-    picked = picked[picked["unit_id"].notna()].drop(columns=["unit_name"])
-    admin2 = admin2_units()
-    boundary = pd.DataFrame(
-        {
-            "unit_id": admin2["admin2_pcode"],
-            "unit_name": admin2["admin2_name"],
-            "country_iso3": admin2["iso3"],
-            "admin1_name": admin2["admin1_name"],
-        }
-    )
-    boundary = boundary[boundary["country_iso3"].isin(food["country_iso3"].unique())]
-    if countries:
-        boundary = boundary[boundary["country_iso3"].isin([c.upper() for c in countries])]
-    layer = boundary.merge(
-        picked.drop(columns=["country_iso3", "admin1_name"], errors="ignore"),
-        on="unit_id",
-        how="left",
-    )
+    rows = food if food.attrs.get("layer_period") == period_type else layer_rows(food, period_type)
+    picked = pick_rows(rows, month, cycle)
+    boundary = _boundary()
+    wanted = [c.upper() for c in countries] if countries else food["country_iso3"].unique()
+    boundary = boundary[boundary["country_iso3"].isin(wanted)]
+    layer = boundary.merge(picked.drop(columns="country_iso3"), on="unit_id", how="left")
     done = layer["country_iso3"].isin(set(picked["country_iso3"]))
     layer["status"] = np.select(
         [layer["phase35"].notna(), layer["cycle"].notna(), done],
         ["analysed", "analysed without figures", "not analysed in this cycle"],
         "country not analysed in this cycle" if cycle else "no analysis covers this month",
     )
-    return layer[LAYER_COLUMNS].sort_values(["country_iso3", "unit_id"]).reset_index(drop=True)
+    return layer[LAYER_COLUMNS]
 
 
 def phase_moves(food: pd.DataFrame, least: int = 4) -> pd.DataFrame:

@@ -125,19 +125,22 @@ def food_layer(
     if (month is None) == (cycle is None):
         raise QueryError("give a month or a cycle (one of them).")
     food = _need(_food(request, store))
-    food = food[food["period_type"] == period]
+    state = app_state(request)
+    rows = state.memo.get(
+        ("consequences-rows", state.access.generation(), period),
+        lambda: cq.layer_rows(food, period),
+    )
     when = month_arg(month)
     names = tuple(c.upper() for c in split_list(country, "country"))
     picks: tuple[tuple[str, str], ...] = ()
     if when is not None:  # months that the same analyses cover share one layer
         day = pd.Timestamp(when)
-        covering = food[(food["period_from"] <= day) & (food["period_to"] >= day)]
+        covering = rows[(rows["period_from"] <= day) & (rows["period_to"] >= day)]
         picks = tuple(sorted(set(zip(covering["country_iso3"], covering["cycle"], strict=True))))
-    state = app_state(request)
     layer = state.memo.get(
         ("consequences-layer", state.access.generation(), period, cycle or picks, names),
         lambda: cq.food_layer(
-            food, month=when, cycle=cycle, period_type=period, countries=list(names) or None
+            rows, month=when, cycle=cycle, period_type=period, countries=list(names) or None
         ),
     )
     meta = {"month": month, "cycle": cycle, "period": period}
