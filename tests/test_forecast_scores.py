@@ -34,10 +34,38 @@ def test_ignorance_bins_and_smoothing() -> None:
     assert sc.ignorance_score(np.array([30.0]), zeros)[0] == pytest.approx(np.log2(1011))
     # Bin edges: [0.5, 2.5) holds 1 and 2; 3 is in the next bin; >= 1000.5 is the last bin.
     draws = np.array([[1.0, 2.0]])
-    assert sc.ignorance_score(np.array([2.0]), draws)[0] == pytest.approx(-np.log2(3 / 13))
-    assert sc.ignorance_score(np.array([3.0]), draws)[0] == pytest.approx(-np.log2(1 / 13))
+    one = {"resample_to": None}
+    assert sc.ignorance_score(np.array([2.0]), draws, **one)[0] == pytest.approx(-np.log2(3 / 13))
+    assert sc.ignorance_score(np.array([3.0]), draws, **one)[0] == pytest.approx(-np.log2(1 / 13))
     big = np.array([[2000.0, 50000.0]])
-    assert sc.ignorance_score(np.array([1001.0]), big)[0] == pytest.approx(-np.log2(3 / 13))
+    assert sc.ignorance_score(np.array([1001.0]), big, **one)[0] == pytest.approx(-np.log2(3 / 13))
+
+
+def test_ignorance_prepares_draws_as_the_challenge_code() -> None:
+    from scipy.signal import resample
+
+    # Fewer than 1,000 draws: resampled to 1,000 by scipy.signal.resample (the challenge's
+    # resample_predictions.py), negatives set to 0, values capped at 1e10.
+    rng = np.random.default_rng(3)
+    draws = rng.negative_binomial(1, 0.1, (5, 200)).astype(float)
+    draws[0, :2] = [-4.0, 5e12]
+    prepared = sc.challenge_draws(draws)
+    expected = np.clip(resample(draws, 1000, axis=1), 0, 1e10)
+    np.testing.assert_array_equal(prepared, expected)
+    assert prepared.shape == (5, 1000) and prepared.min() >= 0 and prepared.max() <= 1e10
+    # 1,000 draws (or more) are only clipped and capped, never resampled.
+    full = np.array([[-1.0] * 500 + [2e10] * 500])
+    np.testing.assert_array_equal(sc.challenge_draws(full), [[0.0] * 500 + [1e10] * 500])
+    # The score uses the prepared draws: 1,000 after resampling, so m + 11 = 1011.
+    obs = rng.poisson(3, 5).astype(float)
+    finite = np.clip(draws, 0, 1e6)
+    bins = np.digitize(sc.challenge_draws(finite), sc.IGNORANCE_BINS) - 1
+    obs_bin = np.digitize(obs, sc.IGNORANCE_BINS) - 1
+    counts = (bins == obs_bin[:, None]).sum(axis=1)
+    np.testing.assert_allclose(sc.ignorance_score(obs, finite), -np.log2((counts + 1) / 1011))
+    # Negative draws count in the bin of 0.
+    assert sc.ignorance_score(np.array([0.0]), np.full((1, 1000), -3.0))[0] == pytest.approx(
+        -np.log2(1001 / 1011))
 
 
 def test_interval_brier_coverage_hand_cases() -> None:

@@ -11,7 +11,10 @@ The definitions follow the VIEWS 2023/24 Prediction Challenge:
   bins ``[0, 0.5), [0.5, 2.5), ... [500.5, 1000.5), [1000.5, inf)`` (11 bins), the probability
   smoothed by adding one pseudo-draw to every bin: ``p = (count + 1) / (m + 11)``, as in the
   challenge's code, so an empty bin scores ``log2(m + 11)`` (9.98 bits for 1,000 draws), not
-  infinity.
+  infinity. The draws are first prepared as the challenge's code prepares submissions
+  (:func:`challenge_draws`): fewer than 1,000 are resampled to 1,000 with
+  ``scipy.signal.resample`` (its script ``resample_predictions.py``), then negatives are set to 0
+  and values capped at 1e10.
 * :func:`interval_score`: the interval score of the central ``1 - alpha`` interval between the
   ``alpha/2`` and ``1 - alpha/2`` sample quantiles (linear interpolation):
   ``(u - l) + 2/alpha (l - y) 1[y < l] + 2/alpha (y - u) 1[y > u]``.
@@ -76,10 +79,36 @@ def crps_ensemble_sr(obs: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return np.asarray(scoringrules.crps_ensemble(obs, draws, backend="numpy"), dtype=float)
 
 
+CHALLENGE_DRAWS = 1000
+"""Draws per forecast the challenge scores; fewer are resampled to this many."""
+DRAW_CAP = 1e10
+"""Largest draw value the challenge's scoring keeps (larger ones are capped)."""
+
+
+def challenge_draws(draws: np.ndarray, n: int | None = CHALLENGE_DRAWS) -> np.ndarray:
+    """Draws as the challenge's code prepares them for the ignorance score.
+
+    With fewer than ``n`` draws per forecast, each row is resampled to ``n`` by
+    ``scipy.signal.resample`` (the Fourier method, along the draws in their stored order, as the
+    challenge's ``resample_predictions.py`` does); then negative values become 0 and values above
+    :data:`DRAW_CAP` become the cap. ``n=None`` skips the resampling.
+    """
+    draws = np.asarray(draws, dtype=float)
+    if n is not None and draws.shape[1] < n:
+        from scipy.signal import resample
+
+        draws = np.asarray(resample(draws, n, axis=1), dtype=float)
+    return np.clip(draws, 0.0, DRAW_CAP)
+
+
 def ignorance_score(
-    obs: np.ndarray, draws: np.ndarray, bins: tuple[float, ...] = IGNORANCE_BINS
+    obs: np.ndarray,
+    draws: np.ndarray,
+    bins: tuple[float, ...] = IGNORANCE_BINS,
+    resample_to: int | None = CHALLENGE_DRAWS,
 ) -> np.ndarray:
-    """The challenge's binned ensemble ignorance score in bits (see the module docstring).
+    """The challenge's binned ensemble ignorance score in bits (see the module docstring);
+    the draws pass :func:`challenge_draws` first (``resample_to=None``: no resampling).
 
     Examples
     --------
@@ -87,6 +116,7 @@ def ignorance_score(
     0.0143
     """
     obs, draws = _check(obs, draws)
+    draws = challenge_draws(draws, resample_to)
     edges = np.asarray(bins, dtype=float)
     n_bins = len(edges)
     obs_bin = np.digitize(obs, edges) - 1
