@@ -121,6 +121,11 @@ def test_months_keep_gaps_and_totals_apart_from_zero(client: TestClient, store: 
                       end=pd.Timestamp("2026-01-31").date())  # fmt: skip
     assert rows["2026-01"]["state"] == "located"
     assert rows["2026-01"]["events"] == len(events(store, flt)) > 0
+    # the events API says which months of its period are unknown rather than empty
+    listed = ok(client, "/api/events?country=MLI&period=2025-05..2025-07&limit=1")
+    assert listed["total"] == 0 and listed["no_data_months"] == ["2025-05", "2025-06", "2025-07"]
+    csv_gap = client.get("/api/events?country=MLI&period=2025-06&format=csv")
+    assert csv_gap.headers["x-no-data-months"] == "2025-06"
     # months whose releases name no actors have no count by actor family
     fam = ok(client, "/api/months?country=MLI&period=2025-01..2026-01&actor_family=jihadist")
     by_month = {r["month"]: r for r in fam["months"]}

@@ -473,3 +473,33 @@ def test_brief_opened_from_the_dashboard_is_styled_and_its_links_resolve(page: P
     brief.shot("brief_from_dashboard.png")
     brief.assert_clean()
     page.assert_clean()
+
+
+def test_years_since_1990_presence_and_capital(page: Page) -> None:
+    """The country page reaches back to 1990: presence per cercle year by year, and the nearest
+    jihadist event to Bamako per year, with the years without located data left empty."""
+    page.open("#country?country=MLI")
+    page.page.click("#cty-years-load")
+    page.wait("SW.yearsRendered === 'MLI'", timeout=300)
+    page.settle()
+    years = page.api("capital/years", country="MLI", period=f"1990-01..{page.js('SW.state.end')}")
+    rows = years["years"]
+    assert rows[0]["year"] <= 1990 + 1 and rows[-1]["year"] == 2026
+    units = len(page.api("boundaries/admin2", country="MLI")["features"])
+    strips = page.js("document.querySelectorAll('#years-grid .strip:not(.strip-axis)').length")
+    assert strips == units
+    cells = page.js("document.querySelectorAll('#years-grid .strip:not(.strip-axis) .cell').length")
+    assert cells == units * len(rows)
+    # 2024 has no located events in Mali: every cercle is 'no data', and the capital has no point
+    titles = page.js(
+        "[...document.querySelectorAll('#years-grid .cell[title*=\" 2024:\"]')].map(c => c.title)"
+    )
+    assert len(titles) == units and all(t.endswith("2024: no data") for t in titles)
+    assert page.js("document.querySelectorAll('#years-grid .p-armed').length") > 0
+    index = [r["year"] for r in rows].index(2024)
+    assert page.js(f"SW.charts['chart-capital'].data[1][{index}]") is None
+    known = [r for r in rows if r["nearest_km"] is not None]
+    assert min(r["nearest_km"] for r in known) < 100  # jihadist violence has come near Bamako
+    assert "No located data (no point, not far): " in page.page.inner_text("#capital-note")
+    page.shot("dashboard_years_since_1990.png")
+    page.assert_clean()

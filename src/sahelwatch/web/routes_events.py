@@ -117,6 +117,24 @@ def filtered_sql(
     return wrapped, params
 
 
+def _no_data_months(store: RequestStore, flt: EventFilter) -> list[str]:
+    """Months of the filter's period that no event release covers for every one of its
+    countries: their count of events is unknown, not 0."""
+    from sahelwatch.panels import coverage
+    from sahelwatch.periods import format_month, month_range
+
+    if flt.start is None or flt.end is None:
+        return []
+    cov = coverage(store, "ucdp", countries=flt.countries or None, as_of=flt.as_of)
+    wanted = {int(g) for c in flt.countries for g in resolve_country(store, c)}
+    if wanted:
+        cov = cov[cov["country_gw"].isin(wanted)]
+    need = len(wanted) if wanted else cov["country_gw"].nunique()
+    counts = cov.groupby(cov["month"].dt.strftime("%Y-%m"))["country_gw"].nunique()
+    months = [format_month(m) for m in month_range(flt.start, flt.end)]
+    return [m for m in months if int(counts.get(m, 0)) < max(need, 1)]
+
+
 def _decode_cursor(text: str) -> tuple[date, str]:
     try:
         raw = base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
@@ -198,7 +216,9 @@ def list_events(
 ) -> Response:
     """The current events (or those of an earlier release with `as_of`) matching every filter,
     ordered by start date and uid, as in `sahelwatch events`. `total`, `fatalities` and
-    `located` describe every matching event, not only the page."""
+    `located` describe every matching event, not only the page; `no_data_months` (CSV: the
+    `X-No-Data-Months` header) lists the months of the period no release covers, whose events
+    are unknown, not 0."""
     start, end = period_arg(period)
     flt = EventFilter(
         countries=split_list(country, "country"),
@@ -240,7 +260,9 @@ def list_events(
     rows = [row[:-3] for row in rows[:limit]]
     day, uid = names.index("date_start"), names.index("uid")
     next_cursor = _encode_cursor(rows[-1][day], str(rows[-1][uid])) if more else None
+    no_data = _no_data_months(store, flt)
     meta = {
+        "no_data_months": no_data,
         "total": total,
         "fatalities": fatalities,
         "located": located,
@@ -250,6 +272,8 @@ def list_events(
         "next_cursor": next_cursor,
     }
     headers = {"X-Total-Count": str(total)}
+    if no_data:
+        headers["X-No-Data-Months"] = ",".join(no_data)
     if next_cursor:
         headers["X-Next-Cursor"] = next_cursor
     if format == "csv":

@@ -162,6 +162,68 @@ def basemap(layer: Annotated[str, Path(pattern="^(rivers|lakes|urban|places)$")]
     )
 
 
+# --- history by year -------------------------------------------------------------------------
+
+
+def capital_years(store: RequestStore, gw: int, start: date, end: date) -> pd.DataFrame:
+    """Per year, the nearest located jihadist event to the capital of ``gw`` (events of the
+    country and its neighbours; :func:`sahelwatch.indicators.capital_threat` month by month)
+    and how many months of the year have located data."""
+    from sahelwatch import indicators as ind
+
+    neighbours = panels.admin_neighbours("country")
+    region = sorted(
+        {gw} | set(neighbours.loc[neighbours["unit_id"] == gw, "neighbour"].astype(int))
+    )
+    events = panels.placed_events(store, "country", countries=region, start=start, end=end)
+    threat = ind.capital_threat(events, panels.coverage(store, "ucdp"), window=1)
+    threat = threat[threat["country_gw"] == gw]
+    threat = threat[
+        (threat["month"] >= pd.Timestamp(start)) & (threat["month"] <= pd.Timestamp(end))
+    ]
+    threat = threat.assign(year=pd.DatetimeIndex(threat["month"]).year)
+    rows = []
+    for _, months in threat.groupby("year"):
+        known = months[months["covered"].astype(bool)]
+        found = known.dropna(subset=["nearest_km"]).sort_values("nearest_km")
+        nearest = found.iloc[0] if len(found) else None
+        rows.append(
+            {"year": int(months["year"].iloc[0]), "capital": str(months["capital"].iloc[0]),
+             "months_located": len(known),
+             "nearest_km": None if nearest is None else float(nearest["nearest_km"]),
+             "nearest_uid": None if nearest is None else nearest["nearest_uid"],
+             "nearest_month": None if nearest is None else nearest["month"].strftime("%Y-%m"),
+             "within_100km": int(known["events_within_100km"].sum()) if len(known) else None}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@router.get("/api/capital/years", summary="Nearest jihadist event to the capital, year by year")
+def capital_by_year(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    country: Annotated[str, Query(max_length=60, description="ISO3, GW code or name.")] = "MLI",
+    period: Annotated[str | None, Query(max_length=20, description="YYYY-MM..YYYY-MM")] = None,
+) -> Response:
+    """For each year: the distance from the capital to the nearest located jihadist event
+    (of the country or a neighbour), the event and its month, events within 100 km, and how
+    many months of the year have located data (0: no data, so no distance, never "far")."""
+    from sahelwatch.query import resolve_country
+
+    gw = resolve_country(store, country)[0]
+    start, end = period_arg(period)
+    months = covered_months(store, "ucdp", [str(gw)], located=True)
+    if not months:
+        raise QueryError(f"no located events cover {country}.")
+    start, end = start or months[0], end or months[-1]
+    state = app_state(request)
+    frame = state.memo.get(
+        ("capital_years", state.access.generation(), gw, start, end),
+        lambda: capital_years(store, gw, start, end),
+    )
+    return render.json_response({"country_gw": gw, "years": render.frame_records(frame)})
+
+
 # --- panels ---------------------------------------------------------------------------------
 
 

@@ -1007,6 +1007,12 @@
     const iso = pageCountry();
     const info = SW.meta.countries.find((c) => c.iso3 === iso) || { iso3: iso, name: iso, admin1: false };
     $("cty-title").textContent = info.name;
+    if (SW.yearsRendered && SW.yearsRendered !== iso) {  // another country: its years on request
+      clear($("years-grid"));
+      clear($("chart-capital"));
+      $("capital-note").textContent = "";
+      SW.yearsRendered = null;
+    }
     $("cty-brief").href = apiUrl("briefs", { country: iso, month: S.end });
     $("cty-brief-pdf").href = apiUrl("briefs", { country: iso, month: S.end, format: "pdf" });
     fillSelect($("cty-country"), SW.meta.countries.map((c) => ({ value: c.iso3, label: c.name })), iso);
@@ -1164,6 +1170,65 @@
     Object.values(PRESENCE).forEach(([cls, , label]) => legend.append(el("span", {}, el("i", { class: "sw " + cls }), " " + label)));
     legend.append(el("span", {}, el("i", { class: "sw p-none" }), " no data"));
     box.append(legend);
+  }
+
+  // Year by year since 1990: each unit's presence at the last covered month of the year,
+  // and the nearest jihadist event to the capital; a year without located data stays empty.
+  const HISTORY_START = "1990-01";
+  async function loadYears() {
+    const iso = pageCountry();
+    const info = SW.meta.countries.find((c) => c.iso3 === iso) || { iso3: iso, name: iso };
+    const level = info.admin2 ? "admin2" : info.admin1 ? "admin1" : null;
+    await busy("Computing the years since 1990", async () => {
+      const period = HISTORY_START + ".." + S.end;
+      const [series, capital] = await Promise.all([
+        level ? api("indicators/series", { level: level, country: iso, period: period, columns: ["presence", "covered"] }) : null,
+        api("capital/years", { country: iso, period: period }),
+      ]);
+      renderYears(series ? series.rows : [], level);
+      renderCapitalYears(capital.years, info);
+      SW.yearsRendered = iso;
+    });
+  }
+
+  function renderYears(rows, level) {
+    const box = clear($("years-grid"));
+    if (!rows.length) { box.append(el("p", { class: "note", text: "No admin units are bundled for this country." })); return; }
+    const years = Array.from(new Set(rows.map((r) => r.month.slice(0, 4)))).sort();
+    const units = Array.from(new Map(rows.map((r) => [r.unit_id, r.unit_name])).entries());
+    const atYearEnd = new Map();
+    // only months the data cover with locations count (the six-month window of a month without
+    // them would otherwise carry older events into a year that has none)
+    rows.forEach((r) => { if (r.presence && r.covered) atYearEnd.set(r.unit_id + "|" + r.month.slice(0, 4), r.presence); });
+    const axis = el("div", { class: "strip strip-axis" });
+    years.forEach((y) => axis.append(el("div", { class: "cell", text: Number(y) % 5 === 0 ? y : "" })));
+    box.append(el("div", { class: "strip-row" }, el("span", { class: "label", text: level === "admin2" ? "cercle / unit" : "region" }), axis));
+    units.forEach(([id, name]) => {
+      const strip = el("div", { class: "strip" });
+      years.forEach((y) => {
+        const p = atYearEnd.get(id + "|" + y);
+        strip.append(el("div", { class: "cell " + (p && PRESENCE[p] ? PRESENCE[p][0] : "p-none"), title: name + " " + y + ": " + (p || "no data") }));
+      });
+      box.append(el("div", { class: "strip-row" }, el("span", { class: "label", title: name, text: name }), strip));
+    });
+  }
+
+  function renderCapitalYears(years, info) {
+    const x = years.map((y) => Date.UTC(y.year, 6, 1) / 1000);
+    const km = years.map((y) => (y.months_located ? y.nearest_km : null));
+    makeChart("chart-capital", {
+      height: 200,
+      series: [{}, { label: "nearest jihadist event to " + (years[0] ? years[0].capital : "the capital") + " (km)",
+        stroke: "#922b21", width: 2, points: { show: true, size: 6 }, spanGaps: false, value: legendValue }],
+      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(100, max * 1.1)] } },
+      axes: [{ values: (u, splits) => splits.map((v) => String(new Date(v * 1000).getUTCFullYear())), space: 40 }, { size: 50 }],
+    }, [x, km]);
+    const none = years.filter((y) => !y.months_located).map((y) => y.year);
+    const closest = years.filter((y) => y.nearest_km !== null).sort((a, b) => a.nearest_km - b.nearest_km)[0];
+    $("capital-note").textContent = "Distance from " + (years[0] ? years[0].capital : "the capital") + " to the nearest located jihadist event of " +
+      info.name + " or a neighbour, per year (the closest month). " +
+      (closest ? "Closest: " + fmt(closest.nearest_km, 0) + " km in " + closest.nearest_month + " (" + closest.nearest_uid + "). " : "") +
+      (none.length ? "No located data (no point, not far): " + none.join(", ") + "." : "");
   }
 
   async function renderForecast(info, historyRows) {
@@ -1397,6 +1462,7 @@
     $("cty-country").addEventListener("change", (e) => {
       S.country = e.target.value; S.region = ""; $("f-country").value = S.country; filtersChanged();
     });
+    $("cty-years-load").addEventListener("click", loadYears);
     $("cty-region").addEventListener("change", (e) => { S.region = e.target.value; writeHash(); loaded.country = null; loadCountry(); });
     window.addEventListener("hashchange", () => {
       const before = key();
