@@ -214,3 +214,13 @@ def test_idp_jump_rule_ignores_carried_forward(bundled_store: Store) -> None:
         for a in evaluate(bundled_store, [wide], strict=True)
     }
     assert found[2022] == 1_882_391 - 1_579_976 and 2024 not in found
+
+
+def test_status_prints_match_shares_and_carried_forward(bundled_store: Store) -> None:
+    from sahelwatch.status import status
+
+    text = status(bundled_store).to_text()
+    section = text.split("Consequences (a unit or year without figures is no data):")[1]
+    assert "Cadre Harmonisé MLI: cycles 2014-03..2023-03 (19; current figures in 18)" in section
+    assert "50 of 50 units matched to the admin-2 boundaries (100.0%)" in section
+    assert "UNHCR IDPs BFA: years 2017..2025; carried forward (not measured): 2024, 2025" in section

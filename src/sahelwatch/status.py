@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sahelwatch.consequences.summary import status_lines
 from sahelwatch.periods import compress_months, format_runs, month_range
 from sahelwatch.store import Store
 
@@ -85,6 +86,7 @@ class Status:
     events: int
     withdrawn: int = 0
     flagged: int = 0
+    consequences: list[str] = field(default_factory=list)
 
     def to_text(self) -> str:
         """The report ``sahelwatch status`` prints."""
@@ -109,6 +111,12 @@ class Status:
                     f"{r['ingested_at']:%Y-%m-%d %H:%M}"
                 )
                 continue
+            if r["kind"] == "consequence":  # no event coverage: see "Consequences" below
+                lines.append(
+                    f"  {r['source']} {r['release']}: {r['rows_read']} rows from {r['files']} "
+                    f"file(s), {r['rejected']} rejected; ingested {r['ingested_at']:%Y-%m-%d %H:%M}"
+                )
+                continue
             lines.append(
                 f"  {r['source']} {r['release']}{flag}: {r['rows_read']} rows from {r['files']} "
                 f"file(s), {r['rejected']} rejected; covers {months} in {r['countries']} "
@@ -129,6 +137,9 @@ class Status:
                 f"  {c.country} / {c.source}: covers {format_runs(c.covered)}; "
                 f"newest event {_day(c.newest_event)}"
             )
+        if self.consequences:
+            lines.append("\nConsequences (a unit or year without figures is no data):")
+            lines += self.consequences
         if self.quarantined:
             lines.append(
                 f"\n{self.quarantined} rows are in quarantine: 'sahelwatch quarantine' shows them."
@@ -195,4 +206,5 @@ def status(store: Store, countries: list[int] | None = None, today: date | None 
         events[0] if events else 0,
         withdrawn[0] if withdrawn else 0,
         int(con.execute("SELECT count(flags) FROM event_versions").fetchall()[0][0]),
+        status_lines(store),
     )

@@ -155,8 +155,8 @@ def _text(value: Any) -> str:
 
 def _cycle(kind: str, start: date) -> str:
     """The CH cycle (``YYYY-MM``) of a HAPI period: its ``ipc_type`` and first day."""
-    if kind == "current":
-        return f"{start.year}-{'03' if start.month < 9 else '11'}"
+    if kind == "current":  # Jan-May: March; Jun-Aug: a June update (2020); Sep-Dec: November
+        return f"{start.year}-{'03' if start.month < 6 else '06' if start.month < 9 else '11'}"
     if kind == "second projection":  # a November analysis looking to the next lean season
         return f"{start.year - 1}-11"
     if start.month == 6:
