@@ -224,9 +224,7 @@ def direct() -> Iterator[duckdb.DuckDBPyConnection]:
         "CREATE VIEW cur AS SELECT * FROM allrel "
         "QUALIFY row_number() OVER (PARTITION BY id ORDER BY rel DESC) = 1"
     )
-    assert con.execute("SELECT count(*) FROM cur").fetchone() == (
-        4603 + 5072 + 6547 + 1727 + 1287,
-    )
+    assert con.execute("SELECT count(*) FROM cur").fetchone() == (4603 + 5072 + 6547 + 1727 + 1287,)
     yield con
     con.close()
 
