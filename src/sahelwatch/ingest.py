@@ -24,7 +24,7 @@ import duckdb
 from sahelwatch import sources
 from sahelwatch.errors import InputError, ReleaseError, StoreError
 from sahelwatch.periods import compress_months, format_runs, month_range
-from sahelwatch.reader import load_raw, read_header
+from sahelwatch.reader import load_raw, precheck, read_header
 from sahelwatch.sources import ucdp
 from sahelwatch.sources.base import Format
 from sahelwatch.store import Store, raw_table, row_number_sql
@@ -144,6 +144,7 @@ def ingest(
     say = progress or (lambda _msg: None)
     if not path.is_file():
         raise InputError(f"{path}: no such file.")
+    precheck(path)  # a hostile file is refused before it is hashed
     digest, size = file_sha256(path)
     logged = store.con.execute(
         "SELECT l.finished_at, l.format, r.source, r.release, l.rows_read FROM ingest_log l "

@@ -29,6 +29,15 @@ from sahelwatch.errors import InputError
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 
 
+def precheck(path: Path) -> None:
+    """The limits that need nothing unpacked: an archive's declared sizes, a (gzip) CSV's
+    first lines. Cheap, so a hostile file is refused before it is even hashed."""
+    if zipfile.is_zipfile(path):
+        unpack.check_archive(path, "a zip file")
+    else:
+        unpack.scan_lines(path, path.name, stop_after=2)
+
+
 def read_header(path: Path, encoding: str = "utf-8") -> list[str]:
     """The column names of a file, lower-cased, without reading the whole file."""
     with _materialise(path) as (csv_file, excel):
@@ -243,7 +252,7 @@ def _materialise(path: Path) -> Iterator[tuple[Path, bool]]:
     if not path.is_file():
         raise InputError(f"{path}: no such file.")
     if path.suffix.lower() in EXCEL_SUFFIXES:
-        unpack.check_workbook(path)
+        unpack.check_archive(path, "an Excel workbook")
         yield path, True
         return
     if not zipfile.is_zipfile(path):
@@ -263,7 +272,7 @@ def _materialise(path: Path) -> Iterator[tuple[Path, bool]]:
                 raise InputError(f"{path.name}: the zip file is corrupt ({_short(exc)}).") from exc
             excel = extracted.suffix.lower() in EXCEL_SUFFIXES
             if excel:
-                unpack.check_workbook(extracted)
+                unpack.check_archive(extracted, "an Excel workbook")
             yield extracted, excel
 
 

@@ -30,7 +30,7 @@ import numpy as np
 from sahelwatch.config import LimitSettings
 from sahelwatch.errors import InputError
 
-__all__ = ["check_workbook", "current", "extract_member", "scan_lines", "using"]
+__all__ = ["check_archive", "current", "extract_member", "scan_lines", "using"]
 
 #: Past this many unpacked bytes the compression ratio is checked (small files may
 #: compress very well without being bombs).
@@ -79,19 +79,20 @@ def _check_declared(name: str, info: zipfile.ZipInfo, limits: LimitSettings) -> 
         raise _too_big(name, what, info.file_size, info.compress_size, limits)
 
 
-def check_workbook(path: Path) -> None:
-    """Refuse an Excel workbook whose parts would unpack beyond the limits."""
+def check_archive(path: Path, what: str = "archive") -> None:
+    """Refuse a zip file (an Excel workbook is one) whose members would unpack beyond the
+    limits, from their declared sizes (nothing is unpacked)."""
     limits = current()
     try:
         with zipfile.ZipFile(path) as book:
             infos = book.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"{path.name}: cannot be read as an Excel workbook ({exc}).") from exc
+        raise InputError(f"{path.name}: cannot be read as {what} ({exc}).") from exc
     for info in infos:
         _check_declared(path.name, info, limits)
     total = sum(i.file_size for i in infos)
     if total > limits.max_unpacked_bytes:
-        raise _too_big(path.name, "the workbook", total, path.stat().st_size, limits)
+        raise _too_big(path.name, f"the {what}", total, path.stat().st_size, limits)
 
 
 def extract_member(archive: zipfile.ZipFile, member: str, folder: Path, name: str) -> Path:
