@@ -131,15 +131,15 @@ class Status:
                 f"  {s.source}: covers {format_runs(s.covered) or '-'}; gaps {gaps}; "
                 f"newest data {_day(s.newest)}{stale}"
             )
+        if self.consequences:
+            lines.append("\nConsequences (a unit or year without figures is no data):")
+            lines += self.consequences
         lines.append("\nCountries:")
         for c in self.countries:
             lines.append(
                 f"  {c.country} / {c.source}: covers {format_runs(c.covered)}; "
                 f"newest event {_day(c.newest_event)}"
             )
-        if self.consequences:
-            lines.append("\nConsequences (a unit or year without figures is no data):")
-            lines += self.consequences
         if self.quarantined:
             lines.append(
                 f"\n{self.quarantined} rows are in quarantine: 'sahelwatch quarantine' shows them."
@@ -206,5 +206,5 @@ def status(store: Store, countries: list[int] | None = None, today: date | None 
         events[0] if events else 0,
         withdrawn[0] if withdrawn else 0,
         int(con.execute("SELECT count(flags) FROM event_versions").fetchall()[0][0]),
-        status_lines(store),
+        status_lines(store, countries),
     )

@@ -10,10 +10,19 @@ from sahelwatch.consequences.views import match_shares
 from sahelwatch.store import Store
 
 
-def status_lines(store: Store) -> list[str]:
-    """A few lines for people; empty when the store holds no CH or UNHCR figures."""
+def status_lines(store: Store, countries: list[int] | None = None) -> list[str]:
+    """A few lines for people (for the Gleditsch-Ward ``countries`` only, when given); empty
+    when the store holds no CH or UNHCR figures of them."""
     lines: list[str] = []
+    wanted = None
+    if countries is not None:
+        rows = store.con.execute(
+            "SELECT iso3 FROM countries WHERE list_contains(?, gw)", [[int(c) for c in countries]]
+        ).fetchall()
+        wanted = {r[0] for r in rows}
     units = ch_units(store)
+    if wanted is not None and not units.empty:
+        units = units[units["country_iso3"].isin(wanted)]
     if not units.empty:
         shares = match_shares(units).set_index("country_iso3")
         for iso3, group in units.groupby("country_iso3"):
@@ -28,6 +37,8 @@ def status_lines(store: Store) -> list[str]:
                 f"({row['share']:.1%}){unmatched}"
             )
     displacement = displacement_country(store)
+    if wanted is not None and not displacement.empty:
+        displacement = displacement[displacement["country_iso3"].isin(wanted)]
     if not displacement.empty:
         for iso3, group in displacement.groupby("country_iso3"):
             known = group.dropna(subset=["idps"])
