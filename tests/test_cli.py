@@ -603,6 +603,7 @@ def test_ingest_command(monkeypatch, capsys, tmp_path):
         "validating 1000 rows",
         "merging versions",
         "recording coverage",
+        "withdrawing records that newer releases lack",
     ]
     code, out, _ = run_cli(monkeypatch, capsys, "ingest", "--db", db, str(sample))
     assert code == 0
