@@ -224,7 +224,15 @@ def test_html_is_valid_and_links_into_the_api(mli: tuple[Store, Brief], tmp_path
     out = render(b, "html", tmp_path / "mli.html")
     text = out.read_text(encoding="utf-8")
     html5lib.HTMLParser(strict=True).parse(text)  # raises on any parse error
-    assert "/api/events?country=MLI&amp;period=2026-02&amp;type=os" in text
+    # a file written by the CLI links to a running server (absolute, never file:///api/...)
+    link = "http://127.0.0.1:8000/api/events?country=MLI&amp;period=2026-02&amp;type=os"
+    assert f'href="{link}"' in text
+    assert 'href="/api' not in text and "<style>" in text
+    served = render(b, "html", tmp_path / "served.html", base_url="http://sw.example/",
+                    stylesheet="briefs/style.css").read_text(encoding="utf-8")  # fmt: skip
+    assert "<style>" not in served and 'href="briefs/style.css"' in served
+    assert "style=" not in served  # the dashboard's CSP forbids inline style
+    assert 'href="http://sw.example/api/events?' in served
     assert "data:image/png;base64," in text
     assert "rule_armed_dominance" in text and "Preliminary data" in text
 
@@ -276,6 +284,52 @@ def test_pdf_renders_with_maps(mli: tuple[Store, Brief], tmp_path: Path) -> None
         for y in range(0, 3 * h // 4, h // 16)
     ]
     assert max(bands) > 0.4
+    # evidence links survive into the PDF (WeasyPrint makes link annotations of absolute hrefs)
+    import re
+    import zlib
+
+    data = pdf.read_bytes()
+    objects = [data]
+    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            objects.append(zlib.decompress(stream.group(1)))
+        except zlib.error:
+            continue
+    uris = [u for o in objects for u in re.findall(rb"/URI\s*\(([^)]*)\)", o)]
+    assert any(u.startswith(b"http://127.0.0.1:8000/api/events?") for u in uris), uris[:3]
+
+
+def test_headline_states_recency_gaps_years_and_every_rule(mli: tuple[Store, Brief]) -> None:
+    _, b = mli
+    assert b.recency[0].startswith("Data for 2026-02:") and "26.0.2" in b.recency[0]
+    assert "2025-03..2025-11: no data" in b.recency[1]
+    ((_, h),) = b.headlines
+    assert [r.rule for r in h.results] == [
+        "rule_no_data", "rule_thin_data", "rule_armed_dominance", "rule_initiative",
+        "rule_escalation", "rule_capital", "rule_long_trend", "rule_alerts",
+    ]  # fmt: skip
+    years = {y["year"]: y for y in b.years}
+    assert years[2024]["fatalities"] == 1901 and years[2024]["capital_km"] is None  # totals only
+    assert years[2025]["months"] == 3 and years[2023]["capital_km"] is not None
+
+
+def test_an_alert_raised_for_the_country_appears_in_the_brief(
+    bundled_copy: Path, tmp_path: Path
+) -> None:
+    from sahelwatch.alerts import check_rules
+    from sahelwatch.store import bundled_file
+
+    with Store(bundled_copy) as store:
+        raised = check_rules(store, bundled_file("alert_rules.toml"))
+    near = next(a for a in raised if a.rule == "near-bamako")  # clashes 84-93 km from Bamako
+    with Store(bundled_copy, read_only=True) as store:
+        b = build(store, country="MLI", month="2026-02", forecast="none", figures=False)
+    assert [a["title"] for a in b.alerts if a["rule"] == "near-bamako"] == [near.title]
+    ((_, h),) = b.headlines
+    fired = {r.rule for r in h.results if r.fired}
+    assert "rule_alerts" in fired and h.verdict != "holding" and near.title in h.text
+    text = render(b, "md", tmp_path / "alert.md").read_text(encoding="utf-8")
+    assert "## Alerts raised for this period" in text and near.title in text
 
 
 def test_no_data_month_is_honest(bundled_path: Path, tmp_path: Path) -> None:

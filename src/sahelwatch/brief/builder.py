@@ -472,17 +472,29 @@ def _recency(store: Store, gws: Sequence[int], target: date, coverage: dict[str,
 def _years(
     store: Store, gws: Sequence[int], target: date, first: int = 2012
 ) -> list[dict[str, Any]]:
-    """Fatalities per calendar year since ``first``, with the months that have data."""
+    """Per calendar year since ``first``: fatalities with the months that have data and, for one
+    country, the nearest located jihadist event to its capital (None: no located data)."""
     from sahelwatch.brief.figures import monthly_fatalities
+    from sahelwatch.web.series import capital_years
 
     frame = monthly_fatalities(store, list(gws), target, date(first, 1, 1))["total"]
+    capital = (
+        capital_years(store, gws[0], date(first, 1, 1), target).set_index("year")
+        if len(gws) == 1
+        else None
+    )
     out = []
     for year, values in frame.groupby(pd.DatetimeIndex(frame.index).year):
         known = values.dropna()
-        out.append(
-            {"year": int(year), "fatalities": float(known.sum()) if len(known) else None,
-             "months": len(known), "of": len(values)}
-        )  # fmt: skip
+        row: dict[str, Any] = {
+            "year": int(year), "fatalities": float(known.sum()) if len(known) else None,
+            "months": len(known), "of": len(values), "capital": None, "capital_km": None,
+        }  # fmt: skip
+        if capital is not None and int(year) in capital.index:
+            c = capital.loc[int(year)]
+            row["capital"] = str(c["capital"])
+            row["capital_km"] = None if pd.isna(c["nearest_km"]) else float(c["nearest_km"])
+        out.append(row)
     return out
 
 
