@@ -17,7 +17,13 @@ from fastapi.responses import Response
 
 from sahelwatch.actors import FAMILIES
 from sahelwatch.errors import QueryError
-from sahelwatch.query import EventFilter, events_sql, parse_bbox, resolve_country
+from sahelwatch.query import (
+    EventFilter,
+    events_sql,
+    parse_bbox,
+    resolve_country,
+    resolve_release,
+)
 from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
 from sahelwatch.web.deps import (
@@ -125,7 +131,22 @@ def _no_data_months(store: RequestStore, flt: EventFilter) -> list[str]:
 
     if flt.start is None or flt.end is None:
         return []
-    cov = coverage(store, "ucdp", countries=flt.countries or None, as_of=flt.as_of)
+    event_families = "SELECT DISTINCT family FROM releases WHERE kind = 'event'"
+    held = {f for (f,) in store.con.execute(event_families).fetchall()}
+    wanted_families = {"acled" if s == "acled" else "ucdp" for s in flt.sources} or held
+    if flt.as_of:  # the data as of a release: its own family's coverage
+        wanted_families = {
+            store.con.execute(
+                "SELECT family FROM releases WHERE release_id = ?",
+                [resolve_release(store, flt.as_of)],
+            ).fetchone()[0]  # type: ignore[index]
+        }
+    families = sorted(held & wanted_families)
+    if not families:
+        return [format_month(m) for m in month_range(flt.start, flt.end)]
+    cov = pd.concat(
+        [coverage(store, f, countries=flt.countries or None, as_of=flt.as_of) for f in families]
+    ).drop_duplicates(["country_gw", "month"])
     wanted = {int(g) for c in flt.countries for g in resolve_country(store, c)}
     if wanted:
         cov = cov[cov["country_gw"].isin(wanted)]
