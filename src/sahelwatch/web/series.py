@@ -201,13 +201,18 @@ def describe_months(frame: pd.DataFrame, sentence: Callable[[str], str] | None =
                 period = _when(run) if len(_when(run)) == 4 or first == last else f"{first}..{last}"
                 out.append((first, sentence(period)))
         return [text for _, text in sorted(out)]
-    has_totals = frame.assign(state=np.where(frame["countries_totals"] > 0, "totals", "-"))
-    for run in _runs(has_totals, "totals"):
+    share_of = frame["countries_totals"]  # runs of months with the same countries on totals
+    keyed = frame.assign(state=np.where(share_of > 0, "t" + share_of.astype(str), "-"))
+    runs = [r for key in keyed["state"].unique() if key != "-" for r in _runs(keyed, key)]
+    for run in runs:
         best, events = run["totals_best"], run["totals_events"]
         label = TOTALS_LABEL.get(str(run["totals_family"].dropna().iloc[0]), "totals")
-        share = run["countries_totals"].min()
-        if share < run["countries"].iloc[0]:
-            label += f" for {share} of {run['countries'].iloc[0]} countries"
+        share, every = run["countries_totals"].min(), run["countries"].iloc[0]
+        scope = (
+            "; no located events"
+            if share >= every
+            else f" for the {share} of {every} countries that have only totals (no located events)"
+        )
         parts = []
         if best.notna().any():
             parts.append(f"{best.sum():,.0f} deaths")
@@ -217,7 +222,7 @@ def describe_months(frame: pd.DataFrame, sentence: Callable[[str], str] | None =
         known = best if best.notna().any() else events
         partial = "" if known.notna().all() or known.isna().all() else " (not every month)"
         out.append((run["month"].iloc[0],
-                    f"{_when(run)}: {amount} in {label}{partial}; no located events"))  # fmt: skip
+                    f"{_when(run)}: {amount} in {label}{partial}{scope}"))  # fmt: skip
     for run in _runs(frame, "unlocated"):
         out.append((run["month"].iloc[0],
                     f"{_when(run)}: events without places or actor names (a reduced release); "
