@@ -503,3 +503,31 @@ def test_years_since_1990_presence_and_capital(page: Page) -> None:
     assert "No located data (no point, not far): " in page.page.inner_text("#capital-note")
     page.shot("dashboard_years_since_1990.png")
     page.assert_clean()
+
+
+def test_map_reaches_back_to_1990(page: Page) -> None:
+    """One choice takes the map back to 1990; the slider walks every month; the located history
+    is counted, and 2024 (totals only) and 2025-06 (no data) stay without a value."""
+    page.open("#map?country=MLI")
+    page.page.select_option("#f-span", "1990-01")
+    page.settle()
+    end = page.js("SW.state.end")
+    assert page.js("SW.state.start") == "1990-01"
+    expected = page.api("events", country="432", period=f"1990-01..{end}", limit=1)
+    assert page.number("#count-events") == expected["total"] > 2000
+    assert page.number("#count-located") == expected["located"]
+    months = page.js("SW.charts['chart-monthly'].data[0].length")
+    assert page.js("Number(document.getElementById('f-month').max)") == months > 400
+    keys = page.js("Object.keys(SW.months).sort()")
+    for month in ("2024-06", "2025-06"):
+        i = keys.index(month)
+        assert page.js(f"SW.charts['chart-monthly'].data.slice(1, 4).map(s => s[{i}])") == [
+            None, None, None
+        ]  # fmt: skip
+    page.page.fill("#f-month", str(keys.index("2013-01") + 1))  # Operation Serval
+    page.settle()
+    assert page.page.inner_text("#f-month-label") == "Jan 2013"
+    january = page.api("events", country="432", period="2013-01", limit=1)
+    assert page.number("#count-events") == january["total"] > 0
+    page.shot("dashboard_map_2013-01.png")
+    page.assert_clean()

@@ -289,6 +289,18 @@
       monthChanged();
     });
     $("f-all").addEventListener("click", () => { S.month = null; syncSlider(); monthChanged(); });
+    // the period back to 1990 in one choice; the month slider then walks every month of it
+    $("f-span").addEventListener("change", (e) => {
+      const v = e.target.value;
+      if (!v) return;
+      S.end = SW.lastMonth;
+      S.start = v.includes("-") ? v : addMonths(SW.lastMonth, 1 - Number(v));
+      if (!options.some((o) => o.value === S.start)) S.start = options[0].value;
+      $("f-start").value = S.start;
+      $("f-end").value = S.end;
+      S.month = null;
+      filtersChanged();
+    });
     $("c-layer").addEventListener("change", (e) => { S.layer = e.target.value; writeHash(); loadChoropleth(); });
     $("c-level").addEventListener("change", (e) => { S.level = e.target.value; writeHash(); loadChoropleth(); });
     $("filters-toggle").addEventListener("click", () => {
