@@ -283,7 +283,16 @@ def test_rules_from_the_configuration(tmp_path):
     for entry, message in bad:
         with pytest.raises(ConfigError, match=message):
             make_config(tmp_path, tmp_path / "s.duckdb", alerts={"rules": [entry]})
-    assert set(RULE_TYPES) == {"threshold", "proximity", "new_actor", "forecast", "zscore", "stale"}
+    assert set(RULE_TYPES) == {
+        "threshold",
+        "proximity",
+        "new_actor",
+        "forecast",
+        "zscore",
+        "stale",
+        "food_phase",
+        "idp_jump",
+    }
 
 
 def test_evaluate_skips_a_failing_rule_unless_strict(store):
