@@ -6,7 +6,8 @@ from pathlib import Path
 
 from sahelwatch import cli
 from sahelwatch.alerts import list_alerts
-from sahelwatch.main_job import forecast_and_alert, indicator_summary
+from sahelwatch.forecast.models import model_version
+from sahelwatch.main_job import MODELS, forecast_and_alert, indicator_summary
 from sahelwatch.store import Store
 
 
@@ -14,20 +15,22 @@ def test_forecasts_and_alerts_once(bundled_copy: Path) -> None:
     first = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 3))
     with Store(bundled_copy, read_only=True) as store:
         runs = store.con.execute(
-            "SELECT model_version, strftime(origin, '%Y-%m'), count(DISTINCT unit_id), "
-            "count(DISTINCT month) FROM forecasts GROUP BY ALL ORDER BY 1"
+            "SELECT level, model_version, strftime(origin, '%Y-%m'), "
+            "count(DISTINCT coalesce(unit_code, unit_id::VARCHAR)), count(DISTINCT month) "
+            "FROM forecasts GROUP BY ALL ORDER BY 1, 2"
         ).fetchall()
-        # the newest covered month is 2026-02; 191 countries, 2 months ahead
-        assert runs == [
-            ("benchmark-conflictology", "2026-02", 191, 2),
-            ("lgbm-direct-1", "2026-02", 191, 2),
-        ]
+        # the newest covered month is 2026-02; 191 countries, 2 months ahead; below country
+        # level Mali, Burkina Faso and Niger: 31 admin-1, 165 admin-2 units, 916 cells
+        country = [("country", v, "2026-02", 191, 2) for v in sorted(map(model_version, MODELS))]
+        units = [(lv, "located-1", "2026-02", n, 2)
+                 for lv, n in (("admin1", 31), ("admin2", 165), ("grid", 916))]
+        assert runs == sorted(country + units)
         stored = list_alerts(store, limit=None)
         near = [a for a in stored if a.rule == "near-bamako"]
         assert len(near) == 1 and near[0].evidence["event_ids"]
         assert f"alerts: {len(stored)} new" in first
     again = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 3))
-    assert again.count("already stored") == 2 and "alerts: 0 new" in again
+    assert again.count("already stored") == 5 and "alerts: 0 new" in again
 
 
 def test_indicator_summary_is_the_indicators(bundled_store: Store) -> None:

@@ -57,13 +57,13 @@ def indicator_summary(store: Store, countries: tuple[str, ...] = FOCUS) -> str:
     return f"Indicators, {month}:\n" + table.to_string(index=False)
 
 
-def _stored(store: Store, origin: str, model_version: str) -> bool:
+def _stored(store: Store, origin: str, model_version: str, level: str) -> bool:
     if not store.has_table("forecasts"):
         return False
     found = store.con.execute(
         "SELECT count(*) FROM forecasts WHERE strftime(origin, '%Y-%m') = ? "
-        "AND model_version = ? AND level = 'country'",
-        [origin, model_version],
+        "AND model_version = ? AND level = ?",
+        [origin, model_version, level],
     ).fetchone()
     return bool(found and found[0])
 
@@ -75,8 +75,12 @@ def forecast_and_alert(
     horizons: range = HORIZONS,
 ) -> str:
     """Forecast every country 1-36 months ahead from the newest covered month with the model
-    and the conflictology benchmark, store both, then evaluate the default alert rules
-    (``data/alert_rules.toml``) and store the alerts they raise. Returns a summary.
+    and the conflictology benchmark, and the admin-1, admin-2 units and PRIO-GRID cells of
+    Mali, Burkina Faso and Niger with each level's served model
+    (:data:`~sahelwatch.forecast.subnational.SERVED`, with
+    :data:`~sahelwatch.forecast.subnational.UNIT_DRAWS` draws), store them, then evaluate the
+    default alert rules (``data/alert_rules.toml``) and store the alerts they raise. Returns a
+    summary.
 
     The store at ``db`` is read from a snapshot and written in one short transaction per model
     and one for the alerts, so other processes use it meanwhile (``docs/concurrency.md``).
@@ -84,30 +88,36 @@ def forecast_and_alert(
     from sahelwatch.forecast import forecast, store_forecast
     from sahelwatch.forecast.data import newest_covered_month
     from sahelwatch.forecast.models import model_version
+    from sahelwatch.forecast.subnational import SERVED, UNIT_DRAWS, unit_model_version
+    from sahelwatch.forecast.subnational_eval import UNIT_COUNTRIES
     from sahelwatch.periods import format_month
     from sahelwatch.snapshot import result_wait
 
     say = progress or (lambda _: None)
     lines = []
+    runs = [("country", model, n_draws, model_version(model)) for model in MODELS] + [
+        (level, model, min(n_draws, UNIT_DRAWS), unit_model_version(model))
+        for level, model in SERVED.items()
+    ]
     with Store(db, read_only=True) as snapshot:
         origin = format_month(newest_covered_month(snapshot))
-        for model in MODELS:
-            version = model_version(model)
-            if _stored(snapshot, origin, version):
-                lines.append(f"forecast {version} from {origin}: already stored")
+        for level, model, draws, version in runs:
+            if _stored(snapshot, origin, version, level):
+                lines.append(f"forecast {version} ({level}) from {origin}: already stored")
                 continue
             say(
-                f"forecasting {version} from {origin}, {horizons.start}-{horizons[-1]} months ahead"
+                f"forecasting {version} ({level}) from {origin}, "
+                f"{horizons.start}-{horizons[-1]} months ahead"
             )
             frame = forecast(
-                snapshot, origin=origin, horizons=horizons, n_draws=n_draws, model=model,
-                progress=say,
+                snapshot, level, origin=origin, horizons=horizons, n_draws=draws, model=model,
+                progress=say, countries=None if level == "country" else UNIT_COUNTRIES,
             )
             with Store(db, wait_s=result_wait()) as store:
                 store_forecast(store, frame, origin, version)
             lines.append(
-                f"forecast {version} from {origin}: {frame['unit_id'].nunique()} countries, "
-                f"{len(frame):,} samples stored"
+                f"forecast {version} ({level}) from {origin}: {frame['unit_id'].nunique()} "
+                f"units, {len(frame):,} samples stored"
             )
     raised = check_alert_rules(db, bundled_file("alert_rules.toml"))
     lines.append(f"alerts: {len(raised)} new from the default rules")

@@ -1,13 +1,18 @@
-"""Forecasts below country level: admin-1 units (P-codes) and PRIO-GRID cells (gids).
+"""Forecasts below country level: admin-1 and admin-2 units (P-codes) and PRIO-GRID cells.
 
 The unit-month series come from :func:`sahelwatch.panels.build_panel` cut at the origin (a month
 no located release covers is ``NaN``, never 0), kept to the last :data:`PANEL_MONTHS` months.
 
-Model ``lgbm`` at these levels (version :data:`DOWNSCALE_VERSION`)
--------------------------------------------------------------------
-Located event data are short (in the bundled store: January and February 2026 only), far too
-short to fit a model per horizon on the units themselves. The country model, which learns from
-the whole world's country-month history, is therefore shared out over each country's units:
+Model ``located``
+-----------------
+Learnt on the units' own located history (UCDP GED since 1989 for the Sahel and its
+neighbours): :mod:`sahelwatch.forecast.located`. Its backtest against the benchmarks and the
+share-out is :mod:`sahelwatch.forecast.subnational_eval`.
+
+Country models shared out (``blend``, ``ratio``, ``lgbm``; version ``<model>+shares-1``)
+-------------------------------------------------------------------------------------
+The country model, which learns from the whole world's country-month history, is shared out
+over each country's units:
 each draw of a country's fatalities is split over its units and an *unplaced* remainder by a
 multinomial draw with probabilities proportional to
 
@@ -23,6 +28,9 @@ were set a priori, not tuned.
 
 Benchmarks are those of the country level on the unit panel, plus ``conflictology_nb`` at grid
 level (:func:`sahelwatch.forecast.benchmarks.conflictology_neighbours`).
+
+A unit's panel reaches back :data:`PANEL_MONTHS` months from the origin (located data begin
+in 1989), enough for the ``located`` model's 240 training months and 12 horizons.
 """
 
 from __future__ import annotations
@@ -38,13 +46,20 @@ import pandas as pd
 from sahelwatch.errors import QueryError
 from sahelwatch.forecast.benchmarks import benchmarks_for
 from sahelwatch.forecast.data import SAHEL, TARGETS, CountryPanel, load_country_panel
+from sahelwatch.forecast.located import LOCATED_VERSION, located
 from sahelwatch.periods import add_months
 from sahelwatch.store import Store
 
-LEVELS: dict[str, str] = {"admin1": "admin1", "grid": "cell"}
+LEVELS: dict[str, str] = {"admin1": "admin1", "admin2": "admin2", "grid": "cell"}
 """Forecast level -> panel level of :func:`sahelwatch.panels.build_panel`."""
 
-PANEL_MONTHS = 240
+PANEL_MONTHS = 264
+SERVED: dict[str, str] = {"admin1": "located", "admin2": "located", "grid": "located"}
+"""The model the main job forecasts each level with: of the ``located`` model and the share-out
+of the country model, the one with the lower mean CRPS in the backtest of
+:mod:`sahelwatch.forecast.subnational_eval` (docs/forecasting.md has the figures)."""
+UNIT_DRAWS = 100
+"""Draws per unit-month the main job stores below country level."""
 SHARE_MONTHS = 12
 NEIGHBOUR_WEIGHT = 0.5
 PRIOR = 0.1
@@ -58,7 +73,7 @@ class UnitPanel:
 
     Attributes
     ----------
-    level : ``admin1`` or ``grid``.
+    level : ``admin1``, ``admin2`` or ``grid``.
     panel : the units' series (sb, ns, os, total), ``NaN`` where not covered.
     country : Gleditsch-Ward code of each unit.
     pairs : (row, neighbour row) positions of neighbouring units within the panel.
@@ -81,17 +96,18 @@ class UnitPanel:
 def panel_level(level: str) -> str:
     """The :func:`~sahelwatch.panels.build_panel` level of a sub-national forecast level."""
     if level not in LEVELS:
-        raise QueryError(f"unknown level '{level}'; use country, admin1 or grid.")
+        raise QueryError(f"unknown level '{level}'; use country, admin1, admin2 or grid.")
     return LEVELS[level]
 
 
 def default_countries(level: str) -> list[int]:
-    """The Sahel countries that have units at ``level`` (admin-1: bundled boundaries)."""
+    """The Sahel countries that have units at ``level`` (admin levels: bundled boundaries)."""
     if panel_level(level) == "cell":
         return sorted(SAHEL)
     from sahelwatch.geo import load_admin
+    from sahelwatch.panels.units import ADMIN_LEVEL
 
-    have = set(load_admin(1)["country_gw"].dropna().astype(int))
+    have = set(load_admin(ADMIN_LEVEL[level])["country_gw"].dropna().astype(int))
     return sorted(set(SAHEL) & have)
 
 
@@ -223,7 +239,18 @@ def forecast_units(
     draws = unit_draws(
         store, up, origin, horizons, targets, n_draws, seed, model, **country_options
     )
-    return up.panel.units, draws, DOWNSCALE_VERSION if model == "lgbm" else f"benchmark-{model}"
+    return up.panel.units, draws, unit_model_version(model)
+
+
+def unit_model_version(model: str) -> str:
+    """The version stored with sub-national forecasts of ``model``: ``located-1``,
+    ``<country model version>+shares-1`` for a country model shared out (``lgbm``:
+    :data:`DOWNSCALE_VERSION`), ``benchmark-<name>``."""
+    from sahelwatch.forecast.models import MODEL_VERSIONS, model_version
+
+    if model == "located":
+        return LOCATED_VERSION
+    return f"{model_version(model)}+shares-1" if model in MODEL_VERSIONS else model_version(model)
 
 
 def unit_draws(
@@ -242,17 +269,19 @@ def unit_draws(
 
     ``country_panel``: the world's country panel, when the caller has it already.
     """
-    from sahelwatch.forecast.models import forecast_array
+    from sahelwatch.forecast.models import MODEL_VERSIONS, forecast_array
 
     up = up.until(origin)
     level_benchmarks = benchmarks_for(up.pairs if up.level == "grid" else None)
     if model in level_benchmarks:
         return level_benchmarks[model](up.panel, list(horizons), n_draws, seed, list(targets))
-    if model != "lgbm":
-        names = ", ".join(["lgbm", *level_benchmarks])
+    if model == "located":
+        return located(up.panel, list(horizons), n_draws, seed, list(targets), pairs=up.pairs)
+    if model not in MODEL_VERSIONS:
+        names = ", ".join(["located", *MODEL_VERSIONS, *level_benchmarks])
         raise QueryError(f"unknown model '{model}'; choose one of {names}.")
     world = country_panel if country_panel is not None else load_country_panel(store, origin)
     draws = forecast_array(
-        world, origin, horizons, targets, n_draws, seed, "lgbm", **country_options
+        world, origin, horizons, targets, n_draws, seed, model, **country_options
     )
     return downscale(draws, world.units, up, targets, seed)
