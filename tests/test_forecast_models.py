@@ -125,7 +125,7 @@ def test_benchmark_models_and_bad_arguments(store: Store) -> None:
     i = int(np.flatnonzero(history.units == 432)[0])
     np.testing.assert_array_equal(np.sort(mali), np.sort(history.values[i, -12:, 0]))
     with pytest.raises(QueryError, match="level"):
-        forecast(store, level="admin2")
+        forecast(store, level="county")
     with pytest.raises(QueryError, match="horizons"):
         forecast(store, horizons=[0])
     with pytest.raises(QueryError, match="unknown model"):

@@ -431,8 +431,9 @@ def forecast_array(
     return np.stack(results, axis=1)
 
 
-FORECAST_LEVELS: tuple[str, ...] = ("country", "admin1", "grid")
-"""Levels :func:`forecast` serves: countries, admin-1 units (P-codes), PRIO-GRID cells."""
+FORECAST_LEVELS: tuple[str, ...] = ("country", "admin1", "admin2", "grid")
+"""Levels :func:`forecast` serves: countries, admin-1 and admin-2 units (P-codes), PRIO-GRID
+cells."""
 
 
 def forecast(
@@ -456,7 +457,8 @@ def forecast(
     ----------
     store : the store; only months up to and including ``origin`` are read.
     level : ``country`` (every country of :func:`~sahelwatch.forecast.data.forecast_units`),
-        ``admin1`` or ``grid`` (PRIO-GRID cells); see :mod:`sahelwatch.forecast.subnational`.
+        ``admin1``, ``admin2`` or ``grid`` (PRIO-GRID cells); see
+        :mod:`sahelwatch.forecast.subnational`.
     origin : the last month with data the forecast may use (``YYYY-MM``); default the newest
         month any release covers. A month without data is no data, not zero.
     horizons : months ahead, 1..36.

@@ -132,7 +132,7 @@ def forecast_summary(
         clauses.append("list_contains($months, month)")
     probs = ", ".join(f"avg((value >= {t})::DOUBLE) AS p_ge_{t}" for t in THRESHOLDS)
     extra = ", list(value ORDER BY draw) AS samples" if samples else ""
-    unit = "unit_code AS unit_id" if level == "admin1" else "unit_id"  # admin units: P-codes
+    unit = "unit_code AS unit_id" if level.startswith("admin") else "unit_id"  # P-codes
     frame = store.con.execute(
         f"SELECT model_version, {unit}, month, target, count(*) AS draws, avg(value) AS mean, "
         f"quantile_cont(value, $q) AS q, {probs}{extra} FROM forecasts "
