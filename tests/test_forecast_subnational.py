@@ -227,7 +227,10 @@ def test_admin2_forecasts_by_pcode(bundled_store: Store) -> None:
     assert frame["value"].notna().all() and frame["value"].sum() > 0
 
 
-def test_subnational_backtest_scores_the_model_and_every_benchmark(bundled_store: Store) -> None:
+def test_subnational_backtest_scores_the_model_and_every_benchmark(
+    bundled_store: Store, tmp_path: Path
+) -> None:
+    from sahelwatch.forecast.report import write_report
     from sahelwatch.forecast.subnational_eval import backtest_level, unit_models
 
     scores = backtest_level(bundled_store, "grid", 20, 0, origins=[date(2018, 12, 1)],
@@ -239,6 +242,10 @@ def test_subnational_backtest_scores_the_model_and_every_benchmark(bundled_store
     assert set(scores["month"]) == {date(2019, 1, 1), date(2019, 12, 1)}
     assert (scores["level"] == "grid").all()
     assert "conflictology_nb" not in unit_models("admin1")
+    # The report says first whether the grid target is met.
+    head = write_report(scores, tmp_path)[0].read_text(encoding="utf-8").splitlines()[:6]
+    assert head[2].startswith("## Targets: ")
+    assert head[4].startswith(("met: PRIO-GRID", "MISSED: PRIO-GRID")) and "2018-12" in head[4]
 
 
 def test_unit_target_lines_hand_case() -> None:
