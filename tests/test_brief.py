@@ -388,6 +388,14 @@ def test_brief_command_writes_the_file(monkeypatch, capsys, bundled_path: Path, 
     cli.main()
     assert "wrote the 2026-02 brief" in capsys.readouterr().err
     assert out.read_text(encoding="utf-8").startswith("#") and "Mali" in out.read_text()
+    assert "](http://127.0.0.1:8000/api/events?" in out.read_text()  # links to `serve`
+    monkeypatch.setattr("sys.argv", [*argv, "--base-url", "https://sw.example.org/"])
+    cli.main()
+    assert "](https://sw.example.org/api/events?" in out.read_text()
+    monkeypatch.setattr("sys.argv", [*argv, "--base-url", ""])
+    cli.main()
+    assert "/api/events?" not in out.read_text()  # no server named: no links
+    capsys.readouterr()
     monkeypatch.setattr("sys.argv", [*argv[:2], "--db", str(bundled_path)])
     with pytest.raises(SystemExit) as exit_:
         cli.main()

@@ -630,3 +630,25 @@ def test_ingest_command_period_and_countries(monkeypatch, capsys, tmp_path):
         assert s.con.execute(
             "SELECT list_sort(list(DISTINCT country_gw)), count(*) FROM coverage"
         ).fetchone() == ([432, 436, 439], 6)
+
+
+def test_indicators_prints_a_summary_unless_asked_for_everything(
+    monkeypatch, capsys, bundled_path: Path, tmp_path: Path
+) -> None:
+    db = ["--db", str(bundled_path)]
+    code, out, _ = run_cli(monkeypatch, capsys, "indicators", "--month", "2026-02", "--level",
+                           "admin1", *db)  # fmt: skip
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("10 units, 2026-02 (") and "--all" in lines[0]
+    assert lines[1].split()[:3] == ["unit", "events", "deaths"] and len(lines) == 12
+    code, out, _ = run_cli(monkeypatch, capsys, "indicators", "--month", "2025-06", "--level",
+                           "country", *db)  # fmt: skip
+    assert "no data" in out.splitlines()[2] and " 0 " not in out  # a gap is no data, never 0
+    code, out, _ = run_cli(monkeypatch, capsys, "indicators", "--month", "2026-02", "--level",
+                           "admin1", "--all", *db)  # fmt: skip
+    assert out.splitlines()[0].startswith("unit_id,unit_name,") and len(out.splitlines()) == 11
+
+
+def test_alerts_help_names_the_rules_tables() -> None:
+    result = CliRunner().invoke(cli.app, ["alerts", "--help"], env={"COLUMNS": "200"})
+    assert "alerts.rules tables" in result.output and "[]" not in result.output
