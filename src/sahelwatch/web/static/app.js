@@ -851,10 +851,11 @@
 
   async function loadForecastLayer(k) {
     const runs = await api("forecasts/runs");
-    // the Units selector picks the forecast level; admin-2 has none, so it falls back
-    const wanted = { admin1: "admin1", admin2: "admin1", cell: "grid", country: "country" }[S.level] || "country";
+    // the Units selector picks the forecast level; one that is not stored falls back (and says so)
+    const wanted = { admin1: "admin1", admin2: "admin2", cell: "grid", country: "country" }[S.level] || "country";
     const have = new Set(runs.runs.filter((r) => !r.benchmark).map((r) => r.level));
-    const level = have.has(wanted) ? wanted : have.has("country") ? "country" : null;
+    const served = new Set(["country", "admin1", "grid"]);  // the levels /api/forecasts serves
+    const level = [wanted, "admin1", "country"].find((l) => have.has(l) && served.has(l)) || null;
     if (!level) {
       $("c-note").textContent = "No forecasts are stored yet (run the forecast and store it).";
       return;
@@ -866,9 +867,8 @@
       boundaries(shapeLevel, codes),
     ]);
     if (SW.choroplethKey !== k) return;
-    const unitWord = { country: "countries", admin1: "admin-1 regions", grid: "grid cells" };
-    SW.forecastNote = level === wanted && !(S.level === "admin2")
-      ? "" : " No " + (S.level === "admin2" ? "admin-2" : unitWord[wanted]) + " forecasts are stored: shown by " + unitWord[level] + ".";
+    const unitWord = { country: "country", admin1: "admin-1 region", admin2: "admin-2 unit", grid: "grid cell" };
+    SW.forecastNote = level === wanted ? "" : " No forecasts by " + unitWord[wanted] + " are stored: shown by " + unitWord[level] + ".";
     const values = new Map();
     const months = new Set();
     forecast.rows.forEach((r) => { values.set(r.unit_id + "|" + r.month, r.p_ge_25); months.add(r.month); });
