@@ -7,14 +7,14 @@ Model ``located``
 -----------------
 Learnt on the units' own located history (UCDP GED since 1989 for the Sahel and its
 neighbours): :mod:`sahelwatch.forecast.located`. Its backtest against the benchmarks and the
-share-out is :mod:`sahelwatch.forecast.subnational_eval`.
+share-out is :mod:`sahelwatch.forecast.subnational_eval`; it beat the share-out at every level,
+so the main job forecasts the units with it (:data:`SERVED`).
 
 Country models shared out (``blend``, ``ratio``, ``lgbm``; version ``<model>+shares-1``)
 -------------------------------------------------------------------------------------
 The country model, which learns from the whole world's country-month history, is shared out
-over each country's units:
-each draw of a country's fatalities is split over its units and an *unplaced* remainder by a
-multinomial draw with probabilities proportional to
+over each country's units: each draw of a country's fatalities is split over its units and an
+*unplaced* remainder by a multinomial draw with probabilities proportional to
 
 * unit ``u``: ``own_u + NEIGHBOUR_WEIGHT * neighbours_u + PRIOR``, where ``own_u`` is the
   unit's fatalities in the last :data:`SHARE_MONTHS` panel months (months without data left
