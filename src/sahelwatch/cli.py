@@ -472,6 +472,7 @@ def forecast_cmd(
 ) -> None:
     """Forecast fatalities (sb, ns, os, total) per unit and month as 1,000 samples each."""
     from sahelwatch.forecast import forecast, store_forecast, summarize
+    from sahelwatch.snapshot import result_wait
     from sahelwatch.store import Store
 
     with Store(db, read_only=True) as snapshot:  # writers are not kept out while it computes
@@ -493,7 +494,7 @@ def forecast_cmd(
         f"{frame.attrs['origin']}, {frame['unit_id'].nunique()} units) to {out}"
     )
     if save:
-        with Store(db) as store:  # one short write
+        with Store(db, wait_s=result_wait()) as store:  # one short write
             store_forecast(store, frame, frame.attrs["origin"], frame.attrs["model_version"])
     if summary is not None:
         table = summarize(frame)
@@ -530,6 +531,7 @@ def evaluate_cmd(
     """Backtest the model and the VIEWS benchmarks: the challenge windows Y2019-Y2023 at country
     level, rolling origins at admin-1 and grid level."""
     from sahelwatch.forecast import evaluate, store_evaluation
+    from sahelwatch.snapshot import result_wait
     from sahelwatch.store import Store
 
     with Store(db, read_only=True) as snapshot:  # writers are not kept out while it computes
@@ -544,7 +546,7 @@ def evaluate_cmd(
             unit_n_draws=unit_draws,
         )
     if save:
-        with Store(db) as store:  # one short write
+        with Store(db, wait_s=result_wait()) as store:  # one short write
             store_evaluation(store, result.scores, draws, seed)
     table = result.scores.pivot_table(
         index=["level", "window"], columns="model", values="crps", aggfunc="mean", sort=False
