@@ -1,20 +1,25 @@
-"""Train and forecast all 36 horizons at country level (the whole world) and at grid level on
-an Africa-sized SYNTHETIC cell panel, and print the cost of each.
+"""Forecast all 36 horizons at country level (the whole world), admin-1 level (the Sahel, real
+located data) and grid level (an Africa-sized SYNTHETIC cell panel), and print the cost of each.
 
 Usage::
 
-    .venv/bin/python benchmarks/forecast.py [--level country|grid|both] [--db STORE]
-        [--origin 2025-02] [--workers 2] [--draws 1000] [--grid-draws 100]
-        [--grid-events 200000] [--out FILE.parquet]
+    .venv/bin/python benchmarks/forecast.py [--level country|admin1|admin2|grid|all]
+        [--db STORE] [--origin 2025-02] [--model blend] [--unit-model located] [--workers 2]
+        [--draws 1000] [--grid-draws 100] [--grid-events 200000] [--out FILE.parquet]
 
-Country level: without ``--db`` a fresh store is built from the bundled data in a temporary
-folder. Grid level: ``--grid-events`` SYNTHETIC GED events (1989-2024,
+Country and admin-1 level: without ``--db`` a fresh store is built from the bundled data in a
+temporary folder (admin-1: origin the newest covered month). ``--model`` is the country model
+(``blend``, the default model; ``lgbm`` for the earlier LightGBM model); progress lines go to
+standard error. Grid level: ``--grid-events`` SYNTHETIC GED events (1989-2024,
 :func:`sahelwatch.synthetic.write_synthetic_ged`; invented, not UCDP data) are ingested into a
 temporary store and every cell of the African countries (Gleditsch-Ward 400-626) is forecast
 from origin 2024-12 (the country model trained on the synthetic world, shared out over cells),
-with ``--grid-draws`` draws. Each level runs in its own process (``--level both``, the default)
-so that peak memory is its own. Prints wall time of the forecast, peak memory (this process and
-the largest worker process) and the share of the machine's CPU time used during the run (from
+with ``--grid-draws`` draws. Admin-1, admin-2 and, with ``--grid-events 0``, grid level time
+the main job's forecast: Mali, Burkina Faso and Niger from the real located data, each level's
+served model (``SERVED``; ``--unit-model`` picks another), ``--grid-draws`` draws. Each level
+runs in its own process (``--level all``, the default) so that peak memory is its own. Prints
+wall time of the forecast, peak memory (this process and the largest worker process) and the
+share of the machine's CPU time used during the run (from
 ``psutil.cpu_times``: busy time of all cores over wall time x cores), and the share used by
 this run's own processes (``os.times``).
 """
@@ -34,7 +39,9 @@ from typing import Any
 import psutil
 
 from sahelwatch.bundled import ingest_bundled
-from sahelwatch.forecast import forecast, summarize
+from sahelwatch.forecast import FORECAST_LEVELS, forecast, summarize
+from sahelwatch.forecast.subnational import SERVED
+from sahelwatch.forecast.subnational_eval import UNIT_COUNTRIES
 from sahelwatch.store import Store
 
 
@@ -66,8 +73,8 @@ def _grid_store(tmp: str, n_events: int) -> tuple[Path, list[int]]:
 def run_level(args: argparse.Namespace) -> None:
     """Forecast one level and print its figures."""
     with tempfile.TemporaryDirectory() as tmp:
-        countries = None
-        if args.level == "grid":
+        countries, model = None, args.model
+        if args.level == "grid" and args.grid_events:
             path, countries = _grid_store(tmp, args.grid_events)
             origin, draws = "2024-12", args.grid_draws
         else:
@@ -75,6 +82,9 @@ def run_level(args: argparse.Namespace) -> None:
             if args.db is None:
                 with Store(path) as store:
                     ingest_bundled(store)
+            if args.level != "country":  # the main job's: its units, model and draws
+                origin, draws, countries = None, args.grid_draws, list(UNIT_COUNTRIES)
+                model = args.unit_model or SERVED[args.level]
         cores = psutil.cpu_count() or 1
         cpu_before = psutil.cpu_times()
         own_before = os.times()
@@ -86,8 +96,10 @@ def run_level(args: argparse.Namespace) -> None:
                 origin=origin,
                 horizons=range(1, 37),
                 n_draws=draws,
+                model=model,
                 workers=args.workers,
                 countries=countries,
+                progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
             )
         elapsed = time.perf_counter() - wall
         cpu_after = psutil.cpu_times()
@@ -103,9 +115,12 @@ def run_level(args: argparse.Namespace) -> None:
         getattr(own_after, f) - getattr(own_before, f)
         for f in ("user", "system", "children_user", "children_system")
     )
-    what = "countries" if args.level == "country" else "cells (SYNTHETIC events)"
+    what = "countries" if args.level == "country" else "units"
+    if args.level == "grid":
+        what = "cells (SYNTHETIC events)" if args.grid_events else "cells"
     print(
-        f"{args.level} level, origin {origin}: {frame['unit_id'].nunique()} {what} x 36 "
+        f"{args.level} level, {frame.attrs['model_version']}, origin {frame.attrs['origin']}: "
+        f"{frame['unit_id'].nunique()} {what} x 36 "
         f"horizons x {frame['target'].nunique()} targets x {draws} draws = "
         f"{len(frame):,} samples ({len(table):,} unit-month-targets)"
     )
@@ -124,7 +139,9 @@ def run_level(args: argparse.Namespace) -> None:
 def main() -> None:
     """Run the benchmark of each level asked for and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--level", choices=("country", "grid", "both"), default="both")
+    parser.add_argument("--level", choices=(*FORECAST_LEVELS, "all"), default="all")
+    parser.add_argument("--model", default="blend")
+    parser.add_argument("--unit-model", default=None)
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--origin", default="2025-02")
     parser.add_argument("--workers", type=int, default=2)
@@ -133,10 +150,10 @@ def main() -> None:
     parser.add_argument("--grid-events", type=int, default=200_000)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    if args.level != "both":
+    if args.level != "all":
         run_level(args)
         return
-    for level in ("country", "grid"):
+    for level in FORECAST_LEVELS:
         argv = [a for a in sys.argv[1:] if not a.startswith("--level")]
         subprocess.run([sys.executable, __file__, *argv, "--level", level], check=True)
 

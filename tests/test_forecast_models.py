@@ -23,7 +23,7 @@ from sahelwatch.forecast import (
     summarize,
 )
 from sahelwatch.forecast.data import newest_covered_month
-from sahelwatch.forecast.models import HorizonTask, fan_out, fit_predict
+from sahelwatch.forecast.models import HorizonTask, fan_out, fit_predict, forecast_array
 from sahelwatch.store import Store
 
 FAST = ModelConfig(params={"num_iterations": 15, "num_leaves": 7}, train_months=72, min_bin=50)
@@ -86,7 +86,7 @@ def test_panel_keeps_uncovered_months_as_no_data(store: Store) -> None:
 
 def test_forecast_end_to_end(store: Store, tmp_path: Path) -> None:
     frame = forecast(store, origin="2025-02", horizons=[1, 2], n_draws=20, config=FAST,
-                     workers=1)
+                     workers=1, model="lgbm")
     assert list(frame.columns) == ["level", "unit_id", "month", "target", "draw", "value"]
     assert len(frame) == 191 * 2 * 4 * 20
     assert set(frame["month"].astype(str)) == {"2025-03", "2025-04"}
@@ -151,7 +151,7 @@ def test_no_leakage_after_origin(bundled_path: Path, tmp_path: Path) -> None:
         before = {
             m: forecast(store, origin=origin, horizons=[1, 4], n_draws=25, seed=3, config=FAST,
                         model=m, workers=1)
-            for m in ("lgbm", "bootstrap", "last_historical")
+            for m in ("blend", "ratio", "lgbm", "bootstrap", "last_historical", "conflictology")
         }
         con = store.con
         # Rewrite everything after the origin: country-months, events and coverage.
@@ -159,7 +159,8 @@ def test_no_leakage_after_origin(bundled_path: Path, tmp_path: Path) -> None:
             "UPDATE cm_versions SET best_sb = best_sb * 9 + 50, best_ns = best_ns + 999, "
             "best_os = 0, best_total = best_total * 3 + 7 WHERE month > DATE '2024-01-01'"
         )
-        con.execute("UPDATE event_versions SET best = best * 5 + 100")
+        con.execute("UPDATE event_versions SET best = best * 5 + 100 "
+                    "WHERE date_start >= DATE '2024-02-01'")
         con.execute(
             "INSERT INTO coverage SELECT release_id, country_gw, DATE '2025-06-01' "
             "FROM coverage WHERE month = DATE '2025-02-01'"
@@ -170,6 +171,26 @@ def test_no_leakage_after_origin(bundled_path: Path, tmp_path: Path) -> None:
             np.testing.assert_array_equal(frame["value"].to_numpy(), after["value"].to_numpy())
     finally:
         store.close()
+
+
+def test_default_model_forecast(store: Store) -> None:
+    lines: list[str] = []
+    frame = forecast(store, origin="2024-04", horizons=[1, 12], n_draws=50, targets=["sb", "total"],
+                     progress=lines.append)
+    assert frame.attrs["model_version"] == "blend-ratio-1"
+    assert len(lines) == 2 and "sb (1/2)" in lines[0] and "191 countries" in lines[0]
+    assert frame.equals(forecast(store, origin="2024-04", horizons=[1, 12], n_draws=50,
+                                 targets=["sb", "total"]))  # reproducible
+    table = summarize(frame)
+    mali = table[(table["unit_id"] == 432) & (table["target"] == "total")]
+    history = load_country_panel(store, until=date(2024, 4, 1))
+    i = int(np.flatnonzero(history.units == 432)[0])
+    recent = history.values[i, -12:, 3]
+    # The median lies between the model's two parts, both near Mali's own recent months.
+    assert (mali["q50"] > np.quantile(recent, 0.1)).all()
+    assert (mali["q50"] < recent.max()).all()
+    values = frame["value"].to_numpy()
+    assert not np.isnan(values).any() and (values >= 0).all()
 
 
 def test_months_without_data_are_not_zeros(store: Store) -> None:
@@ -183,6 +204,10 @@ def test_months_without_data_are_not_zeros(store: Store) -> None:
     zeroed[:, gap, :3] = np.nan_to_num(zeroed[:, gap, :3])
     filled = type(panel)(panel.units, panel.start, zeroed)
     assert not np.array_equal(honest, fit_predict(filled, task, FAST))
+    origin = date(2025, 2, 1)
+    for model in ("blend", "ratio"):
+        honest = forecast_array(panel, origin, [1], [0], 40, 0, model)
+        assert not np.array_equal(honest, forecast_array(filled, origin, [1], [0], 40, 0, model))
 
 
 def test_process_pool_and_dask_give_the_serial_result(store: Store) -> None:

@@ -1,7 +1,7 @@
 """Shared by the API and dashboard tests: a store with forecasts, and a live server.
 
 ``web_db`` copies the session's bundled store (``bundled_path`` from conftest) once and stores a
-real forecast run in it (the LightGBM model, horizons 1-3, 100 draws) with the four VIEWS
+real forecast run in it (the default model, horizons 1-3, 100 draws) with the four VIEWS
 benchmarks, so that every forecast route and the fan chart have something to show.
 """
 
@@ -35,7 +35,7 @@ def build_web_store(bundled_path: Path, folder: Path) -> Path:
     target = folder / "web.duckdb"
     shutil.copyfile(bundled_path, target)
     with Store(target) as store:
-        for model in ("lgbm", *BENCHMARK_MODELS):
+        for model in ("blend", *BENCHMARK_MODELS):
             frame = forecast(
                 store, origin=ORIGIN, horizons=HORIZONS, n_draws=N_DRAWS, model=model, workers=1
             )

@@ -453,10 +453,10 @@ def forecast_cmd(
     model: Annotated[
         str,
         typer.Option(
-            help="lgbm, or a benchmark: zero, last_historical, bootstrap, conflictology, "
-            "conflictology_nb (grid only)."
+            help="blend (the model), ratio, lgbm (the earlier LightGBM model), or a benchmark: "
+            "zero, last_historical, bootstrap, conflictology, conflictology_nb (grid only)."
         ),
-    ] = "lgbm",
+    ] = "blend",
     workers: Annotated[int, typer.Option(help="Local worker processes.")] = 2,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) to run on.")
@@ -517,7 +517,8 @@ def evaluate_cmd(
     level: Annotated[
         list[str] | None,
         typer.Option(
-            "--level", help="Levels to backtest: country, admin1, grid (repeatable; default all)."
+            "--level",
+            help="Levels to backtest: country, admin1, admin2, grid (repeatable; default all).",
         ),
     ] = None,
     unit_draws: Annotated[
@@ -528,8 +529,9 @@ def evaluate_cmd(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Backtest the model and the VIEWS benchmarks: the challenge windows Y2019-Y2023 at country
-    level, rolling origins at admin-1 and grid level."""
+    """Backtest the model and the VIEWS benchmarks: at country level the challenge windows
+    Y2018-Y2024 (state-based) and rolling origins 2010-06..2023-12 (total), rolling origins at
+    admin-1, admin-2 and grid level. Prints which of the targets are met first."""
     from sahelwatch.forecast import evaluate, store_evaluation
     from sahelwatch.snapshot import result_wait
     from sahelwatch.store import Store
@@ -542,16 +544,26 @@ def evaluate_cmd(
             seed=seed,
             workers=workers,
             scheduler=scheduler,
-            levels=level or ("country", "admin1", "grid"),
+            levels=level or ("country", "admin1", "admin2", "grid"),
             unit_n_draws=unit_draws,
         )
     if save:
         with Store(db, wait_s=result_wait()) as store:  # one short write
             store_evaluation(store, result.scores, draws, seed)
+    from sahelwatch.forecast.report import target_lines
+    from sahelwatch.forecast.subnational_eval import unit_target_lines
+
+    country = result.scores[result.scores["level"] == "country"]
+    if len(country):
+        typer.echo("\n".join(target_lines(country)))
+    units = result.scores[result.scores["level"] != "country"]
+    if len(units):
+        typer.echo("\n".join(unit_target_lines(units)))
     table = result.scores.pivot_table(
-        index=["level", "window"], columns="model", values="crps", aggfunc="mean", sort=False
+        index=["level", "target", "window"], columns="model", values="crps", aggfunc="mean",
+        sort=False,
     )
-    typer.echo("mean CRPS (country: ged_sb; admin1 and grid: total)")
+    typer.echo("mean CRPS")
     typer.echo(table.round(2).to_string())
     _err(f"wrote {result.report_md} and {result.report_html}")
 

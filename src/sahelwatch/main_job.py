@@ -20,7 +20,7 @@ Progress = Callable[[str], None]
 #: Countries summarised by the main job: Mali and its two partners in the tri-border crisis.
 FOCUS: tuple[str, ...] = ("MLI", "BFA", "NER")
 #: Models stored by the main job: the model and the benchmark it must beat, side by side.
-MODELS: tuple[str, ...] = ("lgbm", "conflictology")
+MODELS: tuple[str, ...] = ("blend", "conflictology")
 HORIZONS = range(1, 37)
 
 

@@ -12,7 +12,9 @@
 
 Modules: :mod:`~sahelwatch.forecast.data` (series from the store, forecast frames),
 :mod:`~sahelwatch.forecast.benchmarks` (the VIEWS challenge benchmarks),
-:mod:`~sahelwatch.forecast.models` (the model and :func:`forecast`),
+:mod:`~sahelwatch.forecast.ratio` (the default model, ``blend``),
+:mod:`~sahelwatch.forecast.models` (:func:`forecast` and the LightGBM model),
+:mod:`~sahelwatch.forecast.record` (headlines and track records),
 :mod:`~sahelwatch.forecast.subnational` (admin-1 and grid level),
 :mod:`~sahelwatch.forecast.covariates` (GDELT, coups, VIEWS WDI/V-Dem),
 :mod:`~sahelwatch.forecast.scores`, :mod:`~sahelwatch.forecast.backtest`,
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from sahelwatch.forecast.backtest import (
     CHALLENGE_WINDOWS,
+    ROLLING_WINDOWS,
     TUNING_WINDOWS,
     Evaluation,
     Window,
@@ -44,18 +47,29 @@ from sahelwatch.forecast.data import (
     store_forecast,
     summarize,
 )
-from sahelwatch.forecast.models import FORECAST_LEVELS, MODEL_VERSION, ModelConfig, forecast
+from sahelwatch.forecast.models import (
+    DEFAULT_MODEL,
+    FORECAST_LEVELS,
+    MODEL_VERSION,
+    ModelConfig,
+    forecast,
+)
+from sahelwatch.forecast.ratio import BlendConfig
+from sahelwatch.forecast.record import headline, track_record
 from sahelwatch.forecast.subnational import DOWNSCALE_VERSION
 
 __all__ = [
     "BENCHMARKS",
     "CHALLENGE_WINDOWS",
+    "DEFAULT_MODEL",
     "DOWNSCALE_VERSION",
     "FORECAST_LEVELS",
     "MODEL_VERSION",
+    "ROLLING_WINDOWS",
     "SAHEL",
     "TARGETS",
     "TUNING_WINDOWS",
+    "BlendConfig",
     "CountryPanel",
     "Evaluation",
     "ModelConfig",
@@ -64,11 +78,13 @@ __all__ = [
     "backtest_units",
     "evaluate",
     "forecast",
+    "headline",
     "load_country_panel",
     "load_evaluation",
     "load_forecast",
     "store_evaluation",
     "store_forecast",
     "summarize",
+    "track_record",
     "tune",
 ]

@@ -4,11 +4,15 @@ A window is a calendar year forecast from October of the year before, as in the 
 Prediction Challenge: features up to October, horizons 3..14 = January..December. At each origin
 the data are cut there (:meth:`CountryPanel.until`) before anything is fitted.
 
-* :data:`CHALLENGE_WINDOWS` (Y2019..Y2023) are scored against the challenge's actuals
-  (``ged_sb``, bundled as ``data/views_cm_actuals_windows_2018_2024.csv.gz``).
+* :data:`CHALLENGE_WINDOWS` (Y2018..Y2024) are scored against the challenge's actuals
+  (``ged_sb``, bundled as ``data/views_cm_actuals_windows_2018_2024.csv.gz``; Y2024 holds
+  January-April only, and Y2018 cannot be scored in our data: ``sb`` history starts 2017-11,
+  after its origin).
+* :data:`ROLLING_WINDOWS`: total fatalities, origins every 6 months 2010-06..2023-12, horizons
+  1..12, scored against the store's own series.
 * :data:`TUNING_WINDOWS` (Y2014..Y2017, total fatalities) are where :func:`tune` chooses the
-  model's settings; they end before the first evaluation window begins, so the evaluation
-  windows play no part in choosing anything.
+  model's settings; they end before the first challenge window begins, so those windows play
+  no part in choosing anything.
 """
 
 from __future__ import annotations
@@ -25,18 +29,24 @@ import pandas as pd
 from sahelwatch.errors import QueryError
 from sahelwatch.forecast.data import TARGETS, load_country_panel, month_number
 from sahelwatch.forecast.models import (
+    DEFAULT_MODEL,
     HorizonTask,
     ModelConfig,
     _horizon_job,
     fan_out,
     forecast_array,
 )
+from sahelwatch.forecast.ratio import BlendConfig
 from sahelwatch.forecast.scores import score_all
 from sahelwatch.periods import add_months
 from sahelwatch.store import Store, bundled_file
 
-MODELS: tuple[str, ...] = ("lgbm", "conflictology", "last_historical", "bootstrap", "zero")
-"""The model and the four challenge benchmarks, in report order."""
+MODELS: tuple[str, ...] = (
+    DEFAULT_MODEL, "ratio", "conflictology", "last_historical", "bootstrap", "zero"
+)
+"""The model, its scale-free part and the four challenge benchmarks, in report order (the
+LightGBM model, ``lgbm``, is scored when asked for: it costs a minute per window)."""
+Config = ModelConfig | BlendConfig
 
 ACTUALS_FILE = "views_cm_actuals_windows_2018_2024.csv.gz"
 
@@ -60,8 +70,18 @@ def challenge_window(year: int) -> Window:
     return Window(f"Y{year}", date(year - 1, 10, 1), tuple(date(year, m, 1) for m in range(1, 13)))
 
 
-CHALLENGE_WINDOWS: tuple[Window, ...] = tuple(challenge_window(y) for y in range(2019, 2024))
+def rolling_window(origin: date, horizons: int = 12) -> Window:
+    """The months 1..``horizons`` after ``origin``, forecast from ``origin`` (named after it)."""
+    months = tuple(add_months(origin, h) for h in range(1, horizons + 1))
+    return Window(f"{origin:%Y-%m}", origin, months)
+
+
+CHALLENGE_WINDOWS: tuple[Window, ...] = tuple(challenge_window(y) for y in range(2018, 2025))
 TUNING_WINDOWS: tuple[Window, ...] = tuple(challenge_window(y) for y in range(2014, 2018))
+ROLLING_WINDOWS: tuple[Window, ...] = tuple(
+    rolling_window(add_months(date(2010, 6, 1), 6 * i)) for i in range(28)
+)
+"""Total fatalities from origins 2010-06, 2010-12, ..., 2023-12, horizons 1..12."""
 
 
 def load_actuals() -> pd.DataFrame:
@@ -85,7 +105,7 @@ def backtest(
     models: Sequence[str] = MODELS,
     n_draws: int = 1000,
     seed: int = 0,
-    config: ModelConfig | None = None,
+    config: Config | None = None,
     horizons: Sequence[int] | None = None,
     actuals: pd.DataFrame | None = None,
     workers: int = 2,
@@ -97,7 +117,8 @@ def backtest(
     ----------
     windows : the windows; each is forecast from its own origin.
     target : the series scored (``sb`` for the challenge).
-    models : ``lgbm`` and/or benchmark names.
+    models : model names (``blend``, ``ratio``, ``lgbm``) and/or benchmark names.
+    config : settings of the models of its kind (see :func:`forecast_array`).
     horizons : restrict each window to these horizons (default: all of the window).
     actuals : unit_id, month, obs (and optionally window); default: the challenge's actuals
         for ``sb``, else the store's own series read up to the last window month.
@@ -107,8 +128,9 @@ def backtest(
     -------
     pandas.DataFrame
         One row per model, window, unit and month: horizon, obs, the scores of
-        :func:`sahelwatch.forecast.scores.score_all`, and the draws' median, 5% and 95%
-        quantiles.
+        :func:`sahelwatch.forecast.scores.score_all`, the draws' median, 5% and 95%
+        quantiles, and ``target``. Every model is scored on the same unit-months: those with
+        an observation that every model forecasts.
     """
     k = TARGETS.index(target)
     last_origin = max(w.origin for w in windows)
@@ -118,8 +140,9 @@ def backtest(
     plan = [(w, [h for h in w.horizons if horizons is None or h in horizons]) for w in windows]
     results: dict[tuple[str, str], np.ndarray] = {}
     if "lgbm" in models:
+        settings = config if isinstance(config, ModelConfig) else ModelConfig()
         tasks = [HorizonTask(w.origin, h, (k,), n_draws, seed) for w, hs in plan for h in hs]
-        out = fan_out(_horizon_job, (panel, config or ModelConfig()), tasks, workers, scheduler)
+        out = fan_out(_horizon_job, (panel, settings), tasks, workers, scheduler)
         i = 0
         for w, hs in plan:
             results["lgbm", w.name] = np.stack(out[i : i + len(hs)], axis=1)[:, :, 0]
@@ -128,22 +151,29 @@ def backtest(
         if model == "lgbm":
             continue
         for w, hs in plan:
-            draws = forecast_array(panel, w.origin, hs, [k], n_draws, seed, model)
-            results[model, w.name] = draws[:, :, 0]
+            if hs:
+                draws = forecast_array(panel, w.origin, hs, [k], n_draws, seed, model, config)
+                results[model, w.name] = draws[:, :, 0]
     obs_index = actuals.set_index(["unit_id", "month"])["obs"]
     frames = []
-    for (model, name), draws in results.items():
-        w, hs = next((w, hs) for w, hs in plan if w.name == name)
+    for w, hs in plan:
+        mine = {m: d.reshape(-1, n_draws) for (m, name), d in results.items() if name == w.name}
+        if not mine:
+            continue
         months = [add_months(w.origin, h) for h in hs]
         unit = np.repeat(panel.units, len(hs))
         month = np.tile(np.array(months, dtype=object), len(panel.units))
         keys = pd.MultiIndex.from_arrays([unit, month])
         obs = obs_index.reindex(keys).to_numpy(dtype=float)
-        flat = draws.reshape(-1, draws.shape[-1])
-        keep = ~np.isnan(obs) & ~np.isnan(flat).any(axis=1)
+        keep = ~np.isnan(obs)
+        for flat in mine.values():
+            keep &= ~np.isnan(flat).any(axis=1)
+        if not keep.any():
+            continue
         horizon = np.tile(hs, len(panel.units))
-        frames.append(score_rows(model, name, unit, month, horizon, obs, flat, keep, seed))
-    return pd.concat(frames, ignore_index=True)
+        for model, flat in mine.items():
+            frames.append(score_rows(model, w.name, unit, month, horizon, obs, flat, keep, seed))
+    return pd.concat(frames, ignore_index=True).assign(target=target)
 
 
 def score_rows(
@@ -206,8 +236,8 @@ def backtest_units(
     """Rolling-origin backtest at ``admin1`` or ``grid`` level, data cut at each origin.
 
     Every model is scored on the same unit-months: those with an observation (a located month)
-    that every model can forecast. ``models`` default: the model and every benchmark of the
-    level. Returns rows as :func:`backtest` (``window`` is ``<level> <origin>``).
+    that every model can forecast. ``models`` default: the default model (shared out) and every
+    benchmark of the level. Returns rows as :func:`backtest` (``window`` is ``<level> <origin>``).
     """
     from sahelwatch.forecast.benchmarks import benchmarks_for
     from sahelwatch.forecast.data import newest_covered_month
@@ -218,7 +248,7 @@ def backtest_units(
     truth = load_unit_panel(store, level, newest_covered_month(store), countries)
     if models is None:
         grid_pairs = truth.pairs if level == "grid" else None
-        models = ("lgbm", *benchmarks_for(grid_pairs))
+        models = (DEFAULT_MODEL, *benchmarks_for(grid_pairs))
     world = load_country_panel(store, until=max(origins)) if origins else None
     frames = []
     for origin in origins:
@@ -245,7 +275,7 @@ def backtest_units(
             frames.append(score_rows(m, name, unit, month, horizon, obs, flat, keep, seed))
     if not frames:
         raise QueryError(f"no {level} unit-month after these origins can be scored.")
-    return pd.concat(frames, ignore_index=True).assign(level=level)
+    return pd.concat(frames, ignore_index=True).assign(level=level, target=target)
 
 
 def _default_actuals(store: Store, windows: Sequence[Window], target: str) -> pd.DataFrame:
@@ -301,11 +331,21 @@ TUNING_GRID: tuple[ModelConfig, ...] = (
     ModelConfig(baseline="mean6", min_bin=100),
     ModelConfig(baseline="mean12", min_bin=100, params={"num_leaves": 31}),
 )
+# The settings of the ratio model and the blend weight tried by `tune` (the chosen one is
+# `BlendConfig()`), on the longer tuning windows the model's low cost allows.
+BLEND_GRID: tuple[BlendConfig, ...] = tuple(
+    BlendConfig(level_months=k, min_bin=b, train_months=t, weight=w)
+    for k, b, t in ((3, 2000, 240), (6, 2000, 240), (12, 2000, 240), (3, 1000, 240),
+                    (3, 2000, 400))
+    for w in (0.3, 0.4, 0.5, 0.7, 1.0)
+)
+BLEND_TUNING_WINDOWS: tuple[Window, ...] = tuple(challenge_window(y) for y in range(2006, 2018))
+"""Origins 2005-10..2016-10 (total fatalities): where the blend's settings were chosen."""
 
 
 def tune(
     store: Store,
-    grid: Sequence[ModelConfig] = TUNING_GRID,
+    grid: Sequence[Config] = TUNING_GRID,
     windows: Sequence[Window] = TUNING_WINDOWS,
     horizons: Sequence[int] = (3, 8, 14),
     target: str = "total",
@@ -315,6 +355,10 @@ def tune(
     scheduler: str | Any | None = None,
 ) -> pd.DataFrame:
     """Score each candidate setting on the tuning windows (never on evaluation windows).
+
+    A :class:`ModelConfig` is a setting of the LightGBM model, a :class:`BlendConfig` one of
+    the ``blend`` model (the default; use ``grid=BLEND_GRID, windows=BLEND_TUNING_WINDOWS,
+    horizons=(3, 6, 9, 12, 14)``).
 
     Returns
     -------
@@ -333,16 +377,23 @@ def tune(
         if config is None:
             scores, name = reference, "conflictology (reference)"
         else:
-            scores = backtest(store, windows, target, ("lgbm",), n_draws, seed, config,
+            model = "lgbm" if isinstance(config, ModelConfig) else "blend"
+            scores = backtest(store, windows, target, (model,), n_draws, seed, config,
                               horizons, workers=workers, scheduler=scheduler)
             scores = scores.merge(reference[key], on=key)  # the rows both can score
-            name = (f"params={config.params or 'default'} train_months={config.train_months} "
-                    f"baseline={config.baseline} monotone={config.monotone} "
-                    f"min_bin={config.min_bin}")
+            name = _settings(config)
         rows.append({"candidate": i - 1, "settings": name, "crps": scores["crps"].mean(),
                      "ign": scores["ign"].mean(), "mis90": scores["mis90"].mean(),
                      "n": len(scores)})
     return pd.DataFrame(rows).sort_values("crps").reset_index(drop=True)
+
+
+def _settings(config: Config) -> str:
+    if isinstance(config, BlendConfig):
+        return (f"blend weight={config.weight} level_months={config.level_months} "
+                f"min_bin={config.min_bin} train_months={config.train_months}")
+    return (f"params={config.params or 'default'} train_months={config.train_months} "
+            f"baseline={config.baseline} monotone={config.monotone} min_bin={config.min_bin}")
 
 
 @dataclass
@@ -360,21 +411,25 @@ def evaluate(
     windows: Sequence[Window] = CHALLENGE_WINDOWS,
     n_draws: int = 1000,
     seed: int = 0,
-    config: ModelConfig | None = None,
+    config: Config | None = None,
     horizons: Sequence[int] | None = None,
     workers: int = 2,
     scheduler: str | Any | None = None,
-    levels: Sequence[str] = ("country", "admin1", "grid"),
+    levels: Sequence[str] = ("country", "admin1", "admin2", "grid"),
     unit_n_draws: int = 200,
-    unit_horizons: Sequence[int] = (1, 2, 3),
+    unit_horizons: Sequence[int] = tuple(range(1, 13)),
+    rolling: Sequence[Window] = ROLLING_WINDOWS,
+    models: Sequence[str] = MODELS,
 ) -> Evaluation:
-    """Backtest the model and the benchmarks on the challenge windows and write the report.
+    """Backtest the model and the benchmarks and write the report.
 
-    Writes ``report.md``, ``report.html`` and ``scores.csv.gz`` (every unit-month's scores)
-    into ``out_dir``. ``horizons`` restricts the windows (for quick checks); the other
-    parameters are those of :func:`backtest`. ``levels`` other than ``country`` add rolling-
-    origin backtests of total fatalities (:func:`backtest_units`, Sahel units, every origin
-    with located data) with ``unit_n_draws`` draws and ``unit_horizons``.
+    Country level: ``sb`` on the challenge ``windows`` and total fatalities on the ``rolling``
+    windows (empty: skipped). Writes ``report.md``, ``report.html`` and ``scores.csv.gz``
+    (every unit-month's scores) into ``out_dir``. ``horizons`` restricts the windows (for quick
+    checks); the other parameters are those of :func:`backtest`. ``levels`` other than
+    ``country`` add rolling-origin backtests of total fatalities (:func:`backtest_units` of
+    :func:`~sahelwatch.forecast.subnational_eval.backtest_level`: Mali, Burkina Faso and Niger,
+    origins 2016-12..2022-12) with ``unit_n_draws`` draws and ``unit_horizons``.
 
     Examples
     --------
@@ -387,17 +442,22 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     parts = []
     if "country" in levels:
-        parts.append(backtest(
-            store, windows, "sb", MODELS, n_draws, seed, config, horizons,
-            workers=workers, scheduler=scheduler,
-        ).assign(level="country"))  # fmt: skip
+        for target, chosen in (("sb", windows), ("total", rolling)):
+            if chosen:
+                parts.append(backtest(
+                    store, chosen, target, models, n_draws, seed, config, horizons,
+                    workers=workers, scheduler=scheduler,
+                ).assign(level="country"))  # fmt: skip
+    from sahelwatch.forecast.subnational_eval import backtest_level
+
+    lgbm = config if isinstance(config, ModelConfig) else None
     for level in (lv for lv in levels if lv != "country"):
-        parts.append(backtest_units(
-            store, level, horizons=unit_horizons, n_draws=unit_n_draws, seed=seed,
-            config=config, workers=workers, scheduler=scheduler,
+        parts.append(backtest_level(
+            store, level, unit_n_draws, seed, horizons=unit_horizons, config=lgbm,
+            workers=workers, scheduler=scheduler,
         ))  # fmt: skip
     if not parts:
-        raise QueryError("evaluate needs at least one level: country, admin1 or grid.")
+        raise QueryError("evaluate needs at least one level: country, admin1, admin2 or grid.")
     scores = pd.concat(parts, ignore_index=True)
     scores.to_csv(out / "scores.csv.gz", index=False)
     md, html = write_report(scores, out, n_draws=n_draws, seed=seed)
@@ -410,32 +470,70 @@ CREATE TABLE IF NOT EXISTS evaluations (
     windows VARCHAR NOT NULL, n_draws INTEGER NOT NULL, seed INTEGER NOT NULL,
     crps DOUBLE, ign DOUBLE, mis90 DOUBLE, unit_months BIGINT NOT NULL)
 """
+# Added with the rolling total backtest and headlines; tables made before gain them on write.
+_EVALUATIONS_MIGRATION = (
+    "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS target VARCHAR",
+    "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS cov50 DOUBLE",
+    "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS cov90 DOUBLE",
+)
+
+
+def default_target(level: str) -> str:
+    """The target a level's evaluation scores unless told: ``sb`` (the challenge) at country
+    level, ``total`` below."""
+    return "sb" if level == "country" else "total"
 
 
 def store_evaluation(store: Store, scores: pd.DataFrame, n_draws: int, seed: int) -> int:
-    """Keep the mean scores of an evaluation (per level and model) in the store's
-    ``evaluations`` table, for briefs and dashboards; returns the rows written."""
+    """Keep an evaluation in the store: mean scores per level, target and model in table
+    ``evaluations`` (briefs, headlines) and every scored unit-month in ``evaluation_units``
+    (track records, :mod:`sahelwatch.forecast.record`). Returns the ``evaluations`` rows
+    written."""
+    from sahelwatch.forecast.record import store_unit_scores
+
     scores = scores if "level" in scores else scores.assign(level="country")
-    summary = summary_table(scores, by=("level", "model"))
-    windows = scores.groupby("level")["window"].agg(lambda w: ", ".join(sorted(set(w))))
-    summary["windows"] = summary["level"].map(windows)
-    store.con.execute(EVALUATIONS_SCHEMA)
-    store.con.register("sw_evaluation", summary)
-    store.con.execute(
-        "INSERT INTO evaluations SELECT now(), level, model, windows, ?, ?, crps, ign, mis90, n "
-        "FROM sw_evaluation",
-        [n_draws, seed],
-    )
-    store.con.unregister("sw_evaluation")
+    if "target" not in scores:
+        scores = scores.assign(target=scores["level"].map(default_target))
+    by = ["level", "target"]
+    summary = summary_table(scores, by=(*by, "model"))
+    windows = scores.groupby(by)["window"].agg(lambda w: ", ".join(sorted(set(w))))
+    summary = summary.join(windows.rename("windows"), on=by)
+    con = store.con
+    con.execute(EVALUATIONS_SCHEMA)
+    for statement in _EVALUATIONS_MIGRATION:
+        con.execute(statement)
+    con.register("sw_evaluation", summary)
+    try:
+        con.execute(
+            "INSERT INTO evaluations (created_at, level, model, windows, n_draws, seed, crps, "
+            "ign, mis90, unit_months, target, cov50, cov90) SELECT now(), level, model, windows,"
+            " ?, ?, crps, ign, mis90, n, target, cov50, cov90 FROM sw_evaluation",
+            [n_draws, seed],
+        )
+    finally:
+        con.unregister("sw_evaluation")
+    store_unit_scores(store, scores)
     return len(summary)
 
 
-def load_evaluation(store: Store, level: str = "country") -> pd.DataFrame:
-    """The newest stored evaluation of a level (one row per model); empty when none."""
+def load_evaluation(
+    store: Store, level: str = "country", target: str | None = None
+) -> pd.DataFrame:
+    """The newest stored evaluation of a level and target (default :func:`default_target`):
+    one row per model, best CRPS first; empty when none."""
     if not store.has_table("evaluations"):
         return pd.DataFrame(columns=["model", "windows", "n_draws", "seed", "crps", "ign"])
+    columns = {
+        r[0]
+        for r in store.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'evaluations'"
+        ).fetchall()
+    }
+    target = target or default_target(level)
+    kind = "coalesce(target, $default)" if "target" in columns else "$default"
     return store.con.execute(
-        "SELECT * FROM evaluations WHERE level = ? AND created_at = "
-        "(SELECT max(created_at) FROM evaluations WHERE level = ?) ORDER BY crps",
-        [level, level],
+        f"SELECT * FROM evaluations WHERE level = $level AND {kind} = $target AND created_at = "
+        f"(SELECT max(created_at) FROM evaluations WHERE level = $level AND {kind} = $target) "
+        "ORDER BY crps",
+        {"level": level, "target": target, "default": default_target(level)},
     ).df()

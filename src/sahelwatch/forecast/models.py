@@ -1,7 +1,11 @@
-"""The forecasting model and :func:`forecast`, the entry point that turns a store into samples.
+"""The forecasting models and :func:`forecast`, the entry point that turns a store into samples.
 
-Model ``lgbm-direct``
----------------------
+The default country model is ``blend`` (:mod:`sahelwatch.forecast.ratio`: a scale-free ratio
+model averaged quantile by quantile with conflictology). This module also holds the earlier
+LightGBM model, kept for comparison.
+
+Model ``lgbm`` (``lgbm-direct``)
+--------------------------------
 One LightGBM regressor per horizon ``h`` (direct multi-step), pooled over all countries and the
 four series (``sb``, ``ns``, ``os``, ``total``; the series is a feature), fitted on
 ``log1p(fatalities h months after the feature month)``. Features at month ``t`` use only months
@@ -33,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sahelwatch.errors import QueryError
+from sahelwatch.forecast import ratio as ratio_models
 from sahelwatch.forecast.benchmarks import BENCHMARKS
 from sahelwatch.forecast.data import (
     TARGETS,
@@ -42,16 +47,25 @@ from sahelwatch.forecast.data import (
     month_number,
     newest_covered_month,
 )
+from sahelwatch.forecast.ratio import BLEND_VERSION, RATIO_VERSION, BlendConfig
 from sahelwatch.periods import add_months, parse_month
 from sahelwatch.store import Store
 
-MODEL_VERSION = "lgbm-direct-1"
-"""Version written with stored forecasts; change it when the model or its parameters change."""
+DEFAULT_MODEL = "blend"
+"""The model :func:`forecast` uses unless told otherwise."""
+MODEL_VERSION = BLEND_VERSION
+"""Version of the default model written with stored forecasts; change it when the model or its
+settings change."""
+LGBM_VERSION = "lgbm-direct-1"
+"""Version of the LightGBM model."""
+MODEL_VERSIONS: dict[str, str] = {"blend": BLEND_VERSION, "ratio": RATIO_VERSION,
+                                  "lgbm": LGBM_VERSION}
+"""Model name -> version stored with its forecasts (benchmarks: ``benchmark-<name>``)."""
 
 
 def model_version(model: str) -> str:
-    """The version stored with forecasts of ``model`` (``lgbm`` or a benchmark's name)."""
-    return MODEL_VERSION if model == "lgbm" else f"benchmark-{model}"
+    """The version stored with forecasts of ``model`` (a model or a benchmark's name)."""
+    return MODEL_VERSIONS.get(model, f"benchmark-{model}")
 
 VALIDATION_MONTHS = 24
 MIN_HISTORY = 12
@@ -411,21 +425,28 @@ def forecast_array(
     targets: Sequence[int],
     n_draws: int,
     seed: int,
-    model: str = "lgbm",
-    config: ModelConfig | None = None,
+    model: str = DEFAULT_MODEL,
+    config: ModelConfig | BlendConfig | None = None,
     workers: int = 2,
     scheduler: str | Any | None = None,
 ) -> np.ndarray:
-    """Draws ``(units, horizons, targets, n_draws)`` of ``model`` (``lgbm`` or a benchmark
-    name) made at ``origin`` from ``panel`` (cut at ``origin`` first)."""
+    """Draws ``(units, horizons, targets, n_draws)`` of ``model`` (``blend``, ``ratio``,
+    ``lgbm`` or a benchmark name) made at ``origin`` from ``panel`` (cut at ``origin`` first).
+    ``config`` is a :class:`~sahelwatch.forecast.ratio.BlendConfig` for ``blend`` and
+    ``ratio``, a :class:`ModelConfig` for ``lgbm`` (the other kind is ignored)."""
     panel = panel.until(origin)
     if panel.end != origin:
         raise QueryError(f"the panel ends {panel.end:%Y-%m}, before the origin {origin:%Y-%m}.")
     if model in BENCHMARKS:
         return BENCHMARKS[model](panel, list(horizons), n_draws, seed, list(targets))
+    if model in ("blend", "ratio"):
+        settings = config if isinstance(config, BlendConfig) else None
+        fn = ratio_models.blend if model == "blend" else ratio_models.ratio
+        return fn(panel, list(horizons), n_draws, seed, list(targets), settings)
     if model != "lgbm":
-        names = ", ".join(["lgbm", *BENCHMARKS])
+        names = ", ".join([*MODEL_VERSIONS, *BENCHMARKS])
         raise QueryError(f"unknown model '{model}'; choose one of {names}.")
+    config = config if isinstance(config, ModelConfig) else None
     tasks = [HorizonTask(origin, int(h), tuple(targets), n_draws, seed) for h in horizons]
     results = fan_out(_horizon_job, (panel, config or ModelConfig()), tasks, workers, scheduler)
     return np.stack(results, axis=1)
@@ -445,11 +466,12 @@ def forecast(
     seed: int = 0,
     *,
     targets: Sequence[str] = TARGETS,
-    model: str = "lgbm",
-    config: ModelConfig | None = None,
+    model: str = DEFAULT_MODEL,
+    config: ModelConfig | BlendConfig | None = None,
     workers: int = 2,
     scheduler: str | Any | None = None,
     countries: Sequence[int] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Forecast fatalities of every unit of a level for months ``origin + h``, as samples.
 
@@ -465,12 +487,16 @@ def forecast(
     n_draws : samples per unit, month and target (the VIEWS format uses 1,000).
     seed : the same seed gives the same samples.
     targets : among ``sb``, ``ns``, ``os``, ``total``.
-    model : ``lgbm`` (the model) or a benchmark: ``zero``, ``last_historical``,
-        ``bootstrap``, ``conflictology`` and, at grid level, ``conflictology_nb``.
-    config : model settings (default :class:`ModelConfig`).
+    model : ``blend`` (the default model), ``ratio``, ``lgbm`` (the earlier LightGBM model)
+        or a benchmark: ``zero``, ``last_historical``, ``bootstrap``, ``conflictology`` and, at
+        grid level, ``conflictology_nb``. Below country level a country model is shared
+        out; ``located`` is learnt on the units themselves.
+    config : model settings (:class:`~sahelwatch.forecast.ratio.BlendConfig` or
+        :class:`ModelConfig`; default: the model's defaults).
     workers, scheduler : where horizons run (see :func:`fan_out`).
     countries : Gleditsch-Ward codes whose units are forecast below country level (default
         the Sahel countries that have units at the level).
+    progress : called with a line of text as the work goes on (country level: each target).
 
     Returns
     -------
@@ -501,11 +527,19 @@ def forecast(
         origin_month = date(origin.year, origin.month, 1)
     k = [TARGETS.index(t) for t in targets]
     if level == "country":
+        say = progress or (lambda _: None)
         panel = load_country_panel(store, until=origin_month)
-        draws = forecast_array(
-            panel, origin_month, hs, k, n_draws, seed, model, config, workers, scheduler
-        )
-        units, version = panel.units, MODEL_VERSION if model == "lgbm" else f"benchmark-{model}"
+        # One target at a time (progress), except LightGBM, whose fits serve every target.
+        groups = [k] if model == "lgbm" else [[t] for t in k]
+        parts = []
+        for n, group in enumerate(groups, 1):
+            names = ", ".join(TARGETS[t] for t in group)
+            say(f"country {model} from {origin_month:%Y-%m}: {names} ({n}/{len(groups)}), "
+                f"{len(panel.units)} countries x {len(hs)} months x {n_draws} draws")
+            parts.append(forecast_array(panel, origin_month, hs, group, n_draws, seed, model,
+                                        config, workers, scheduler))
+        draws = np.concatenate(parts, axis=2)
+        units, version = panel.units, model_version(model)
     else:
         from sahelwatch.forecast.subnational import forecast_units
 
@@ -520,10 +554,13 @@ def forecast(
 
 
 __all__ = [
+    "DEFAULT_MODEL",
     "DEFAULT_PARAMS",
     "FEATURES",
     "FORECAST_LEVELS",
+    "LGBM_VERSION",
     "MODEL_VERSION",
+    "MODEL_VERSIONS",
     "HorizonTask",
     "ModelConfig",
     "fan_out",

@@ -19,7 +19,10 @@ from sahelwatch.forecast.data import SAHEL
 from sahelwatch.forecast.scores import IGNORANCE_BINS, SCORES, pit_histogram
 
 LABELS = {
-    "lgbm": "model (lgbm-direct)",
+    "blend": "model (blend: ratio + conflictology)",
+    "ratio": "ratio model alone",
+    "lgbm": "LightGBM model (lgbm-direct)",
+    "located": "located model (learnt on the units)",
     "conflictology": "conflictology (last 12 months)",
     "conflictology_nb": "conflictology with 8 neighbours",
     "last_historical": "last historical (Poisson)",
@@ -38,6 +41,17 @@ COLUMNS = {
 }
 # Country-level CRPS in the challenge's true-future window (July 2024 - June 2025).
 CHALLENGE_REFERENCE = {"conflictology": 24.92, "last_historical": 26.32, "zero": 55.80}
+TARGET_RATIO = 0.90
+"""Issue 14's targets: the model's mean CRPS at most this share of conflictology's."""
+COVERAGE_RANGE = (0.85, 0.95)
+"""Least and most acceptable coverage of the 90% intervals (rolling total)."""
+
+
+def main_model(models: Sequence[str]) -> str | None:
+    """The model a report judges: the default model, else the LightGBM model, else none."""
+    from sahelwatch.forecast.models import DEFAULT_MODEL
+
+    return next((m for m in (DEFAULT_MODEL, "lgbm") if m in models), None)
 
 
 @dataclass(frozen=True)
@@ -134,7 +148,7 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
         index="window", columns="model", values="crps", aggfunc="mean", sort=False
     )
     blocks = [
-        Block("SahelWatch forecast evaluation: country level, state-based fatalities", 1),
+        Block("Country level, state-based fatalities: the challenge windows", 2),
         Block(
             f"Generated {date.today():%Y-%m-%d}. Target: UCDP `ged_sb` (best estimate) per "
             "country-month, the 191 countries of the VIEWS 2023/24 Prediction Challenge. "
@@ -151,7 +165,7 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
             "interval, Brier score of P(≥25), coverage of the central 50% and 90% intervals "
             "(ideal 0.5 and 0.9). Lower is better except coverage."
         ),
-        Block("All windows", 2),
+        Block("All windows", 3),
         Block(table=_score_table(scores, ["model"])),
         Block(
             "For comparison, in the challenge's true-future window (July 2024 - June 2025) the "
@@ -160,27 +174,27 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
             + ". Those months are not in our data; the windows above are the challenge's "
             "test windows."
         ),
-        Block("CRPS by window", 2),
+        Block("CRPS by window", 3),
         Block(table=crps.reindex(columns=models).rename(columns=LABELS).reset_index()),
     ]
     blocks += _where_it_loses(scores, crps, models)
     for name in windows:
         blocks += [
-            Block(f"Window {name}", 3),
+            Block(f"Window {name}", 4),
             Block(table=_score_table(scores[scores["window"] == name], ["model"])),
         ]
     by_h = scores.pivot_table(index="horizon", columns="model", values="crps", aggfunc="mean")
     blocks += [
-        Block("CRPS by horizon (all windows)", 2),
+        Block("CRPS by horizon (all windows)", 3),
         Block(table=by_h.reindex(columns=models).rename(columns=LABELS).reset_index()),
-        Block("Calibration", 2),
+        Block("Calibration", 3),
         Block(
             "Share of randomised PIT values in ten equal bins (a calibrated forecast puts 0.10 "
             "in each; a U shape means too narrow, a hump too wide, a slope bias). Most "
             "unit-months are zero with zero forecast, so the PIT of those is spread uniformly."
         ),
         Block(table=_pit_table(scores, models)),
-        Block("Sahel countries", 2),
+        Block("Sahel countries", 3),
         Block(
             "CRPS per window for each Sahel country, with the observed yearly total and the "
             "model's median forecast summed over the year (a rough guide to level)."
@@ -197,7 +211,7 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
         lg = rows[rows["model"] == models[0]].groupby("window", sort=False)
         table.insert(0, "observed (year)", lg["obs"].sum())
         table.insert(1, "model median (year)", lg["q50"].sum())
-        blocks += [Block(f"{name} ({gw})", 3), Block(table=table.reset_index())]
+        blocks += [Block(f"{name} ({gw})", 4), Block(table=table.reset_index())]
     return blocks
 
 
@@ -210,29 +224,30 @@ def country_names() -> dict[int, str]:
 
 
 def _where_it_loses(scores: pd.DataFrame, crps: pd.DataFrame, models: list[str]) -> list[Block]:
-    if "lgbm" not in models or len(models) < 2:
+    model = main_model(models)
+    others = [m for m in models if m not in (model, "ratio", "lgbm")]
+    if model is None or not others:
         return []
-    others = [m for m in models if m != "lgbm"]
     best = crps[others].idxmin(axis=1).astype(str)
     lines = []
     for (window, row), rival in zip(crps.iterrows(), best, strict=True):
-        verdict = "better than" if row["lgbm"] <= row[rival] else "worse than"
+        verdict = "better than" if row[model] <= row[rival] else "worse than"
         lines.append(
-            f"{window}: model {row['lgbm']:.2f}, {verdict} the best benchmark "
-            f"({LABELS[rival]}, {row[rival]:.2f})."
+            f"{window}: model {row[model]:.2f}, {verdict} the best benchmark "
+            f"({LABELS.get(rival, rival)}, {row[rival]:.2f})."
         )
     rival = "conflictology" if "conflictology" in models else others[0]
     per = scores.pivot_table(
         index=["window", "unit_id"], columns="model", values="crps", aggfunc="mean"
     )
-    excess = (per["lgbm"] - per[rival]).sort_values(ascending=False)
-    n_units = scores.groupby("window")["unit_id"].nunique().mean()
+    excess = (per[model] - per[rival]).sort_values(ascending=False)
+    n_units = scores.groupby("window")["unit_id"].nunique()
     top = excess.head(10).reset_index()
     top.columns = ["window", "unit_id", f"CRPS excess over {rival} (mean per month)"]
     names = country_names()
     top.insert(2, "country", [names.get(int(u), "?") for u in top["unit_id"]])
-    obs = scores[scores["model"] == "lgbm"].groupby(["window", "unit_id"])["obs"].sum()
-    top["added to the window's mean CRPS"] = top.iloc[:, -1] / n_units
+    obs = scores[scores["model"] == model].groupby(["window", "unit_id"])["obs"].sum()
+    top["added to the window's mean CRPS"] = top.iloc[:, -1] / top["window"].map(n_units)
     top.insert(
         3,
         "observed (year)",
@@ -240,11 +255,11 @@ def _where_it_loses(scores: pd.DataFrame, crps: pd.DataFrame, models: list[str])
     )
     share = excess.clip(lower=0).head(10).sum() / max(excess.clip(lower=0).sum(), 1e-9)
     return [
-        Block("Where the model loses", 2),
+        Block("Where the model loses", 3),
         Block(" ".join(lines)),
         Block(
             f"Country-windows where the model is furthest behind {LABELS[rival]}; their "
-            f"excess, divided by {n_units:.0f} countries, is what they add to the window's mean "
+            "excess, divided by the window's number of countries, is what they add to its mean "
             f"CRPS. These ten hold {share:.0%} of all the model's excess CRPS: mean CRPS is "
             "dominated by a few large wars."
         ),
@@ -267,7 +282,7 @@ def _pit_table(scores: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-UNIT_LEVELS = {"admin1": "admin-1 units", "grid": "PRIO-GRID cells"}
+UNIT_LEVELS = {"admin1": "admin-1 units", "admin2": "admin-2 units", "grid": "PRIO-GRID cells"}
 
 
 def unit_level_blocks(scores: pd.DataFrame, level: str) -> list[Block]:
@@ -282,8 +297,9 @@ def unit_level_blocks(scores: pd.DataFrame, level: str) -> list[Block]:
             f"Total fatalities of the Sahel {UNIT_LEVELS.get(level, level)}, rolling origins "
             f"{origins}, data cut at each origin; scored on the unit-months with located data "
             f"that every model forecasts ({scores['unit_id'].nunique()} units, "
-            f"{int((scores['model'] == models[0]).sum())} unit-months). The model is the "
-            "country model shared out over units (see docs/forecasting.md)."
+            f"{int((scores['model'] == models[0]).sum())} unit-months). The located model is "
+            "learnt on the units' own located history; blend is the country model shared out "
+            "over the units (see docs/forecasting.md)."
         ),
         Block(table=_score_table(scores, ["model"])),
         Block(table=scores.pivot_table(index="horizon", columns="model", values="crps",
@@ -291,17 +307,101 @@ def unit_level_blocks(scores: pd.DataFrame, level: str) -> list[Block]:
               .rename(columns=LABELS).reset_index()),
         Block(table=_pit_table(scores, models)),
     ]  # fmt: skip
-    if "lgbm" in crps and len(crps) > 1:
-        rival = str(crps.drop("lgbm").idxmin())
-        verdict = "beats" if crps["lgbm"] <= crps[rival] else "loses to"
+    model = "located" if "located" in crps.index else main_model(list(crps.index))
+    if model is not None and len(crps) > 1:
+        rival = str(crps.drop(model).idxmin())
+        verdict = "beats" if crps[model] <= crps[rival] else "loses to"
         per = scores.pivot_table(index="unit_id", columns="model", values="crps", aggfunc="mean")
-        excess = (per["lgbm"] - per[rival]).sort_values(ascending=False).head(5)
+        excess = (per[model] - per[rival]).sort_values(ascending=False).head(5)
         blocks.append(Block(
-            f"The model ({crps['lgbm']:.3f}) {verdict} the best benchmark, "
+            f"The model ({crps[model]:.3f}) {verdict} the best benchmark, "
             f"{LABELS.get(rival, rival)} ({crps[rival]:.3f}). Units where it is furthest "
             "behind it (mean CRPS excess per month): "
             + ", ".join(f"{u} ({v:+.2f})" for u, v in excess.items()) + "."
         ))  # fmt: skip
+    return blocks
+
+
+def target_lines(country: pd.DataFrame) -> list[str]:
+    """Issue 14's country-level targets, one line each, starting ``met`` or ``MISSED``, with
+    the figures (``country``: the country rows of an evaluation, with a ``target`` column)."""
+    target = country["target"] if "target" in country else pd.Series("sb", country.index)
+    model = main_model(list(dict.fromkeys(country["model"])))
+    if model is None or "conflictology" not in set(country["model"]):
+        return ["MISSED: the targets need the model and conflictology scored side by side."]
+    lines: list[str] = []
+    sb, total = country[target == "sb"], country[target == "total"]
+    if len(sb):
+        per = sb.pivot_table(index="window", columns="model", values="crps", sort=True)
+        means = sb.groupby("model")["crps"].mean()
+        ratio = means[model] / means["conflictology"]
+        lines.append(_verdict(
+            ratio <= TARGET_RATIO,
+            f"country sb, challenge windows {', '.join(per.index)}: mean CRPS "
+            f"{means[model]:.2f} = {ratio:.3f} x conflictology's {means['conflictology']:.2f} "
+            f"(target at most {TARGET_RATIO:.2f})"))  # fmt: skip
+        worse = [str(w) for w, row in per.iterrows() if row[model] >= row["conflictology"]]
+        lines.append(_verdict(
+            not worse,
+            "country sb, below conflictology in every window: "
+            + (f"not in {', '.join(worse)}" if worse else f"in all {len(per)}")))
+    if len(total):
+        means = total.groupby("model")["crps"].mean()
+        ratio = means[model] / means["conflictology"]
+        origins = sorted(set(total["window"]))
+        lines.append(_verdict(
+            ratio <= TARGET_RATIO,
+            f"country total, {len(origins)} rolling origins {origins[0]}..{origins[-1]}, "
+            f"horizons 1-12: mean CRPS {means[model]:.2f} = {ratio:.3f} x conflictology's "
+            f"{means['conflictology']:.2f} (target at most {TARGET_RATIO:.2f})"))  # fmt: skip
+        low, high = COVERAGE_RANGE
+        cover = float(total[total["model"] == model]["cov90"].mean())
+        lines.append(_verdict(low <= cover <= high,
+                              f"country total, 90% intervals cover {cover:.3f} (target "
+                              f"{low:.2f}-{high:.2f})"))  # fmt: skip
+        sahel = total[total["unit_id"].isin(list(SAHEL))]
+        per = sahel.pivot_table(index="unit_id", columns="model", values="crps")
+        worse = [SAHEL[int(str(u))] for u in per.index[per[model] > per["conflictology"]]]
+        together = sahel.groupby("model")["crps"].mean()
+        lines.append(_verdict(
+            not worse and together[model] <= together["conflictology"],
+            f"country total, Sahel countries no worse than conflictology: together "
+            f"{together[model]:.2f} against {together['conflictology']:.2f}; "
+            + (f"worse in {', '.join(worse)}" if worse else "no worse in any one")))
+    return lines
+
+
+def _verdict(met: bool, text: str) -> str:
+    return f"{'met' if met else 'MISSED'}: {text}."
+
+
+def rolling_blocks(scores: pd.DataFrame) -> list[Block]:
+    """The section of the country-level rolling-origin backtest of total fatalities."""
+    models = list(dict.fromkeys(scores["model"]))
+    origins = sorted(set(scores["window"]))
+    by_year = scores.assign(year=scores["window"].str[:4]).pivot_table(
+        index="year", columns="model", values="crps", aggfunc="mean")
+    blocks = [
+        Block("Country level, total fatalities: rolling origins", 2),
+        Block(f"Origins {origins[0]}..{origins[-1]} every 6 months ({len(origins)}), horizons "
+              "1-12, data cut at each origin, scored against the store's own series (UCDP GED "
+              "25.1 country-month totals, VIEWS, Candidate). Every model on the same "
+              "unit-months."),
+        Block(table=_score_table(scores, ["model"])),
+        Block("CRPS by year of origin", 3),
+        Block(table=by_year.reindex(columns=models).rename(columns=LABELS).reset_index()),
+        Block("Calibration", 3),
+        Block(table=_pit_table(scores, models)),
+        Block("Sahel countries", 3),
+    ]  # fmt: skip
+    sahel = scores[scores["unit_id"].isin(list(SAHEL))]
+    table = sahel.pivot_table(index="unit_id", columns="model", values="crps", aggfunc="mean")
+    table = table.reindex(columns=models)
+    table.loc["together"] = sahel.groupby("model")["crps"].mean().reindex(models)
+    names = [SAHEL.get(int(u), str(u)) if u != "together" else "together" for u in table.index]
+    table = table.rename(columns=LABELS).reset_index(drop=True)
+    table.insert(0, "country", names)
+    blocks.append(Block(table=table))
     return blocks
 
 
@@ -310,13 +410,30 @@ def write_report(
 ) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` into ``out_dir``; return their paths.
 
-    ``scores`` may hold a ``level`` column; rows of other levels than ``country`` get a
-    section each."""
+    ``scores`` may hold ``level`` and ``target`` columns. The first lines say which of issue
+    14's targets are met and which are missed (:func:`target_lines`, and
+    :func:`~sahelwatch.forecast.subnational_eval.unit_target_lines` below country level); rows of
+    other levels than ``country`` get a section each."""
     level = scores["level"] if "level" in scores else pd.Series("country", index=scores.index)
     country = scores[level == "country"]
-    blocks = report_blocks(country, n_draws, seed) if len(country) else [
-        Block("SahelWatch forecast evaluation", 1)
-    ]
+    target = country["target"] if "target" in country else pd.Series("sb", country.index)
+    blocks = [Block("SahelWatch forecast evaluation", 1)]
+    units = scores[level != "country"]
+    if len(country) or len(units):
+        from sahelwatch.forecast.subnational_eval import unit_target_lines
+
+        lines = (target_lines(country) if len(country) else []) + (
+            unit_target_lines(units) if len(units) else []
+        )
+        missed = sum(line.startswith("MISSED") for line in lines)
+        blocks += [
+            Block(f"Targets: {len(lines) - missed} met, {missed} missed", 2),
+            *[Block(line) for line in lines],
+        ]
+    if (target == "sb").any():
+        blocks += report_blocks(country[target == "sb"], n_draws, seed)
+    if (target == "total").any():
+        blocks += rolling_blocks(country[target == "total"])
     for name in dict.fromkeys(level[level != "country"]):
         blocks += unit_level_blocks(scores[level == name], str(name))
     md, page = out_dir / "report.md", out_dir / "report.html"

@@ -1,5 +1,7 @@
 """``/api/forecasts``: stored forecast runs, their quantiles and probabilities, samples on
-request; ``/api/history``: the observed country-month series they are forecasts of."""
+request; ``/api/forecasts/headline``: which forecast to show first and why;
+``/api/forecasts/track-record``: a unit's earlier forecasts against what happened;
+``/api/history``: the observed country-month series they are forecasts of."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from sahelwatch.errors import QueryError
+from sahelwatch.forecast.models import MODEL_VERSION
 from sahelwatch.periods import format_month
 from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
@@ -76,10 +79,15 @@ def runs(request: Request, store: Annotated[RequestStore, Depends(read_store)]) 
 
 
 def _pick_run(
-    runs: pd.DataFrame, origin: date | None, model: str | None, level: str
+    runs: pd.DataFrame,
+    origin: date | None,
+    model: str | None,
+    level: str,
+    preferred: tuple[str, ...] = (),
 ) -> tuple[str, str, list[str]]:
-    """The origin and model version asked for (default: newest origin, the model rather than
-    a benchmark), and the benchmarks of the same origin and level."""
+    """The origin and model version asked for (default: newest origin, the first
+    ``preferred`` version stored there, else the model rather than a benchmark), and the
+    benchmarks of the same origin and level."""
     mine = runs[runs["level"] == level]
     if mine.empty:
         raise NoForecasts(f"the store holds no {level}-level forecasts.")
@@ -95,8 +103,10 @@ def _pick_run(
             raise NoForecasts(f"no run of model '{model}' at {chosen_origin} (there are {held}).")
         chosen = model
     else:
+        stored = set(mine["model_version"])
         models = mine[~mine["benchmark"]]["model_version"].tolist()
-        chosen = sorted(models)[-1] if models else sorted(mine["model_version"])[0]
+        fallback = sorted(models)[-1] if models else sorted(stored)[0]
+        chosen = next((v for v in preferred if v in stored), fallback)
     benchmarks = sorted(
         m for m in mine["model_version"] if m != chosen and m.startswith(BENCHMARK_PREFIX)
     )
@@ -185,13 +195,12 @@ def forecasts(
     """Fatality forecasts of a stored run: per unit, month and target the mean, quantiles
     `q05`..`q95` and probabilities of at least 1, 25 and 100 fatalities (`p_ge_1`, ...),
     computed from the stored draws; with `samples=true`, the draws themselves. GeoJSON joins
-    the rows to the units' boundaries (for a choropleth of one month and target)."""
+    the rows to the units' boundaries (for a choropleth of one month and target). Without
+    `model`, the run shown is the headline forecast (`headline`: the model or benchmark with
+    the better backtest record, and why; see `/api/forecasts/headline`) when it is stored."""
     from sahelwatch.query import resolve_country
 
-    targets = split_list(target, "target", 4)
-    bad = sorted(set(targets) - set(TARGETS))
-    if bad:
-        raise QueryError(f"unknown target {', '.join(bad)}; use sb, ns, os or total.")
+    targets = _targets(target)
     names = split_list(country, "country")
     level = "grid" if level == "cell" else level
     if names and level != "country":
@@ -200,7 +209,11 @@ def forecasts(
     if samples and (units is None or len(units) > MAX_SAMPLE_UNITS):
         raise QueryError(f"samples need country (at most {MAX_SAMPLE_UNITS}).")
     months = [m for m in (month_arg(t) for t in split_list(month, "month", 36)) if m]
-    chosen_origin, chosen, bench = _pick_run(_runs(request, store), month_arg(origin), model, level)
+    top = _headline(request, store, level, targets[0] if len(targets) == 1 else "sb")
+    preferred = (top["model_version"], MODEL_VERSION)
+    chosen_origin, chosen, bench = _pick_run(
+        _runs(request, store), month_arg(origin), model, level, preferred
+    )
     models = [chosen, *bench] if benchmarks else [chosen]
     frame = forecast_summary(store, chosen_origin, models, level, units, targets, months, samples)
     meta = {
@@ -208,6 +221,7 @@ def forecasts(
         "model_version": chosen,
         "benchmarks": bench if benchmarks else [],
         "level": level,
+        "headline": top,
         "quantiles": list(QUANTILES),
         "thresholds": list(THRESHOLDS),
         "count": len(frame),
@@ -221,6 +235,74 @@ def forecasts(
         text = to_geojson(frame.drop(columns=["samples"], errors="ignore"), shapes)
         return Response(text.encode("utf-8"), media_type=render.GEOJSON)
     return render.json_response({**meta, "rows": render.frame_records(frame)})
+
+
+def _headline(request: Request, store: RequestStore, level: str, target: str) -> dict[str, Any]:
+    from sahelwatch.forecast.record import headline
+
+    state = app_state(request)
+    return state.memo.get(
+        ("headline", state.access.generation(), level, target),
+        lambda: headline(store, level, target).to_dict(),
+    )
+
+
+@router.get("/api/forecasts/headline", summary="Which forecast to show first, and why")
+def headlines(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    level: Annotated[str, Query(pattern="^(country|admin1|grid)$")] = "country",
+    target: Annotated[
+        list[str] | None, Query(description="sb, ns, os or total; repeatable (default all).")
+    ] = None,
+) -> Response:
+    """For each target, the forecast with the better backtest record (lowest mean CRPS in the
+    evaluation kept by `sahelwatch evaluate --save`): the model, a benchmark or the blend,
+    with the reason in words and every model's record. Without a kept evaluation, the model,
+    saying that its record is unknown."""
+    targets = _targets(target)
+    rows = [_headline(request, store, level, t) for t in targets or TARGETS]
+    return render.json_response({"level": level, "headlines": rows})
+
+
+def _targets(target: list[str] | None) -> list[str]:
+    targets = split_list(target, "target", 4)
+    bad = sorted(set(targets) - set(TARGETS))
+    if bad:
+        raise QueryError(f"unknown target {', '.join(bad)}; use sb, ns, os or total.")
+    return targets
+
+
+@router.get("/api/forecasts/track-record", summary="A unit's forecasts against what happened")
+def track_record(
+    store: Annotated[RequestStore, Depends(read_store)],
+    country: Annotated[
+        str | None, Query(description="Country (ISO3, number or name); default Mali.")
+    ] = None,
+    unit: Annotated[
+        str | None, Query(max_length=40, description="Unit id (P-code or gid) below.")
+    ] = None,
+    level: Annotated[str, Query(pattern="^(country|admin1|grid)$")] = "country",
+    target: Annotated[
+        str | None, Query(pattern="^(sb|ns|os|total)$", description="Default: sb (country).")
+    ] = None,
+) -> Response:
+    """Backtest record of one unit from the evaluation kept in the store: the forecasts made
+    at each origin (e.g. 2023-10 for 2024) with their median and 90% interval against the
+    observed fatalities, each model's mean CRPS for the unit and its ratio to
+    conflictology's, and calibration (PIT histogram, 50% and 90% interval coverage) for the
+    unit and the whole level. Empty lists when no evaluation is kept (`sahelwatch evaluate
+    --save`)."""
+    from sahelwatch.forecast.record import track_record as record
+    from sahelwatch.query import resolve_country
+
+    if level == "country":
+        key = str(resolve_country(store, country or "MLI")[0])
+    elif unit:
+        key = unit
+    else:
+        raise QueryError(f"a {level} track record needs unit (P-code or gid).")
+    return render.json_response(record(store, key, level, target))
 
 
 def history_frame(store: RequestStore, gws: list[int], start: date | None) -> pd.DataFrame:

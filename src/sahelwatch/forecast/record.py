@@ -1,0 +1,282 @@
+"""Honest headlines and track records, from the evaluation kept in the store.
+
+``sahelwatch evaluate --save`` keeps the mean scores of every model (table ``evaluations``) and
+every scored unit-month (table ``evaluation_units``: the forecast's median and 90% interval,
+the observation, CRPS, ignorance, coverage and PIT). From them:
+
+* :func:`headline` picks, for a level and target, the forecast with the better backtest
+  record (lowest mean CRPS: the model, a benchmark or the blend of both) and says which and why;
+* :func:`track_record` shows one unit's earlier forecasts against what happened (e.g. the
+  forecast made at 2023-10 for 2024 against the actuals), each model against conflictology
+  for that unit, and calibration (PIT histogram, interval coverage) for the unit and the level.
+
+::
+
+    from sahelwatch.forecast.record import headline, track_record
+
+    headline(store, "country", "sb").model          # e.g. 'blend'
+    track_record(store, "432", "country", "sb")["summary"]
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sahelwatch.forecast.models import DEFAULT_MODEL, model_version
+from sahelwatch.forecast.scores import pit_histogram
+from sahelwatch.store import Store
+
+UNIT_SCORES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS evaluation_units (
+    created_at TIMESTAMP NOT NULL, level VARCHAR NOT NULL, target VARCHAR NOT NULL,
+    model VARCHAR NOT NULL, window_name VARCHAR NOT NULL, unit_id VARCHAR NOT NULL,
+    month DATE NOT NULL, horizon INTEGER NOT NULL, obs DOUBLE, q05 DOUBLE, q50 DOUBLE,
+    q95 DOUBLE, crps DOUBLE, ign DOUBLE, cov50 DOUBLE, cov90 DOUBLE, pit DOUBLE)
+"""
+_UNIT_COLUMNS = ["level", "target", "model", "window", "unit_id", "month", "horizon", "obs",
+                 "q05", "q50", "q95", "crps", "ign", "cov50", "cov90", "pit"]  # fmt: skip
+REFERENCE = "conflictology"
+"""The benchmark every record is compared with."""
+LABELS = {
+    "blend": "the model (blend of the ratio model and conflictology)",
+    "ratio": "the ratio model alone",
+    "lgbm": "the LightGBM model",
+    "conflictology": "conflictology (each unit's last 12 months)",
+    "conflictology_nb": "conflictology with neighbours",
+    "last_historical": "last historical value (Poisson)",
+    "bootstrap": "bootstrap (all units, 240 months)",
+    "zero": "zero",
+}
+
+
+def label(model: str) -> str:
+    """A reader's name for a model or benchmark."""
+    return LABELS.get(model, model)
+
+
+def store_unit_scores(store: Store, scores: pd.DataFrame) -> int:
+    """Write every scored unit-month of an evaluation to ``evaluation_units``, replacing the
+    rows kept before for the same levels and targets. Returns the rows written."""
+    frame = scores[_UNIT_COLUMNS].copy()
+    frame["unit_id"] = frame["unit_id"].astype(str)
+    frame["month"] = pd.to_datetime(frame["month"].astype(str))
+    con = store.con
+    con.execute(UNIT_SCORES_SCHEMA)
+    con.register("sw_unit_scores", frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            "DELETE FROM evaluation_units WHERE level || '/' || target IN "
+            "(SELECT DISTINCT level || '/' || target FROM sw_unit_scores)"
+        )
+        con.execute(
+            "INSERT INTO evaluation_units SELECT now(), level, target, model, \"window\", "
+            "unit_id, month, horizon, obs, q05, q50, q95, crps, ign, cov50, cov90, pit "
+            "FROM sw_unit_scores"
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("sw_unit_scores")
+    return len(frame)
+
+
+@dataclass
+class Headline:
+    """The forecast shown first for a level and target, and why."""
+
+    level: str
+    target: str
+    model: str
+    model_version: str
+    reason: str
+    evaluated_target: str | None = None
+    windows: str | None = None
+    record: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As plain JSON-ready values."""
+        return asdict(self)
+
+
+def headline(
+    store: Store, level: str = "country", target: str = "sb", available: set[str] | None = None
+) -> Headline:
+    """The forecast to headline for ``level`` and ``target``: the one with the lowest mean
+    CRPS in the newest stored evaluation of that level and target (for a target without its
+    own evaluation, that of ``total``, then of the level's default target), among ``available``
+    model names (default: every model evaluated). Without any stored evaluation, the default
+    model, saying that its record is unknown.
+
+    Examples
+    --------
+    >>> headline(store, "country", "sb").reason                        # doctest: +SKIP
+    'the model (blend ...) has the lowest mean CRPS in the backtest ...'
+    """
+    from sahelwatch.forecast.backtest import default_target, load_evaluation
+
+    tried = dict.fromkeys([target, "total", default_target(level)])
+    for evaluated in tried:
+        table = load_evaluation(store, level, evaluated)
+        if available is not None:
+            table = table[table["model"].isin(available)]
+        if len(table):
+            break
+    else:
+        return Headline(
+            level, target, DEFAULT_MODEL, model_version(DEFAULT_MODEL),
+            f"no backtest of {level}-level forecasts is kept in this store (run `sahelwatch "
+            f"evaluate --save`), so {label(DEFAULT_MODEL)} is shown without a record.",
+        )  # fmt: skip
+    rows = table.sort_values("crps", kind="stable").to_dict("records")
+    best = rows[0]
+    record = [
+        {"model": str(r["model"]), "crps": float(r["crps"]), "ign": _num(r["ign"]),
+         "cov90": _num(r.get("cov90", np.nan)), "unit_months": int(r["unit_months"])}
+        for r in rows
+    ]  # fmt: skip
+    by_model = {r["model"]: r["crps"] for r in record}
+    windows = str(best["windows"])
+    why = (f"{label(str(best['model']))} has the lowest mean CRPS in the backtest of "
+           f"{level}-level {evaluated} fatalities ({_windows_text(windows)}, "
+           f"{int(best['unit_months']):,} unit-months): {best['crps']:.2f}")
+    rivals = [m for m in (DEFAULT_MODEL, REFERENCE) if m in by_model and m != best["model"]]
+    if rivals:
+        why += ", against " + ", ".join(f"{label(m)} {by_model[m]:.2f}" for m in rivals)
+    why += "."
+    if evaluated != target:
+        why += f" No backtest of {target} is kept; the record of {evaluated} is used."
+    return Headline(level, target, str(best["model"]), model_version(str(best["model"])), why,
+                    evaluated, windows, record)  # fmt: skip
+
+
+def _num(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else number
+
+
+def _windows_text(windows: str) -> str:
+    names = windows.split(", ")
+    return windows if len(names) <= 3 else f"{len(names)} windows, {names[0]} to {names[-1]}"
+
+
+def unit_scores(
+    store: Store, level: str, target: str, unit: str | None = None
+) -> pd.DataFrame:
+    """The kept unit-month scores of a level and target (one unit's, or all); empty when
+    none are kept."""
+    if not store.has_table("evaluation_units"):
+        return pd.DataFrame(columns=_UNIT_COLUMNS)
+    frame = store.con.execute(
+        "SELECT level, target, model, window_name AS \"window\", unit_id, month, horizon, obs, "
+        "q05, q50, q95, crps, ign, cov50, cov90, pit FROM evaluation_units "
+        "WHERE level = $level AND target = $target AND ($unit IS NULL OR unit_id = $unit) "
+        "ORDER BY model, month, horizon",
+        {"level": level, "target": target, "unit": unit},
+    ).df()
+    frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
+    return frame
+
+
+def calibration(scores: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per model: PIT histogram (10 bins, each ideally 0.1), 50% and 90% interval coverage
+    (ideally 0.5 and 0.9), mean CRPS and unit-months."""
+    out = []
+    for model, rows in scores.groupby("model", sort=False):
+        out.append({
+            "model": str(model),
+            "pit": [round(float(v), 4) for v in pit_histogram(rows["pit"].to_numpy())],
+            "cov50": float(rows["cov50"].mean()),
+            "cov90": float(rows["cov90"].mean()),
+            "crps": float(rows["crps"].mean()),
+            "unit_months": len(rows),
+        })  # fmt: skip
+    return out
+
+
+def track_record(
+    store: Store, unit: str | int, level: str = "country", target: str | None = None
+) -> dict[str, Any]:
+    """One unit's backtest record from the kept evaluation.
+
+    Returns
+    -------
+    dict
+        ``unit``, ``level``, ``target``; ``headline`` (:func:`headline` of the level and
+        target); ``summary``: per model the unit's mean CRPS, unit-months, the ratio to
+        conflictology's and the windows it beat conflictology in; ``windows``: per window its
+        origin and each month's observation with every model's median, 5% and 95% quantiles
+        and CRPS; ``calibration``: PIT histogram and coverage for the unit and for the level.
+        Empty lists when the store keeps no evaluation of that level and target.
+    """
+    from sahelwatch.forecast.backtest import default_target
+
+    target = target or default_target(level)
+    unit = str(unit)
+    mine = unit_scores(store, level, target, unit)
+    result: dict[str, Any] = {
+        "unit": unit, "level": level, "target": target,
+        "headline": headline(store, level, target).to_dict(),
+        "summary": [], "windows": [], "calibration": {"unit": [], "level": []},
+    }  # fmt: skip
+    if mine.empty:
+        return result
+    result["summary"] = _summary(mine)
+    result["windows"] = _windows(mine)
+    result["calibration"] = {
+        "unit": calibration(mine),
+        "level": calibration(unit_scores(store, level, target)),
+    }
+    return result
+
+
+def _summary(scores: pd.DataFrame) -> list[dict[str, Any]]:
+    per = scores.pivot_table(index="window", columns="model", values="crps", aggfunc="mean")
+    means = scores.groupby("model", sort=False)["crps"].agg(["mean", "size"])
+    out = []
+    ref = dict(zip(means.index, means["mean"], strict=True)).get(REFERENCE)
+    for row in means.reset_index().to_dict("records"):
+        model = row["model"]
+        entry: dict[str, Any] = {"model": str(model), "crps": float(row["mean"]),
+                                 "unit_months": int(row["size"])}
+        if ref is not None and model != REFERENCE:
+            entry["ratio_to_conflictology"] = float(row["mean"]) / ref if ref > 0 else None
+            entry["windows_better"] = int((per[model] < per[REFERENCE]).sum())
+            entry["windows"] = int(per[model].notna().sum())
+        out.append(entry)
+    return out
+
+
+def _windows(scores: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for name, rows in scores.groupby("window", sort=True):
+        first = rows.to_dict("records")[0]
+        origin = pd.Period(str(first["month"]), "M") - int(first["horizon"])
+        months = []
+        for month, cells in rows.groupby("month", sort=True):
+            records = cells.to_dict("records")
+            models = {
+                str(c["model"]): {key: float(c[key]) for key in ("q05", "q50", "q95", "crps")}
+                for c in records
+            }
+            months.append({"month": str(month), "horizon": int(records[0]["horizon"]),
+                           "obs": float(records[0]["obs"]), "models": models})
+        out.append({"window": str(name), "origin": str(origin), "months": months})
+    return out
+
+
+__all__ = [
+    "Headline",
+    "calibration",
+    "headline",
+    "label",
+    "store_unit_scores",
+    "track_record",
+    "unit_scores",
+]

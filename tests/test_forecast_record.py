@@ -1,0 +1,130 @@
+"""Headlines and track records from an evaluation kept in a store built from the bundled data,
+and the API routes that serve them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from sahelwatch.forecast import CHALLENGE_WINDOWS, MODEL_VERSION, evaluate, store_evaluation
+from sahelwatch.forecast.backtest import ROLLING_WINDOWS
+from sahelwatch.forecast.record import headline, track_record
+from sahelwatch.forecast.scores import pit_histogram
+from sahelwatch.store import Store
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def kept(bundled_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    """A copy of the bundled store with an evaluation kept (two windows, few draws)."""
+    folder = tmp_path_factory.mktemp("record")
+    path = folder / "kept.duckdb"
+    shutil.copyfile(bundled_path, path)
+    with Store(path) as store:
+        result = evaluate(store, folder / "eval", windows=CHALLENGE_WINDOWS[-3:-1], n_draws=40,
+                          horizons=[3, 6, 14], workers=1, levels=["country"],
+                          rolling=ROLLING_WINDOWS[-3:])  # fmt: skip
+        store_evaluation(store, result.scores, 40, 0)
+    yield path, result.scores
+
+
+def test_headline_is_the_best_backtest_record(kept: tuple) -> None:
+    path, scores = kept
+    with Store(path, read_only=True) as store:
+        for target in ("sb", "total"):
+            means = scores[scores["target"] == target].groupby("model")["crps"].mean()
+            top = headline(store, "country", target)
+            assert top.model == means.idxmin() and top.evaluated_target == target
+            assert [r["model"] for r in top.record] == list(means.sort_values().index)
+            assert f"{means.min():.2f}" in top.reason and "lowest mean CRPS" in top.reason
+            if top.model != "conflictology":
+                assert f"{means['conflictology']:.2f}" in top.reason
+        # A target without its own backtest takes the record of total, and says so.
+        ns = headline(store, "country", "ns")
+        assert ns.evaluated_target == "total" and "No backtest of ns" in ns.reason
+        # Only the forecasts that can be shown compete.
+        shown = headline(store, "country", "sb", available={"zero", "bootstrap"})
+        sb = scores[scores["target"] == "sb"]
+        two = sb[sb["model"].isin(["zero", "bootstrap"])].groupby("model")["crps"].mean()
+        assert shown.model == two.idxmin()
+
+
+def test_headline_without_a_record(bundled_path: Path) -> None:
+    with Store(bundled_path, read_only=True) as store:
+        top = headline(store, "country", "sb")
+    assert top.model_version == MODEL_VERSION and "no backtest" in top.reason
+    assert top.record == []
+
+
+def test_track_record_of_mali(kept: tuple) -> None:
+    path, scores = kept
+    with Store(path, read_only=True) as store:
+        record = track_record(store, 432, "country", "sb")
+        total = track_record(store, "432", "country", "total")
+        assert track_record(store, "999999", "country")["windows"] == []
+    mine = scores[(scores["unit_id"] == 432) & (scores["target"] == "sb")]
+    # The forecast made at 2021-10 for 2022 (window Y2022) against what happened.
+    y2022 = next(w for w in record["windows"] if w["window"] == "Y2022")
+    assert y2022["origin"] == "2021-10"
+    assert [m["month"] for m in y2022["months"]] == ["2022-01", "2022-04", "2022-12"]
+    row = mine[(mine["window"] == "Y2022") & (mine["model"] == "conflictology")].iloc[0]
+    first = y2022["months"][0]
+    assert first["obs"] == row["obs"] and first["horizon"] == 3
+    assert first["models"]["conflictology"]["q50"] == pytest.approx(row["q50"])
+    assert first["models"]["blend"]["crps"] == pytest.approx(
+        mine[(mine["window"] == "Y2022") & (mine["model"] == "blend")]["crps"].iloc[0])
+    # Model against conflictology for Mali.
+    summary = {s["model"]: s for s in record["summary"]}
+    means = mine.groupby("model")["crps"].mean()
+    assert summary["blend"]["crps"] == pytest.approx(means["blend"])
+    assert summary["blend"]["ratio_to_conflictology"] == pytest.approx(
+        means["blend"] / means["conflictology"])
+    per = mine.pivot_table(index="window", columns="model", values="crps")
+    assert summary["blend"]["windows_better"] == int((per["blend"] < per["conflictology"]).sum())
+    # Calibration of the unit and of the level.
+    unit_cal = {c["model"]: c for c in record["calibration"]["unit"]}
+    blend_rows = mine[mine["model"] == "blend"]
+    np.testing.assert_allclose(unit_cal["blend"]["pit"],
+                               pit_histogram(blend_rows["pit"].to_numpy()), atol=1e-4)
+    assert unit_cal["blend"]["cov90"] == pytest.approx(blend_rows["cov90"].mean())
+    level_cal = {c["model"]: c for c in record["calibration"]["level"]}
+    assert level_cal["blend"]["unit_months"] == int(
+        ((scores["model"] == "blend") & (scores["target"] == "sb")).sum())
+    assert record["headline"]["target"] == "sb"
+    assert {w["origin"] for w in total["windows"]} == {"2022-12", "2023-06", "2023-12"}
+
+
+def test_api_serves_headline_and_track_record(kept: tuple, tmp_path: Path) -> None:
+    from sahelwatch.forecast import forecast, store_forecast
+    from sahelwatch.web import create_app
+
+    path, scores = kept
+    copy = tmp_path / "api.duckdb"
+    shutil.copyfile(path, copy)
+    with Store(copy) as store:
+        for model in ("blend", "conflictology"):
+            frame = forecast(store, origin="2025-02", horizons=[1], n_draws=20, model=model,
+                             targets=["sb"])
+            store_forecast(store, frame, "2025-02", frame.attrs["model_version"])
+    sb = scores[scores["target"] == "sb"].groupby("model")["crps"].mean()
+    stored = {"blend": MODEL_VERSION, "conflictology": "benchmark-conflictology"}
+    with TestClient(create_app(copy, read_env=False)) as client:
+        body = client.get("/api/forecasts/headline?target=sb&target=total").json()
+        assert [h["target"] for h in body["headlines"]] == ["sb", "total"]
+        assert body["headlines"][0]["model"] == sb.idxmin()
+        # The fan shows the stored run of the better record, and says why.
+        # (a headline without a stored run falls back to the model's run).
+        fan = client.get("/api/forecasts?country=MLI&target=sb").json()
+        assert fan["model_version"] == stored.get(str(sb.idxmin()), MODEL_VERSION)
+        assert fan["headline"]["model"] == sb.idxmin() and fan["headline"]["reason"]
+        record = client.get("/api/forecasts/track-record?country=MLI").json()
+        assert record["unit"] == "432" and record["target"] == "sb"
+        assert {w["window"] for w in record["windows"]} == {"Y2022", "Y2023"}
+        bad = client.get("/api/forecasts/track-record?level=grid")
+        assert bad.status_code == 400 and "needs unit" in bad.json()["error"]
