@@ -21,6 +21,7 @@
   const PHASE = { 1: "#cdfacd", 2: "#fae61e", 3: "#e67800", 4: "#c80000", 5: "#640000" };
   const PHASE_NAME = { 1: "minimal", 2: "stressed", 3: "crisis", 4: "emergency", 5: "famine" };
   const LINE = { MLI: "#8c2d04", BFA: "#3f6e9c", NER: "#5b8c3a" };
+  const LINE_NAME = { MLI: "brown", BFA: "blue", NER: "green" };
 
   const Q = { layer: null, rows: [], month: null, byUnit: new Map(), key: null, idps: null, ready: false };
 
@@ -30,9 +31,11 @@
     return out.toString();
   }
   function url(path, params) { return "api/" + path + "?" + query(params || {}); }
+  // null when the store holds no such figures (404): a note, not an error
   async function api(path, params) {
     const response = await fetch(url(path, params), { headers: { Accept: "application/json" } });
     const body = await response.json().catch(() => null);
+    if (response.status === 404) return null;
     if (!response.ok) throw new Error((body && body.error) || response.status + " " + response.statusText);
     return body;
   }
@@ -176,6 +179,10 @@
         api("consequences/food", { month: month(), period: $("q-period").value, country: codes.join(",") }),
       ]);
       if (Q.key !== key) return;
+      if (!layer) {
+        $("q-note").textContent = "The store holds no Cadre Harmonisé figures (sahelwatch ingest --bundled).";
+        return;
+      }
       Q.rows = layer.rows;
       Q.month = layer.month;
       Q.byUnit = new Map(layer.rows.map((r) => [r.unit_id, r]));
@@ -212,6 +219,7 @@
       if (!Q.pairs || Q.pairs.key !== key) {
         Q.pairs = { key: key, body: await api("consequences/violence", { country: codes, period: period }) };
       }
+      if (!Q.pairs.body) return;
       const rows = Q.pairs.body.rows
         .filter((r) => picked.has(r.country_iso3 + "|" + r.cycle) && r.deaths !== null && r.change !== null)
         .sort((a, b) => a.deaths - b.deaths);
@@ -222,14 +230,14 @@
       const width = Math.max(box.clientWidth || box.parentElement.clientWidth || 300, 260);
       const dots = (label, colour) => ({ label: label, stroke: colour, fill: colour, paths: () => null, points: { show: true, size: 6 }, value: (u, v) => num(v) });
       Q.scatter = new uPlot({
-        width: width, height: 200,
+        width: width, height: 200, legend: { show: false },
         scales: { x: { time: false } },
         series: [{ label: "deaths, " + Q.pairs.body.months + " months before", value: (u, v) => num(v) },
           dots("both worsened", "#bd0026"), dots("others", "#6f6656")],
         axes: [{}, { size: 60, values: (u, splits) => splits.map((v) => (Math.abs(v) >= 1e3 ? v / 1e3 + "k" : v)) }],
       }, [rows.map((r) => r.deaths), both, other], box);
       const worse = rows.filter((r) => r.both_worse).length;
-      $("q-scatter-note").textContent = rows.length + " units: deaths in the " + Q.pairs.body.months +
+      $("q-scatter-note").textContent = rows.length + " units (red: both worsened): deaths in the " + Q.pairs.body.months +
         " months before the cycle (x) and the change in people in phase 3+ since the same cycle a year before (y); " +
         worse + " where both worsened. " + Q.pairs.body.note;
     });
@@ -248,6 +256,10 @@
     }
     await track("Loading displacement", async () => {
       const body = await api("consequences/displacement", { country: codes.join(",") });
+      if (!body) {
+        $("q-disp-note").textContent = "The store holds no UNHCR figures (sahelwatch ingest --bundled).";
+        return;
+      }
       Q.idps = body.rows;
       const years = Array.from(new Set(body.rows.map((r) => r.year))).filter((y) => y >= 2012).sort((a, b) => a - b);
       const data = [years.map((y) => Date.UTC(y, 11, 31) / 1000)];
@@ -273,7 +285,7 @@
       }
       const width = Math.max(box.clientWidth || box.parentElement.clientWidth || 300, 260);
       Q.chart = new uPlot({
-        width: width, height: 200, series: series,
+        width: width, height: 200, series: series, legend: { show: false },
         axes: [{ space: 40, values: (u, splits) => splits.map((v) => new Date(v * 1000).getUTCFullYear()) },
           { size: 60, values: (u, splits) => splits.map((v) => (v >= 1e6 ? v / 1e6 + "M" : v >= 1e3 ? v / 1e3 + "k" : v)) }],
         hooks: { drawClear: [(u) => {
@@ -288,7 +300,8 @@
         }] },
       }, data, box);
       Q.carried = carried;
-      $("q-disp-note").textContent = "UNHCR year-end stocks; a missing year is a gap, not zero." +
+      $("q-disp-note").textContent = "UNHCR year-end stocks (" +
+        codes.map((c) => c + " " + LINE_NAME[c]).join(", ") + "); a missing year is a gap, not zero." +
         (carried.length ? " Dashed: repeated from the year before, not measured (" + carried.join(", ") + ")." : "");
     });
   }
