@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from sahelwatch.forecast import CHALLENGE_WINDOWS, MODEL_VERSION, evaluate, store_evaluation
 from sahelwatch.forecast.backtest import ROLLING_WINDOWS
-from sahelwatch.forecast.record import headline, track_record
+from sahelwatch.forecast.record import headline, track_record, version_at
 from sahelwatch.forecast.scores import pit_histogram
 from sahelwatch.store import Store
 
@@ -58,8 +58,12 @@ def test_headline_is_the_best_backtest_record(kept: tuple) -> None:
 def test_headline_without_a_record(bundled_path: Path) -> None:
     with Store(bundled_path, read_only=True) as store:
         top = headline(store, "country", "sb")
+        grid = headline(store, "grid", "total")
     assert top.model_version == MODEL_VERSION and "no backtest" in top.reason
     assert top.record == []
+    # Below country level the versions are those stored there: the model shared out.
+    assert grid.model_version == f"{MODEL_VERSION}+shares-1"
+    assert version_at("admin1", "conflictology") == "benchmark-conflictology"
 
 
 def test_track_record_of_mali(kept: tuple) -> None:

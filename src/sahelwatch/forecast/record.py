@@ -130,7 +130,7 @@ def headline(
             break
     else:
         return Headline(
-            level, target, DEFAULT_MODEL, model_version(DEFAULT_MODEL),
+            level, target, DEFAULT_MODEL, version_at(level, DEFAULT_MODEL),
             f"no backtest of {level}-level forecasts is kept in this store (run `sahelwatch "
             f"evaluate --save`), so {label(DEFAULT_MODEL)} is shown without a record.",
         )  # fmt: skip
@@ -152,8 +152,18 @@ def headline(
     why += "."
     if evaluated != target:
         why += f" No backtest of {target} is kept; the record of {evaluated} is used."
-    return Headline(level, target, str(best["model"]), model_version(str(best["model"])), why,
-                    evaluated, windows, record)  # fmt: skip
+    return Headline(level, target, str(best["model"]), version_at(level, str(best["model"])),
+                    why, evaluated, windows, record)  # fmt: skip
+
+
+def version_at(level: str, model: str) -> str:
+    """The version stored with ``level`` forecasts of ``model`` (below country level: the
+    located model's, a country model's shared out, a benchmark's)."""
+    if level == "country":
+        return model_version(model)
+    from sahelwatch.forecast.subnational import unit_model_version
+
+    return unit_model_version(model)
 
 
 def _num(value: object) -> float | None:
@@ -279,4 +289,5 @@ __all__ = [
     "store_unit_scores",
     "track_record",
     "unit_scores",
+    "version_at",
 ]
