@@ -41,7 +41,7 @@ from sahelwatch.errors import StoreError
 from sahelwatch.sources import FORMATS
 from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _VERSION_COLUMNS = (
     "release_id INTEGER NOT NULL, file_id INTEGER NOT NULL, row_number BIGINT, "
