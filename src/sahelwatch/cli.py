@@ -431,7 +431,7 @@ def actors(
 def forecast_cmd(
     out: Annotated[Path, typer.Option(help="Parquet file for the samples (one row per draw).")],
     level: Annotated[
-        str, typer.Option(help="country, admin1 (P-codes) or grid (PRIO-GRID gids).")
+        str, typer.Option(help="country, admin1, admin2 (P-codes) or grid (PRIO-GRID gids).")
     ] = "country",
     countries: Annotated[
         list[int] | None,
@@ -453,8 +453,9 @@ def forecast_cmd(
     model: Annotated[
         str,
         typer.Option(
-            help="blend (the model), ratio, lgbm (the earlier LightGBM model), or a benchmark: "
-            "zero, last_historical, bootstrap, conflictology, conflictology_nb (grid only)."
+            help="blend (the model), ratio, lgbm (the earlier LightGBM model), located (below "
+            "country level: learnt on the units), or a benchmark: zero, last_historical, "
+            "bootstrap, conflictology, conflictology_nb (grid only)."
         ),
     ] = "blend",
     workers: Annotated[int, typer.Option(help="Local worker processes.")] = 2,
