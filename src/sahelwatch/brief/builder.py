@@ -439,10 +439,8 @@ def build(
 
 def _recency(store: Store, gws: Sequence[int], target: date, coverage: dict[str, Any]) -> list[str]:
     """How recent the data are and what is missing, in words, for the headline."""
-    from sahelwatch.web.series import describe_months, month_states, status_sentence
-
     newest = newest_covered_month(store)
-    states = month_states(store, list(gws), add_months(target, -47), target)
+    states = panels.month_states(store, list(gws), add_months(target, -47), target)
     now = states.iloc[-1]
     releases = ", ".join(
         f"{r['source']} {r['release']}" + (" (preliminary)" if r["preliminary"] else "")
@@ -463,7 +461,7 @@ def _recency(store: Store, gws: Sequence[int], target: date, coverage: dict[str,
         else "It is the newest month in the store."
     )
     lines = [f"Data for {format_month(target)}: {have}. {newest_text}"]
-    missing = describe_months(states, status_sentence(store, list(gws)))
+    missing = panels.describe_months(states, panels.status_sentence(store, list(gws)))
     if missing:
         lines.append("Missing or thin in the four years to this month: " + "; ".join(missing) + ".")
     return lines
@@ -475,11 +473,10 @@ def _years(
     """Per calendar year since ``first``: fatalities with the months that have data and, for one
     country, the nearest located jihadist event to its capital (None: no located data)."""
     from sahelwatch.brief.figures import monthly_fatalities
-    from sahelwatch.web.series import capital_years
 
     frame = monthly_fatalities(store, list(gws), target, date(first, 1, 1))["total"]
     capital = (
-        capital_years(store, gws[0], date(first, 1, 1), target).set_index("year")
+        ind.capital_years(store, gws[0], date(first, 1, 1), target).set_index("year")
         if len(gws) == 1
         else None
     )

@@ -44,7 +44,7 @@ from sahelwatch.indicators.borders import (
     tri_border,
     tri_point,
 )
-from sahelwatch.indicators.capital import capital_threat, capitals
+from sahelwatch.indicators.capital import capital_threat, capital_years, capitals
 from sahelwatch.indicators.common import haversine_km
 from sahelwatch.indicators.pressure import (
     PRESSURE_SCALES,
@@ -52,6 +52,7 @@ from sahelwatch.indicators.pressure import (
     pressure_inputs,
     state_pressure,
 )
+from sahelwatch.indicators.series import covered_months, indicator_series
 from sahelwatch.indicators.violence import danger_to_civilians, deadliness, diffusion
 from sahelwatch.status import SAHEL  # re-exported: the countries followed
 
@@ -66,13 +67,16 @@ __all__ = [
     "border_distances",
     "border_violence",
     "capital_threat",
+    "capital_years",
     "capitals",
+    "covered_months",
     "danger_to_civilians",
     "deadliness",
     "diffusion",
     "export_indicators",
     "fragmentation",
     "haversine_km",
+    "indicator_series",
     "indicators",
     "initiator",
     "pressure_inputs",

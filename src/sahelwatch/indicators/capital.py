@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from importlib import resources
 
 import numpy as np
@@ -16,6 +17,7 @@ from sahelwatch.indicators.common import (
     trailing_sums,
     with_month,
 )
+from sahelwatch.store import Store
 
 
 def capitals() -> pd.DataFrame:
@@ -123,3 +125,34 @@ def _slopes(frame: pd.DataFrame, window: int) -> np.ndarray:
         slope = (s["n"] * s["xy"] - s["x"] * s["y"]) / den
     slope[(s["n"] < 3) | (den <= 0) | np.isnan(y)] = np.nan
     return slope.ravel()
+
+
+def capital_years(store: Store, gw: int, start: date, end: date) -> pd.DataFrame:
+    """Per year, the nearest located jihadist event to the capital of ``gw`` (events of the
+    country and its neighbours; :func:`sahelwatch.indicators.capital_threat` month by month)
+    and how many months of the year have located data."""
+    neighbours = panels.admin_neighbours("country")
+    region = sorted(
+        {gw} | set(neighbours.loc[neighbours["unit_id"] == gw, "neighbour"].astype(int))
+    )
+    events = panels.placed_events(store, "country", countries=region, start=start, end=end)
+    threat = capital_threat(events, panels.coverage(store, "ucdp"), window=1)
+    threat = threat[threat["country_gw"] == gw]
+    threat = threat[
+        (threat["month"] >= pd.Timestamp(start)) & (threat["month"] <= pd.Timestamp(end))
+    ]
+    threat = threat.assign(year=pd.DatetimeIndex(threat["month"]).year)
+    rows = []
+    for _, months in threat.groupby("year"):
+        known = months[months["covered"].astype(bool)]
+        found = known.dropna(subset=["nearest_km"]).sort_values("nearest_km")
+        nearest = found.iloc[0] if len(found) else None
+        rows.append(
+            {"year": int(months["year"].iloc[0]), "capital": str(months["capital"].iloc[0]),
+             "months_located": len(known),
+             "nearest_km": None if nearest is None else float(nearest["nearest_km"]),
+             "nearest_uid": None if nearest is None else nearest["nearest_uid"],
+             "nearest_month": None if nearest is None else nearest["month"].strftime("%Y-%m"),
+             "within_100km": int(known["events_within_100km"].sum()) if len(known) else None}
+        )  # fmt: skip
+    return pd.DataFrame(rows)

@@ -49,6 +49,7 @@ from __future__ import annotations
 from sahelwatch.panels.build import build_panel
 from sahelwatch.panels.events import event_families, placed_events, side_actors, side_families
 from sahelwatch.panels.grid import months_since, rolling_sum, spatial_lag
+from sahelwatch.panels.months import STATES, describe_months, month_states, status_sentence
 from sahelwatch.panels.request import PanelRequest, coverage, request
 from sahelwatch.panels.schema import (
     CM_FAMILIES,
@@ -78,6 +79,7 @@ __all__ = [
     "MULTI_MONTH_ENV",
     "MULTI_MONTH_RULES",
     "PANEL_COLUMNS",
+    "STATES",
     "TOTALS_FAMILIES",
     "Level",
     "PanelRequest",
@@ -87,9 +89,11 @@ __all__ = [
     "cells_in_units",
     "check_level",
     "coverage",
+    "describe_months",
     "event_families",
     "iso3_to_gw",
     "month_ordinal",
+    "month_states",
     "month_status",
     "months_since",
     "multi_month_rule",
@@ -101,4 +105,5 @@ __all__ = [
     "side_actors",
     "side_families",
     "spatial_lag",
+    "status_sentence",
 ]
