@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +98,25 @@ def _client(base: str, tally: Tally, stop: threading.Event, seed: int) -> None:
             tally.add((time.perf_counter() - started) * 1000, error)
 
 
+def _probe_writers(db: Path, stop: threading.Event, spans: list[float]) -> None:
+    """Record how long writers hold the store file: a read-only open of the file itself (not a
+    snapshot) fails while a writer has it; each run of failures is one hold."""
+    import duckdb
+
+    held_since: float | None = None
+    while not stop.is_set():
+        now = time.perf_counter()
+        try:
+            duckdb.connect(str(db), read_only=True).close()
+        except duckdb.Error:
+            held_since = held_since or now
+        else:
+            if held_since is not None:
+                spans.append(now - held_since)
+            held_since = None
+        time.sleep(0.2)
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -152,6 +172,8 @@ def readers(opts: argparse.Namespace) -> int:
             threading.Thread(target=_client, args=(base, tally, stop, seed), daemon=True)
             for seed in range(opts.clients)
         ]
+        holds: list[float] = []
+        clients.append(threading.Thread(target=_probe_writers, args=(db, stop, holds), daemon=True))
         for thread in clients:
             thread.start()
         names = ("status", "alerts --check", "Store(read_only=True)")
@@ -185,8 +207,9 @@ def readers(opts: argparse.Namespace) -> int:
     print(f"\nforecast --save ({opts.horizons} months, {opts.draws} draws): exit "
           f"{job.returncode} after {ended - started:.0f} s")  # fmt: skip
     if wrote_at:
-        print(f"  held the store for writing at most {ended - wrote_at[0]:.1f} s (from its "
-              "'wrote ... samples' line to its exit)")  # fmt: skip
+        print(f"  from its 'wrote ... samples' line to its exit: {ended - wrote_at[0]:.1f} s")
+    print(f"writers held the store file {len(holds)} times, longest {max(holds, default=0):.1f} s "
+          "(forecast and alerts --check; probed every 0.2 s)")  # fmt: skip
     print(f"\nreads during the forecast: {len(lat)} requests from {opts.clients} clients, "
           f"{len(tally.errors)} errors")  # fmt: skip
     if lat:
@@ -194,6 +217,9 @@ def readers(opts: argparse.Namespace) -> int:
             f"  latency ms: p50 {_pct(lat, 0.5):.0f}  p95 {_pct(lat, 0.95):.0f}  "
             f"p99 {_pct(lat, 0.99):.0f}  max {max(lat):.0f}  mean {statistics.fmean(lat):.0f}"
         )
+    kinds = Counter(error.split(" /")[0] for error in tally.errors)
+    if kinds:
+        print("  errors by kind: " + ", ".join(f"{k} x{n}" for k, n in kinds.most_common()))
     for error in sorted(set(tally.errors))[:10]:
         print(f"  error: {error}")
     all_ok = True
