@@ -1050,6 +1050,7 @@
       renderIndicatorTable(admin1 ? admin1.rows : national.rows, admin1 ? "admin-1" : "country");
       renderPresence(admin1 ? admin1.rows : national.rows);
       await renderForecast(info, history.rows);
+      if (SW.onCountry) await SW.onCountry(info);  // trackrecord.js: the forecasts' record
     });
   }
 
