@@ -77,6 +77,18 @@ def busy_message(path: Path, wait_s: float) -> str:
     )
 
 
+#: Held while a connection opens: DuckDB's Python client registers its DataFrame scan
+#: (``pandas_scan``) on a database only after sharing the new database with other threads, so a
+#: connection opened meanwhile cannot read a registered DataFrame ("Table Function with name
+#: pandas_scan does not exist"). Opening a database this process has open takes microseconds.
+_opening = threading.Lock()
+
+
+def _open(path: Path | str, read_only: bool, config: Config) -> duckdb.DuckDBPyConnection:
+    with _opening:
+        return duckdb.connect(str(path), read_only=read_only, config=config)
+
+
 def connect(
     path: Path | str, *, read_only: bool, config: Config, wait_s: float
 ) -> duckdb.DuckDBPyConnection:
@@ -86,7 +98,7 @@ def connect(
     delay = 0.02
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config)
+            return _open(path, read_only, config)
         except duckdb.Error as exc:
             left = deadline - time.monotonic()
             if not is_lock_error(exc) or left <= 0:
@@ -148,7 +160,7 @@ def snapshot(path: Path, config: Config, wait_s: float) -> Path:
 
 def _make_snapshot(path: Path, folder: Path, config: Config) -> Path:
     """Copy the store file under a read-only connection (so that no writer is at work)."""
-    con = duckdb.connect(str(path), read_only=True, config=config)
+    con = _open(path, True, config)
     try:
         token = _token(path)
         wal = path.with_name(path.name + ".wal")
