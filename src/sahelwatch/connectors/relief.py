@@ -43,6 +43,8 @@ from sahelwatch.config import HdxHapiSource, IomDtmSource, UnhcrApiSource
 from sahelwatch.connectors.base import Connector, Context, Pull
 from sahelwatch.connectors.errors import AuthError, ResponseError
 from sahelwatch.output import write_csv_rows
+from sahelwatch.sources.cadre_harmonise import COUNTS as CH_COUNTS
+from sahelwatch.sources.unhcr import STOCKS as UNHCR_STOCKS
 
 __all__ = [
     "HdxHapi",
@@ -71,13 +73,7 @@ CH_HEADER = [
     "reference_year",
     "period_from",
     "period_to",
-    "population",
-    "phase1",
-    "phase2",
-    "phase3",
-    "phase4",
-    "phase5",
-    "phase35",
+    *CH_COUNTS,
     "phase_class",
     "phase_class_max_of_areas",
     "n_areas",
@@ -91,15 +87,7 @@ UNHCR_HEADER = [
     "asylum_iso3",
     "asylum_name",
     "flow",
-    "refugees",
-    "asylum_seekers",
-    "returned_refugees",
-    "idps",
-    "returned_idps",
-    "stateless",
-    "others_of_concern",
-    "other_in_need_of_intl_protection",
-    "host_community",
+    *UNHCR_STOCKS,
 ]
 DTM_HEADER = [
     "country_iso3",

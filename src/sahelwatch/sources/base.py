@@ -216,6 +216,14 @@ def count_checks(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(checks)
 
 
+def country_check(column: str) -> tuple[str, str]:
+    """The rule that ``column`` of ``s`` is the ISO3 code of a country in the store."""
+    return (
+        f"sw_text({column}) IS NULL OR sw_text({column}) NOT IN (SELECT iso3 FROM countries)",
+        f"'unknown country ' || sw_quote({column})",
+    )
+
+
 def common_checks(
     *,
     date_start: str,

@@ -9,10 +9,22 @@ was not analysed: no data, never zero; a row without phase figures is likewise n
 
 from __future__ import annotations
 
-from sahelwatch.sources.base import Format, count_checks
+from sahelwatch.sources.base import Format, count_checks, country_check
 
 _PHASES = ("phase1", "phase2", "phase3", "phase4", "phase5", "phase35")
-_COUNTS = ("population", *_PHASES)
+COUNTS = ("population", *_PHASES)
+"""The count columns of a CH row, in the bundled file's order."""
+# Optional columns both CH files have: the cycle's labels, the period, counts but phase 3+.
+_OPTIONAL = (
+    "exercise_label",
+    "exercise_year",
+    "reference_label",
+    "reference_year",
+    "period_from",
+    "period_to",
+    *COUNTS[:-1],
+    "phase_class",
+)
 
 # Columns both CH tables share.
 _UNIT_COLUMNS: dict[str, str] = {
@@ -28,7 +40,7 @@ _UNIT_COLUMNS: dict[str, str] = {
     "period_from": "DATE",
     "period_to": "DATE",
     "use_period": "BOOLEAN",
-    **{col: "BIGINT" for col in _COUNTS},
+    **{col: "BIGINT" for col in COUNTS},
     "phase_class": "SMALLINT",
 }
 
@@ -62,18 +74,14 @@ def _common_select() -> dict[str, str]:
         "period_from": "sw_date(period_from)",
         "period_to": "sw_date(period_to)",
         "use_period": "upper(sw_text(usethisperiod)) = 'Y'",
-        **{col: f"sw_int({col})" for col in _COUNTS},
+        **{col: f"sw_int({col})" for col in COUNTS},
         "phase_class": "sw_int(phase_class)",
     }
 
 
 def _checks(*classes: str) -> tuple[tuple[str, str], ...]:
     checks = [
-        (
-            "sw_text(country_iso3) IS NULL OR sw_text(country_iso3) NOT IN "
-            "(SELECT iso3 FROM countries)",
-            "'unknown country ' || sw_quote(country_iso3)",
-        ),
+        country_check("country_iso3"),
         (
             "NOT regexp_full_match(coalesce(trim(exercise), ''), '\\d{4}-(0[1-9]|1[0-2])')",
             "'unparseable cycle ' || sw_quote(exercise)",
@@ -86,7 +94,7 @@ def _checks(*classes: str) -> tuple[tuple[str, str], ...]:
             "coalesce(sw_text(adm2_pcode), sw_text(adm1_pcode)) IS NULL",
             "'no admin-2 or admin-1 P-code'",
         ),
-        *count_checks(_COUNTS),
+        *count_checks(COUNTS),
     ]
     for col in classes:
         checks += [
@@ -119,19 +127,7 @@ CH_ADMIN2 = Format(
         "adm1_name",
         "adm2_name",
         "adm1_pcode",
-        "exercise_label",
-        "exercise_year",
-        "reference_label",
-        "reference_year",
-        "period_from",
-        "period_to",
-        "population",
-        "phase1",
-        "phase2",
-        "phase3",
-        "phase4",
-        "phase5",
-        "phase_class",
+        *_OPTIONAL,
         "phase_class_max_of_areas",
         "adm2_names_in_source",
         "usethisperiod",
@@ -162,19 +158,7 @@ CH_AREAS = Format(
         "adm2_name",
         "adm2_pcode",
         "sub_area_pcode",
-        "exercise_label",
-        "exercise_year",
-        "reference_label",
-        "reference_year",
-        "period_from",
-        "period_to",
-        "population",
-        "phase1",
-        "phase2",
-        "phase3",
-        "phase4",
-        "phase5",
-        "phase_class",
+        *_OPTIONAL,
         "usethisperiod",
         "notes",
         "duplicate_unit_key",

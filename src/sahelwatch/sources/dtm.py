@@ -9,7 +9,7 @@ layout; there is no bundled file of it.
 
 from __future__ import annotations
 
-from sahelwatch.sources.base import Format, count_checks
+from sahelwatch.sources.base import Format, count_checks, country_check
 
 DTM_COLUMNS: dict[str, str] = {
     "uid": "VARCHAR",
@@ -55,11 +55,7 @@ DTM_IDPS = Format(
         "provider": "sw_text(provider)",
     },
     checks=(
-        (
-            "sw_text(country_iso3) IS NULL OR sw_text(country_iso3) NOT IN "
-            "(SELECT iso3 FROM countries)",
-            "'unknown country ' || sw_quote(country_iso3)",
-        ),
+        country_check("country_iso3"),
         (
             "sw_date(reporting_date) IS NULL",
             "'unparseable reporting date ' || sw_quote(reporting_date)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sahelwatch.sources.base import Format, count_checks
 
-_STOCKS = (
+STOCKS = (
     "refugees",
     "asylum_seekers",
     "returned_refugees",
@@ -22,6 +22,7 @@ _STOCKS = (
     "other_in_need_of_intl_protection",
     "host_community",
 )
+"""The stock columns of the population file, in its order."""
 _YEAR_CHECK = (
     "sw_int(year) IS NULL OR sw_int(year) NOT BETWEEN 1900 AND 2100",
     "'unparseable year ' || sw_quote(year)",
@@ -52,7 +53,7 @@ POPULATION_COLUMNS: dict[str, str] = {
     "asylum_iso3": "VARCHAR",
     "asylum_name": "VARCHAR",
     "flow": "VARCHAR",
-    **{col: "BIGINT" for col in _STOCKS},
+    **{col: "BIGINT" for col in STOCKS},
     "idps_carried_forward": "BOOLEAN",
 }
 
@@ -83,14 +84,14 @@ UNHCR_POPULATION = Format(
         "asylum_iso3": "sw_text(asylum_iso3)",
         "asylum_name": "sw_text(asylum_name)",
         "flow": "sw_text(flow)",
-        **{col: f"sw_int({col})" for col in _STOCKS},
+        **{col: f"sw_int({col})" for col in STOCKS},
         "idps_carried_forward": _carried_forward("sw_int(idps)", "origin_iso3", "asylum_iso3"),
     },
     checks=(
         _YEAR_CHECK,
         _iso3_check("origin_iso3"),
         _iso3_check("asylum_iso3"),
-        *count_checks(_STOCKS),
+        *count_checks(STOCKS),
     ),
     release_sql="max(year)",
     table="unhcr_population_versions",
