@@ -24,18 +24,19 @@ of it is loaded, and the healthy source is loaded without waiting for the others
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import resource
 import shutil
 import socket
 import sys
 import tempfile
-import threading
 import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
+
+# The raw fault server the tests use (tests/replay/raw.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from replay.raw import RawServer, endless_body
 
 from sahelwatch.config import parse_config
 from sahelwatch.store import Store, bundled_file
@@ -50,13 +51,6 @@ def _slow(conn: socket.socket, path: str) -> None:
     while True:
         conn.sendall(b"x")
         time.sleep(1)
-
-
-def _endless(conn: socket.socket, path: str) -> None:
-    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-    chunk = b"%x\r\n%s\r\n" % (2**16, b"0" * 2**16)
-    while True:
-        conn.sendall(chunk)
 
 
 def _reply(conn: socket.socket, body: bytes, kind: str) -> None:
@@ -74,34 +68,6 @@ def _pages(conn: socket.socket, path: str) -> None:
 def _maintenance(conn: socket.socket, path: str) -> None:
     body = b"<html><body><h1>Down for maintenance</h1><p>Back soon.</p></body></html>"
     _reply(conn, body, "text/html")
-
-
-class FaultServer:
-    """A loopback HTTP server answering every request with ``speak(socket, path)``."""
-
-    def __init__(self, speak: Callable[[socket.socket, str], None]) -> None:
-        self.speak = speak
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: socket.socket) -> None:
-        with conn, contextlib.suppress(OSError):  # the client gave up: expected
-            head = b""
-            while b"\r\n\r\n" not in head:
-                data = conn.recv(4096)
-                if not data:
-                    return
-                head += data
-            self.speak(conn, head.split(b" ", 2)[1].decode())
 
 
 def _files(folder: Path) -> tuple[Path, Path]:
@@ -123,9 +89,9 @@ def _files(folder: Path) -> tuple[Path, Path]:
     return bomb, huge
 
 
-def _file_server(path: Path) -> FaultServer:
+def _file_server(path: Path) -> RawServer:
     data = path.read_bytes()
-    return FaultServer(lambda conn, _: _reply(conn, data, "application/octet-stream"))
+    return RawServer(lambda conn, _: _reply(conn, data, "application/octet-stream"))
 
 
 def main() -> int:
@@ -139,10 +105,10 @@ def main() -> int:
         inbox.mkdir()
         shutil.copy(bundled_file(CANDIDATE), inbox / "GEDEvent_v26_0_1.csv.gz")
         servers = {
-            "slow": FaultServer(_slow),
-            "endless": FaultServer(_endless),
-            "pages": FaultServer(_pages),
-            "maintenance": FaultServer(_maintenance),
+            "slow": RawServer(_slow),
+            "endless": RawServer(endless_body),
+            "pages": RawServer(_pages),
+            "maintenance": RawServer(_maintenance),
             "bomb": _file_server(bomb),
             "huge": _file_server(huge),
         }

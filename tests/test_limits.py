@@ -8,13 +8,11 @@ so that every test is bounded in time and memory; the settings scale the same ch
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gzip
 import io
 import json
 import logging
 import socket
-import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -24,6 +22,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 from replay.helpers import context, make_config, tiny_client
+from replay.raw import RawServer, endless_body
 from replay.server import ReplayServer, Reply
 from replay.ucdp import TOKEN, UcdpApiReplay, api_rows, release_csv
 
@@ -161,49 +160,10 @@ def test_formula_cells_without_saved_values_are_refused(tmp_path):
         load_raw(con, book, "formulas")
 
 
-# --- HTTP: a raw loopback server for what the replay server cannot do ---------------------------
+# --- HTTP: trickling and endless replies from a raw server (the replay server cannot) ------------
 
 
-class RawServer:
-    """A loopback TCP server that reads a request's head and lets ``speak`` answer on the
-    socket however it likes (slowly, endlessly)."""
-
-    def __init__(self, speak: Callable[[socket.socket], None]) -> None:
-        self.speak = speak
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    def __enter__(self) -> RawServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.sock.close()
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: socket.socket) -> None:
-        with conn:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                data = conn.recv(4096)
-                if not data:
-                    return
-                head += data
-            with contextlib.suppress(OSError):  # the client gave up: what the test wants
-                self.speak(conn)
-
-
-def trickle_body(conn: socket.socket) -> None:
+def trickle_body(conn: socket.socket, path: str) -> None:
     """A 200 that promises a large body and sends one byte every 0.05 s."""
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n")
     for _ in range(100000):
@@ -211,20 +171,12 @@ def trickle_body(conn: socket.socket) -> None:
         time.sleep(0.05)
 
 
-def trickle_headers(conn: socket.socket) -> None:
+def trickle_headers(conn: socket.socket, path: str) -> None:
     """A status line, then headers one byte every 0.05 s, never finished."""
     conn.sendall(b"HTTP/1.1 200 OK\r\n")
     for _ in range(100000):
         conn.sendall(b"X")
         time.sleep(0.05)
-
-
-def endless_body(conn: socket.socket) -> None:
-    """A chunked body that never ends, as fast as it can be read."""
-    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-    chunk = b"%x\r\n%s\r\n" % (2**16, b"0" * 2**16)
-    while True:
-        conn.sendall(chunk)
 
 
 @pytest.mark.parametrize("speak", [trickle_body, trickle_headers], ids=["body", "headers"])

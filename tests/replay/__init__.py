@@ -11,6 +11,7 @@ hand-written ACLED fixtures in ``tests/data`` (ACLED data are never committed).
              download site (an HTML index, a JSON index, zipped CSV releases, Range requests).
 ``acled``    ACLED's OAuth token endpoint and ``/api/acled/read`` (paged, filtered by ``iso``,
              ``event_date`` and ``timestamp``), with tokens that can expire mid-pull.
+``raw``      a raw TCP server for replies no HTTP library writes (trickling, endless).
 ``sinks``    receivers for notifications: a webhook endpoint that checks signatures, and an
              SMTP server (aiosmtpd).
 ``recordings/``  small recorded replies in the real formats; tests check that the replay
