@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sahelwatch.bundled import ingest_bundled
@@ -24,7 +25,8 @@ from sahelwatch.forecast import (
 )
 from sahelwatch.forecast.data import newest_covered_month
 from sahelwatch.forecast.models import HorizonTask, fan_out, fit_predict, forecast_array
-from sahelwatch.store import Store
+from sahelwatch.panels import build_panel
+from sahelwatch.store import Store, bundled_file
 
 FAST = ModelConfig(params={"num_iterations": 15, "num_leaves": 7}, train_months=72, min_bin=50)
 
@@ -83,6 +85,31 @@ def test_panel_keeps_uncovered_months_as_no_data(store: Store) -> None:
     assert panel.until(date(2024, 1, 1)).end == date(2024, 1, 1)
     assert newest_covered_month(store) == date(2026, 2, 1)
 
+
+def test_total_follows_the_newer_release_as_the_country_panel_does(store: Store) -> None:
+    """GED 25.1 country-month totals beat Mali's GED 24.1 events for the total; the types,
+    which the totals do not split, still come from the events. Nigeria, absent from the GED
+    25.1 totals, keeps its GED 20.1 events, as in the country panel."""
+    panel = load_country_panel(store, until=date(2024, 12, 1), units=[432, 475])
+    frame = panel.frame().pivot(index=["unit_id", "month"], columns="target", values="value")
+    totals = pd.read_csv(bundled_file("ged251_country_month_global.csv.gz"))
+    totals = totals[totals["country_id"] == 432]
+    keys = zip(totals["country_id"], totals["year"], totals["month"], strict=True)
+    index = pd.MultiIndex.from_tuples([(gw, f"{y}-{m:02d}") for gw, y, m in keys])
+    mine = frame["total"].reindex(index).to_numpy()
+    assert len(totals) == 36 * 12 and (mine == totals["best_total"].to_numpy()).all()
+    mali_2022 = frame.loc[432].loc["2022-01":"2022-12"]
+    events = store.con.execute(
+        "SELECT sum(best) FROM event_versions JOIN releases USING (release_id) WHERE "
+        "source = 'ucdp_ged' AND country_gw = 432 AND year(date_start) = 2022"
+    ).fetchone()[0]
+    assert (mali_2022["total"].sum(), events) == (3656, 3650)
+    country = build_panel(store, "country", countries=[432, 475], start="1989-01", end="2024-12")
+    for target in TARGETS:  # the panel counts in float32; VIEWS fills what it lacks
+        mine, its = frame[target].to_numpy(), country[f"best_{target}"].to_numpy()
+        known = ~np.isnan(its)
+        assert known.sum() > 700
+        np.testing.assert_allclose(mine[known], its[known], rtol=1e-6, err_msg=target)
 
 def test_forecast_end_to_end(store: Store, tmp_path: Path) -> None:
     frame = forecast(store, origin="2025-02", horizons=[1, 2], n_draws=20, config=FAST,

@@ -414,6 +414,12 @@ def test_real_country_figure_follows_the_newer_totals(real: Store) -> None:
                               as_of="24.1")  # fmt: skip
     assert _row(then, MALI, "2022-06")["best_total"] == pytest.approx(events)
     assert set(then["release"].dropna()) == {"ucdp_ged:24.1"}
+    # the country-months whose figure the totals give: every Mali month of GED 25.1, no Niger
+    wins = panels.totals_months(real)
+    mali_wins = wins[wins["country_gw"] == MALI]
+    assert len(mali_wins) == 36 * 12 and set(mali_wins["release"]) == {"ucdp_ged_cm:25.1"}
+    assert not (wins["country_gw"] == NIGER).any()
+    assert len(panels.totals_months(real, as_of="24.1")) == 0
     assert not _row(then, MALI, "2024-01")["covered"]
 
 

@@ -15,6 +15,11 @@ total      UCDP GED events > GED country-month totals (``ucdp_ged_cm``) > VIEWS 
            three types) > UCDP Candidate events > Candidate country-month sums
 =========  ==========================================================================
 
+Where country-month totals of a newer UCDP release and events of an older one both cover a
+country-month (GED 25.1 totals over GED 24.1 events: Mali 1989-2023), the totals come first,
+as in the country panel (:func:`sahelwatch.panels.totals_months`); they carry the total only,
+so the types still follow the table.
+
 Event sources count only in months their releases cover (table ``coverage``); a covered month
 without events is a real zero. An event's deaths count in the month of ``date_start``, or are
 shared evenly over the months from ``date_start`` to ``date_end`` when it spans several
@@ -32,6 +37,8 @@ import pandas as pd
 import pyarrow as pa
 
 from sahelwatch.errors import QueryError
+from sahelwatch.panels.build import totals_months
+from sahelwatch.panels.schema import TOTALS_FAMILIES
 from sahelwatch.panels.spread import MultiMonth, month_sql, multi_month_rule, spread_sql
 from sahelwatch.periods import add_months, format_month
 from sahelwatch.store import Store
@@ -213,23 +220,51 @@ def load_country_panel(
     layers: dict[str, pd.DataFrame] = {}
     for name, group in list(cm.groupby("source")) + list(ev.groupby("source")):
         layers[str(name)] = group
+    newer = np.zeros((len(unit_ids), n_months), dtype=bool)
+    u, m, ok = _cells(totals_months(store), unit_ids, start, n_months)
+    newer[u[ok], m[ok]] = True
     for k, target in enumerate(TARGETS):
+        for source in TOTALS_FAMILIES["ucdp"]:  # newer totals first, as in the country panel
+            if source in layers:
+                _fill(values[:, :, k], layers[source], f"best_{target}", unit_ids, start, newer)
         for source in PRECEDENCE[target]:
-            frame = layers.get(source)
-            if frame is None:
-                continue
-            u = np.searchsorted(unit_ids, frame["country_gw"].to_numpy())
-            ok = (u < len(unit_ids)) & (
-                unit_ids[np.minimum(u, len(unit_ids) - 1)] == frame["country_gw"].to_numpy()
-            )
-            m = _month_index(frame["month"], start)
-            ok &= (m >= 0) & (m < n_months)
-            col = frame[f"best_{target}"].to_numpy(dtype=float, na_value=np.nan)
-            ok &= ~np.isnan(col)
-            target_cells = values[u[ok], m[ok], k]
-            fill = np.isnan(target_cells)
-            values[u[ok][fill], m[ok][fill], k] = col[ok][fill]
+            if source in layers:
+                _fill(values[:, :, k], layers[source], f"best_{target}", unit_ids, start)
     return CountryPanel(unit_ids, start, values)
+
+
+def _cells(
+    frame: pd.DataFrame, unit_ids: np.ndarray, start: date, n_months: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit and month positions of the rows of ``frame`` (``country_gw``, ``month``), and the
+    mask of the rows that lie in the panel."""
+    u = np.searchsorted(unit_ids, frame["country_gw"].to_numpy())
+    ok = (u < len(unit_ids)) & (
+        unit_ids[np.minimum(u, len(unit_ids) - 1)] == frame["country_gw"].to_numpy()
+    )
+    m = _month_index(frame["month"], start)
+    ok &= (m >= 0) & (m < n_months)
+    return u, m, ok
+
+
+def _fill(
+    plane: np.ndarray,
+    frame: pd.DataFrame,
+    column: str,
+    unit_ids: np.ndarray,
+    start: date,
+    where: np.ndarray | None = None,
+) -> None:
+    """Fill the unknown cells of ``plane`` (units x months) with ``frame[column]`` where it is
+    known, only in the cells ``where`` marks if given."""
+    u, m, ok = _cells(frame, unit_ids, start, plane.shape[1])
+    col = frame[column].to_numpy(dtype=float, na_value=np.nan)
+    ok &= ~np.isnan(col)
+    u, m, col = u[ok], m[ok], col[ok]
+    free = np.isnan(plane[u, m])
+    if where is not None:
+        free &= where[u, m]
+    plane[u[free], m[free]] = col[free]
 
 
 def _cm_rows(store: Store, until: date) -> pd.DataFrame:

@@ -46,7 +46,7 @@ in memory; NaN marks what is unknown.
 
 from __future__ import annotations
 
-from sahelwatch.panels.build import build_panel
+from sahelwatch.panels.build import build_panel, totals_months
 from sahelwatch.panels.events import event_families, placed_events, side_actors, side_families
 from sahelwatch.panels.grid import months_since, rolling_sum, spatial_lag
 from sahelwatch.panels.months import STATES, describe_months, month_states, status_sentence
@@ -106,4 +106,5 @@ __all__ = [
     "side_families",
     "spatial_lag",
     "status_sentence",
+    "totals_months",
 ]

@@ -113,11 +113,7 @@ def build_panel(
 
 def _grid(store: Store, req: PanelRequest, rule: MultiMonth) -> tuple[PanelGrid, int, int]:
     """The dense grid of a request, and the first and last output month."""
-    whole = PanelRequest("country", req.family, req.kind, None, None, None, req.as_of)
-    cov = store_coverage(store, whole)
-    totals = _totals_families(store, req)
-    if totals:
-        cov = _with_totals(cov, store_coverage(store, whole, totals))
+    cov, totals = _country_coverage(store, req)
     sub_national = req.level != "country" and req.kind == "event"
     located = cov[cov["covered_located"]] if sub_national else cov
     if req.countries is not None:
@@ -156,6 +152,39 @@ def _grid(store: Store, req: PanelRequest, rule: MultiMonth) -> tuple[PanelGrid,
             _fill_totals(store, req, grid, cov, totals)
     _derive(grid)
     return grid, first, last
+
+
+def totals_months(store: Store, family: str = "ucdp", *, as_of: str | None = None) -> pd.DataFrame:
+    """The country-months whose country figure a country panel of ``family`` takes from the
+    country-month totals of :data:`TOTALS_FAMILIES` rather than from the family's events: the
+    totals' release is newer (GED 25.1 totals over GED 24.1 events) or only totals cover it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``country_gw``, ``month`` (first day, datetime64) and ``release`` (the totals',
+        ``source:release``); no rows where the family has no totals families in the store.
+    """
+    cov, totals = _country_coverage(store, request(store, "country", family=family, as_of=as_of))
+    wins = cov[cov["by_totals"]] if totals else cov.iloc[:0]
+    return pd.DataFrame(
+        {
+            "country_gw": wins["country_gw"].to_numpy(dtype=np.int64),
+            "month": ordinal_month(wins["mo"]),
+            "release": wins["release"].to_numpy(dtype=object),
+        }
+    )
+
+
+def _country_coverage(store: Store, req: PanelRequest) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Country-level coverage of the request's family, joined (:func:`_with_totals`) with that
+    of the totals families a country panel of ``req`` follows, and those families."""
+    whole = PanelRequest("country", req.family, req.kind, None, None, None, req.as_of)
+    cov = store_coverage(store, whole)
+    totals = _totals_families(store, req)
+    if totals:
+        cov = _with_totals(cov, store_coverage(store, whole, totals))
+    return cov, totals
 
 
 def _totals_families(store: Store, req: PanelRequest) -> tuple[str, ...]:
