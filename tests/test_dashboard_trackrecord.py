@@ -6,18 +6,14 @@ as ``/api/forecasts/track-record`` serves it; a store without a kept backtest sa
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from record_support import keep_evaluation
 from test_dashboard import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, Page, browser, sync_api  # noqa: F401
 from web_support import LiveServer, live_server, web_db  # noqa: F401
-
-from sahelwatch.forecast import CHALLENGE_WINDOWS, evaluate, store_evaluation
-from sahelwatch.forecast.backtest import ROLLING_WINDOWS
-from sahelwatch.store import Store
 
 pytestmark = [
     pytest.mark.slow,
@@ -31,16 +27,9 @@ def kept_server(
     web_db: Path,  # noqa: F811
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
-    """The web store (forecasts stored) with a small real evaluation kept: the VIEWS windows
-    Y2022 and Y2023 (sb) and three rolling origins (total), 40 draws, horizons 3, 6 and 14."""
-    folder = tmp_path_factory.mktemp("trackrecord")
-    path = folder / "kept.duckdb"
-    shutil.copyfile(web_db, path)
-    with Store(path) as store:
-        result = evaluate(store, folder / "eval", windows=CHALLENGE_WINDOWS[-3:-1], n_draws=40,
-                          horizons=[3, 6, 14], workers=1, levels=["country"],
-                          rolling=ROLLING_WINDOWS[-3:])  # fmt: skip
-        store_evaluation(store, result.scores, 40, 0)
+    """The web store (forecasts stored) with a small real evaluation kept (see
+    :func:`record_support.keep_evaluation`)."""
+    path, _ = keep_evaluation(web_db, tmp_path_factory.mktemp("trackrecord"))
     with LiveServer(path) as live:
         yield live
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from record_support import keep_evaluation
 
-from sahelwatch.forecast import CHALLENGE_WINDOWS, MODEL_VERSION, evaluate, store_evaluation
-from sahelwatch.forecast.backtest import ROLLING_WINDOWS
+from sahelwatch.forecast import MODEL_VERSION
 from sahelwatch.forecast.record import headline, track_record, version_at
 from sahelwatch.forecast.scores import pit_histogram
 from sahelwatch.store import Store
@@ -23,15 +23,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.fixture(scope="module")
 def kept(bundled_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     """A copy of the bundled store with an evaluation kept (two windows, few draws)."""
-    folder = tmp_path_factory.mktemp("record")
-    path = folder / "kept.duckdb"
-    shutil.copyfile(bundled_path, path)
-    with Store(path) as store:
-        result = evaluate(store, folder / "eval", windows=CHALLENGE_WINDOWS[-3:-1], n_draws=40,
-                          horizons=[3, 6, 14], workers=1, levels=["country"],
-                          rolling=ROLLING_WINDOWS[-3:])  # fmt: skip
-        store_evaluation(store, result.scores, 40, 0)
-    yield path, result.scores
+    yield keep_evaluation(bundled_path, tmp_path_factory.mktemp("record"))
 
 
 def test_headline_is_the_best_backtest_record(kept: tuple) -> None:
