@@ -136,6 +136,8 @@
     alerts: { seen: new Set(), live: false, source: null },
   };
   window.SW = SW;
+  SW.el = el;  // the DOM helpers, shared with trackrecord.js
+  SW.clear = clear;
 
   function readHash() {
     const hash = location.hash.replace(/^#/, "");

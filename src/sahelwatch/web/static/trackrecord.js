@@ -7,8 +7,8 @@
  * country and for all countries. A store without a kept backtest says so, and a month without
  * an observation is "no data", never 0.
  *
- * app.js calls `SW.onCountry(info)` after the fan chart; `window.SW.trackRecord` exposes the
- * state for the end-to-end tests.
+ * app.js calls `SW.onCountry(info)` after the fan chart and lends its DOM helpers (`SW.el`,
+ * `SW.clear`); `window.SW.trackRecord` exposes the state for the end-to-end tests.
  */
 (function () {
   "use strict";
@@ -20,22 +20,7 @@
   const COLOURS = { main: "#b3541e", ref: "#1f618d" };
   const T = { data: null, window: null, rendered: false, key: null };
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, String(value));
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+  const { el, clear } = window.SW;  // app.js's DOM helpers
   const num = (v, digits) => (v === null || v === undefined ? "no data" : Number(v).toFixed(digits));
   const count = (v) => (v === null || v === undefined ? "no data" : Math.round(v).toLocaleString("en"));
   const pct = (v) => (v === null || v === undefined ? "no data" : Math.round(100 * v) + " %");
