@@ -436,7 +436,10 @@ def test_offline_basemap_layers_and_mixed_clusters(page: Page) -> None:
     assert "Bamako" in page.page.inner_text(".leaflet-places-pane")
     overlays = page.page.locator(".leaflet-control-layers-overlays label")
     names = [overlays.nth(i).inner_text().strip() for i in range(overlays.count())]
-    assert names == ["Rivers and lakes", "Urban areas", "Place names", "Admin-1 boundaries"]
+    assert names == [
+        "Rivers and lakes", "Urban areas", "Place names", "Admin-1 boundaries",
+        "Cross-border corridors (year)",
+    ]  # fmt: skip
     # choosing Mali zoomed the map to it
     west, south, east, north = page.js("SW.map.getBounds().toBBoxString().split(',').map(Number)")
     assert west < -12 and east > 4 and south < 10.5 and north > 25 and east - west < 30

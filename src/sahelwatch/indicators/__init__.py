@@ -19,6 +19,8 @@ function                    indicator
 :func:`border_violence`     violence within X km of an international land border
 :func:`spillover`           co-movement of violence on both sides of each border
 :func:`tri_border`          violence in the Mali-Burkina Faso-Niger tri-border zone
+:func:`corridors`           neighbouring admin-2 units across a border, jihadist violence on both
+                            sides in one year
 :func:`capital_threat`      distance from each capital to the nearest jihadist event, trend
 :func:`state_pressure`      composite "state under pressure" score, components visible
 ==========================  ==============================================================
@@ -46,6 +48,7 @@ from sahelwatch.indicators.borders import (
 )
 from sahelwatch.indicators.capital import capital_threat, capital_years, capitals
 from sahelwatch.indicators.common import haversine_km
+from sahelwatch.indicators.corridors import border_pairs, corridors
 from sahelwatch.indicators.pressure import (
     PRESSURE_SCALES,
     PRESSURE_WEIGHTS,
@@ -65,10 +68,12 @@ __all__ = [
     "armed_presence",
     "attacks_on_forces",
     "border_distances",
+    "border_pairs",
     "border_violence",
     "capital_threat",
     "capital_years",
     "capitals",
+    "corridors",
     "covered_months",
     "danger_to_civilians",
     "deadliness",

@@ -141,13 +141,35 @@ def basemap_geojson(layer: str) -> bytes:
     import json
     from importlib import resources
 
+    from sahelwatch.basemap import load_places
+
     folder = resources.files("sahelwatch") / "data" / "basemap"
     if layer != "places":
         return gzip.decompress((folder / f"ne_{layer}_westafrica.geojson.gz").read_bytes())
-    with resources.as_file(folder / "places.csv.gz") as path:
-        table = pd.read_csv(path, dtype={"population": "Int64"})
-    features = render.point_features(render.frame_records(table))
+    features = render.point_features(render.frame_records(load_places()))
     return json.dumps(render.feature_collection(features), ensure_ascii=False).encode("utf-8")
+
+
+@router.get("/api/basemap/clusters", summary="Place names where located events cluster")
+def basemap_clusters(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    km: Annotated[float, Query(gt=0, le=50, description="Radius around each place, km.")] = 10,
+    min_events: Annotated[int, Query(ge=1, le=10_000, description="Fewest events.")] = 10,
+) -> Response:
+    """The bundled places (`places`) with at least `min_events` events of the store placed
+    at a point within `km` km (`sahelwatch.basemap.event_towns`), each with `events`,
+    `best` (deaths), `first_year` and `last_year`, as GeoJSON points. Computed from the
+    store, cached until it changes."""
+    from sahelwatch.basemap import event_towns
+
+    state = app_state(request)
+    frame = state.memo.get(
+        ("event_towns", state.access.generation(), km, min_events),
+        lambda: event_towns(store, km=km, min_events=min_events),
+    )
+    features = render.point_features(render.frame_records(frame))
+    return render.json_response(render.feature_collection(features), media_type=render.GEOJSON)
 
 
 @router.get("/api/basemap/{layer}", summary="Offline basemap layers (GeoJSON)")
@@ -189,6 +211,42 @@ def capital_by_year(
         lambda: capital_years(store, gw, start, end),
     )
     return render.json_response({"country_gw": gw, "years": render.frame_records(frame)})
+
+
+@router.get("/api/corridors", summary="Cross-border corridors of jihadist violence in a year")
+def corridors_year(
+    request: Request,
+    store: Annotated[RequestStore, Depends(read_store)],
+    year: Annotated[int, Query(ge=1989, le=2100, description="The year, YYYY.")],
+) -> Response:
+    """Neighbouring admin-2 units on either side of a border between Mali, Burkina Faso and
+    Niger with located jihadist violence on both sides in `year`
+    (`sahelwatch.indicators.corridors`): per side the unit, its inner point, events, deaths
+    (UCDP best), the jihadist groups named and the events' uids as evidence. `months_located`
+    gives each country's months of the year covered with locations and actors; a border
+    with a side not covered is no data: listed in `no_data`, never as "no corridor", and
+    `corridors` is null when no border is covered."""
+    from sahelwatch.indicators import corridors
+
+    state = app_state(request)
+    frame = state.memo.get(
+        ("corridors", state.access.generation(), year), lambda: corridors(store, year)
+    )
+    months = {
+        **dict(zip(frame["iso3_a"], frame["months_a"], strict=True)),
+        **dict(zip(frame["iso3_b"], frame["months_b"], strict=True)),
+    }
+    known = frame["corridor"].notna()
+    found = frame[frame["corridor"].fillna(False).astype(bool)]
+    return render.json_response(
+        {
+            "year": year,
+            "months_located": {iso: int(n) for iso, n in sorted(months.items())},
+            "pairs": int(known.sum()),
+            "no_data": sorted(set(frame.loc[~known, "border"])),
+            "corridors": render.frame_records(found) if known.any() else None,
+        }
+    )
 
 
 # --- panels ---------------------------------------------------------------------------------

@@ -323,12 +323,14 @@
   function filtersChanged() {
     syncSlider();
     writeHash();
+    if (SW.onPeriod) SW.onPeriod();  // corridors.js follows the year
     refreshView(true);
   }
 
   function monthChanged() {
     syncSlider();
     writeHash();
+    if (SW.onPeriod) SW.onPeriod();
     if (S.view === "map") {
       renderEvents();
       renderMonthlyChart();
@@ -462,6 +464,7 @@
     }, { collapsed: true, position: "topright" }).addTo(SW.map);
     SW.map.attributionControl.addAttribution("Basemap: Natural Earth; places: Natural Earth, GeoNames (CC BY 4.0)");
     SW.basemap = { water: water, urban: towns, names: names, places: places.features.length };
+    if (SW.onBasemap) SW.onBasemap();  // corridors.js: the cross-border corridors layer
   }
 
   async function boundaries(level, countries) {
