@@ -89,11 +89,17 @@ class HapiReplay:
         return self
 
     def handle(self, req: Request) -> Reply:
-        if req.query.get("app_identifier") != APP_ID:
-            return Reply.json({"detail": "app_identifier is missing or wrong"}, 400)
-        mine = [r for r in self.rows if r["location_code"] == req.query.get("location_code")]
-        offset, limit = int(req.query.get("offset", 0)), int(req.query.get("limit", 1000))
-        return Reply.json({"data": mine[offset : offset + limit]})
+        return _hapi_reply(req, self.rows)
+
+
+def _hapi_reply(req: Request, rows: list[dict[str, Any]]) -> Reply:
+    """HAPI's answer: 400 without the right ``app_identifier``, else the page ``offset`` /
+    ``limit`` of the ``rows`` of the ``location_code`` asked for."""
+    if req.query.get("app_identifier") != APP_ID:
+        return Reply.json({"detail": "app_identifier is missing or wrong"}, 400)
+    mine = [r for r in rows if r["location_code"] == req.query.get("location_code")]
+    offset, limit = int(req.query.get("offset", 0)), int(req.query.get("limit", 1000))
+    return Reply.json({"data": mine[offset : offset + limit]})
 
 
 def unhcr_items() -> list[dict[str, Any]]:
@@ -211,9 +217,7 @@ class HapiIdpsReplay:
         return self
 
     def handle(self, req: Request) -> Reply:
-        if req.query.get("app_identifier") != APP_ID:
-            return Reply.json({"detail": "app_identifier is missing or wrong"}, 400)
-        mine = [
+        rows = [
             {
                 "location_code": r["iso3"],
                 "admin1_code": r["pcode"],
@@ -227,7 +231,5 @@ class HapiIdpsReplay:
                 "reference_period_end": f"{r['year']}-12-31T23:59:59",
             }
             for r in self.rows
-            if r["iso3"] == req.query.get("location_code")
         ]
-        offset, limit = int(req.query.get("offset", 0)), int(req.query.get("limit", 1000))
-        return Reply.json({"data": mine[offset : offset + limit]})
+        return _hapi_reply(req, rows)
