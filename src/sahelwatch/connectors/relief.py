@@ -405,24 +405,46 @@ def _check_unhcr(document: Any) -> None:
 # --- IDPs per admin unit: HDX HAPI and IOM DTM ---------------------------------------------
 
 
-def hapi_idps_to_dtm(rows: list[dict[str, Any]]) -> list[list[str]]:
-    """HAPI ``affected-people/idps`` rows as rows of the DTM layout (:data:`DTM_HEADER`)."""
+# DTM column -> field of HAPI's affected-people/idps rows, and of DTM's own API.
+HAPI_IDP_FIELDS = {
+    "country_iso3": "location_code",
+    "admin1_pcode": "admin1_code",
+    "admin1_name": "admin1_name",
+    "admin2_pcode": "admin2_code",
+    "admin2_name": "admin2_name",
+    "operation": "operation",
+    "round": "reporting_round",
+    "reporting_date": "reference_period_end",
+    "idps": "population",
+}
+DTM_FIELDS = {
+    "country_iso3": "admin0Pcode",
+    "admin1_pcode": "admin1Pcode",
+    "admin1_name": "admin1Name",
+    "admin2_pcode": "admin2Pcode",
+    "admin2_name": "admin2Name",
+    "operation": "operation",
+    "round": "roundNumber",
+    "reporting_date": "reportingDate",
+    "idps": "numPresentIdpInd",
+}
+
+
+def _to_dtm(rows: list[dict[str, Any]], fields: dict[str, str], provider: str) -> list[list[str]]:
+    """API rows as rows of the DTM layout (:data:`DTM_HEADER`): each column from its field in
+    ``fields`` (none: empty), the reporting date cut to the day."""
     out = []
     for row in rows:
-        values = {
-            "country_iso3": row.get("location_code"),
-            "admin1_pcode": row.get("admin1_code"),
-            "admin1_name": row.get("admin1_name"),
-            "admin2_pcode": row.get("admin2_code"),
-            "admin2_name": row.get("admin2_name"),
-            "operation": row.get("operation"),
-            "round": row.get("reporting_round"),
-            "reporting_date": str(row.get("reference_period_end") or "")[:10],
-            "idps": row.get("population"),
-            "provider": "HDX HAPI",
-        }
+        values = {column: row.get(field) for column, field in fields.items()}
+        values["reporting_date"] = str(values["reporting_date"] or "")[:10]
+        values["provider"] = provider
         out.append([_text(values.get(c)) for c in DTM_HEADER])
     return sorted(out)
+
+
+def hapi_idps_to_dtm(rows: list[dict[str, Any]]) -> list[list[str]]:
+    """HAPI ``affected-people/idps`` rows as rows of the DTM layout."""
+    return _to_dtm(rows, HAPI_IDP_FIELDS, "HDX HAPI")
 
 
 def _check_hapi_idps(document: Any) -> None:
@@ -435,23 +457,9 @@ def _check_hapi_idps(document: Any) -> None:
 
 def dtm_rows_to_dtm(rows: list[dict[str, Any]], level: int) -> list[list[str]]:
     """IOM DTM API rows (``admin0Pcode``, ``admin1Name``, ``numPresentIdpInd``, ...) as rows
-    of the DTM layout."""
-    out = []
-    for row in rows:
-        values = {
-            "country_iso3": row.get("admin0Pcode"),
-            "admin1_pcode": row.get("admin1Pcode"),
-            "admin1_name": row.get("admin1Name"),
-            "admin2_pcode": row.get("admin2Pcode") if level == 2 else None,
-            "admin2_name": row.get("admin2Name") if level == 2 else None,
-            "operation": row.get("operation"),
-            "round": row.get("roundNumber"),
-            "reporting_date": str(row.get("reportingDate") or "")[:10],
-            "idps": row.get("numPresentIdpInd"),
-            "provider": "IOM DTM",
-        }
-        out.append([_text(values.get(c)) for c in DTM_HEADER])
-    return sorted(out)
+    of the DTM layout; admin-2 columns only at ``level`` 2."""
+    fields = {c: f for c, f in DTM_FIELDS.items() if level == 2 or not c.startswith("admin2")}
+    return _to_dtm(rows, fields, "IOM DTM")
 
 
 def _check_dtm(document: Any) -> None:
