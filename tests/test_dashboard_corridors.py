@@ -58,3 +58,28 @@ def test_corridors_layer_follows_the_year(page: Page) -> None:
     page.wait("SW.corridors.year === 2024 && SW.corridors.status === 'no data'")
     assert page.js("document.querySelectorAll('path.corridor').length") == 0
     page.assert_clean()
+
+
+def test_towns_where_events_cluster_are_named_early(page: Page) -> None:
+    page.open("#map?country=MLI")
+    clusters = page.api("basemap/clusters")["features"]
+    page.js("SW.map.setView([15.5, -1.0], 6, { animate: false })")
+    page.page.wait_for_timeout(400)
+    shown = page.js(
+        "[...document.querySelectorAll('.leaflet-places-pane .place-cluster')]"
+        ".map(e => [e.textContent, e.querySelector('span').title])"
+    )
+    counts: dict[str, set[int]] = {}
+    for f in clusters:
+        counts.setdefault(f["properties"]["name"], set()).add(f["properties"]["events"])
+    assert "Ménaka" in dict(shown)
+    for name, title in shown:
+        assert int(title.split(" located events within 10 km, ")[0]) in counts[name]
+    # other towns wait for zoom 8
+    plain = ".leaflet-places-pane .place-town:not(.place-cluster)"
+    assert page.js(f"document.querySelectorAll('{plain}').length") == 0
+    page.shot("dashboard_cluster_towns.png")
+    page.js("SW.map.setView([15.5, -1.0], 8, { animate: false })")
+    page.page.wait_for_timeout(400)
+    assert page.js(f"document.querySelectorAll('{plain}').length") > 0
+    page.assert_clean()

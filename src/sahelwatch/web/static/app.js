@@ -426,10 +426,13 @@
   }
 
   // The offline basemap (bundled Natural Earth and GeoNames layers) and the layer control.
-  const PLACE_ZOOM = { capital: 0, admin1: 6, admin2: 7, town: 8 };
+  // a place near which located events cluster (/api/basemap/clusters) is named from zoom 6
+  const PLACE_ZOOM = { capital: 0, cluster: 6, admin1: 6, admin2: 7, town: 8 };
+  const placeKey = (p) => p.name + "|" + p.latitude + "|" + p.longitude;
   async function drawBasemap() {
-    const [rivers, lakes, urban, places] = await Promise.all(
-      ["rivers", "lakes", "urban", "places"].map((layer) => api("basemap/" + layer)));
+    const [rivers, lakes, urban, places, clusters] = await Promise.all(
+      ["rivers", "lakes", "urban", "places", "clusters"].map((layer) => api("basemap/" + layer)));
+    const clustered = new Map(clusters.features.map((f) => [placeKey(f.properties), f.properties]));
     const water = L.layerGroup([
       L.geoJSON(lakes, { pane: "water", interactive: false, style: () => ({ color: "#6f9fc4", weight: 0.8, fillColor: "#a9cbe4", fillOpacity: 0.9 }) }),
       L.geoJSON(rivers, { pane: "water", interactive: false,
@@ -440,9 +443,11 @@
     Object.keys(PLACE_ZOOM).forEach((kind) => { groups[kind] = L.layerGroup(); });
     places.features.forEach((f) => {
       const p = f.properties;
-      const label = el("span", { text: p.name });
-      const icon = L.divIcon({ html: label, className: "place place-" + p.kind, iconSize: null });
-      groups[p.kind in groups ? p.kind : "town"].addLayer(L.marker([p.latitude, p.longitude], { icon: icon, pane: "places", interactive: false, keyboard: false }));
+      const c = clustered.get(placeKey(p));
+      const label = el("span", { text: p.name, title: c ? c.events + " located events within 10 km, " + c.first_year + "–" + c.last_year : null });
+      const icon = L.divIcon({ html: label, className: "place place-" + p.kind + (c ? " place-cluster" : ""), iconSize: null });
+      const kind = c && PLACE_ZOOM[p.kind] > PLACE_ZOOM.cluster ? "cluster" : p.kind;
+      groups[kind in groups ? kind : "town"].addLayer(L.marker([p.latitude, p.longitude], { icon: icon, pane: "places", interactive: false, keyboard: false }));
     });
     const names = L.layerGroup();
     const showNames = () => {
