@@ -430,8 +430,10 @@
   const PLACE_ZOOM = { capital: 0, cluster: 6, admin1: 6, admin2: 7, town: 8 };
   const placeKey = (p) => p.name + "|" + p.latitude + "|" + p.longitude;
   async function drawBasemap() {
-    const [rivers, lakes, urban, places, clusters] = await Promise.all(
-      ["rivers", "lakes", "urban", "places", "clusters"].map((layer) => api("basemap/" + layer)));
+    const [rivers, lakes, urban, places, clusters] = await Promise.all([
+      ...["rivers", "lakes", "urban", "places"].map((layer) => api("basemap/" + layer)),
+      api("basemap/clusters").catch(() => ({ features: [] })),  // a store without UCDP events
+    ]);
     const clustered = new Map(clusters.features.map((f) => [placeKey(f.properties), f.properties]));
     const water = L.layerGroup([
       L.geoJSON(lakes, { pane: "water", interactive: false, style: () => ({ color: "#6f9fc4", weight: 0.8, fillColor: "#a9cbe4", fillOpacity: 0.9 }) }),
