@@ -6,13 +6,18 @@ from pathlib import Path
 
 from sahelwatch import cli
 from sahelwatch.alerts import list_alerts
+from sahelwatch.bundled import bundled_files
 from sahelwatch.forecast.models import model_version
 from sahelwatch.main_job import MODELS, forecast_and_alert, indicator_summary
+from sahelwatch.progress import step
 from sahelwatch.store import Store
 
 
 def test_forecasts_and_alerts_once(bundled_copy: Path) -> None:
-    first = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 3))
+    said: list[str] = []
+    first = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 3), progress=said.append)
+    bars = [line.split(" forecasting")[0] for line in said if " forecasting " in line]
+    assert bars == [step(i, 5) for i in range(1, 6)]  # one step bar per stored run
     with Store(bundled_copy, read_only=True) as store:
         runs = store.con.execute(
             "SELECT level, model_version, strftime(origin, '%Y-%m'), "
@@ -44,6 +49,16 @@ def test_run_without_forecast_or_server(monkeypatch, capsys, tmp_path: Path) -> 
     monkeypatch.setattr("sys.argv", ["sahelwatch", "run", "--no-forecast", "--no-serve",
                                      "--db", str(db)])  # fmt: skip
     cli.main()
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
+    files = bundled_files()
+    for done, f in enumerate(files, 1):  # a step bar before each bundled file
+        assert f"{step(done, len(files))} {f.name}" in captured.err
     assert "2025-03..2025-11" in out  # the gap is reported
     assert "Indicators, 2026-02:" in out and "Mali" in out
+
+
+def test_step_bar() -> None:
+    assert step(3, 12) == "[#####---------------]  3/12"
+    assert step(12, 12) == "[" + "#" * 20 + "] 12/12"
+    assert step(0, 4) == "[" + "-" * 20 + "] 0/4"

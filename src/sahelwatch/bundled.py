@@ -5,7 +5,8 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 
-from sahelwatch.ingest import IngestReport, Progress, ingest
+from sahelwatch.ingest import IngestReport, ingest
+from sahelwatch.progress import Progress, step
 from sahelwatch.store import Store, bundled_file
 
 
@@ -25,8 +26,12 @@ def bundled_files() -> list[BundledFile]:
 
 
 def ingest_bundled(store: Store, progress: Progress | None = None) -> list[IngestReport]:
-    """Ingest every bundled file; files already ingested are left as they are."""
-    return [
-        ingest(store, bundled_file(f.name), release=f.release, progress=progress)
-        for f in bundled_files()
-    ]
+    """Ingest every bundled file; files already ingested are left as they are. ``progress``
+    gets a step bar before each file and the ingest's own lines."""
+    files = bundled_files()
+    reports = []
+    for done, f in enumerate(files, 1):
+        if progress:
+            progress(f"{step(done, len(files))} {f.name}")
+        reports.append(ingest(store, bundled_file(f.name), release=f.release, progress=progress))
+    return reports

@@ -13,7 +13,6 @@ none of it: a failure or a killed process leaves the store as it was.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -24,12 +23,11 @@ import duckdb
 from sahelwatch import sources
 from sahelwatch.errors import InputError, ReleaseError, StoreError
 from sahelwatch.periods import compress_months, format_runs, month_range
+from sahelwatch.progress import Progress
 from sahelwatch.reader import load_raw, precheck, read_header
 from sahelwatch.sources import ucdp
 from sahelwatch.sources.base import Format
 from sahelwatch.store import Store, raw_table, row_number_sql
-
-Progress = Callable[[str], None]
 
 # A UCDP file with events in at least this many countries is taken as a global release.
 GLOBAL_MIN_COUNTRIES = 20

@@ -5,17 +5,16 @@ Each step skips what is already done, so running the job again on the same store
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sahelwatch.progress import Progress, step
 from sahelwatch.store import Store, bundled_file
 
 if TYPE_CHECKING:
     from sahelwatch.alerts import Alert
 
-Progress = Callable[[str], None]
 
 #: Countries summarised by the main job: Mali and its two partners in the tri-border crisis.
 FOCUS: tuple[str, ...] = ("MLI", "BFA", "NER")
@@ -101,12 +100,12 @@ def forecast_and_alert(
     ]
     with Store(db, read_only=True) as snapshot:
         origin = format_month(newest_covered_month(snapshot))
-        for level, model, draws, version in runs:
+        for done, (level, model, draws, version) in enumerate(runs, 1):
             if _stored(snapshot, origin, version, level):
                 lines.append(f"forecast {version} ({level}) from {origin}: already stored")
                 continue
             say(
-                f"forecasting {version} ({level}) from {origin}, "
+                f"{step(done, len(runs))} forecasting {version} ({level}) from {origin}, "
                 f"{horizons.start}-{horizons[-1]} months ahead"
             )
             frame = forecast(
