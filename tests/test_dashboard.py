@@ -129,13 +129,19 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Any, live_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+def open_page(browser: Any, server: LiveServer, height: int = 900) -> Iterator[Page]:
+    """A page of ``server`` in a browser context of its own, closed afterwards (for fixtures:
+    ``yield from open_page(...)``)."""
+    context = browser.new_context(viewport={"width": 1400, "height": height})
     try:
-        yield Page(context.new_page(), live_server)
+        yield Page(context.new_page(), server)
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer) -> Iterator[Page]:
+    yield from open_page(browser, live_server)
 
 
 def sahel(p: Page) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_dashboard import CHROMIUM, LAUNCH_ARGS, Page, browser, sync_api  # noqa: F401
+from test_dashboard import CHROMIUM, LAUNCH_ARGS, Page, browser, open_page, sync_api  # noqa: F401
 from web_support import LiveServer
 
 pytestmark = [
@@ -30,11 +30,7 @@ def server(bundled_path: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def page(browser: Any, server: LiveServer) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        yield Page(context.new_page(), server)
-    finally:
-        context.close()
+    yield from open_page(browser, server, 1000)
 
 
 def fills(p: Page) -> dict[str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_dashboard import CHROMIUM, Page, browser  # noqa: F401
+from test_dashboard import CHROMIUM, Page, browser, open_page  # noqa: F401
 from web_support import LiveServer
 
 pytestmark = [
@@ -32,11 +32,7 @@ def server(bundled_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture
 def page(browser: Any, server: LiveServer) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        yield Page(context.new_page(), server)
-    finally:
-        context.close()
+    yield from open_page(browser, server)
 
 
 def test_corridors_layer_follows_the_year(page: Page) -> None:

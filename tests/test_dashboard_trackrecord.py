@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from record_support import keep_evaluation
-from test_dashboard import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, Page, browser, sync_api  # noqa: F401
+from test_dashboard import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, Page, browser, open_page, sync_api  # noqa: F401
 from web_support import LiveServer, live_server, web_db  # noqa: F401
 
 pytestmark = [
@@ -34,22 +34,14 @@ def kept_server(
         yield live
 
 
-def _page(browser: Any, server: LiveServer) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        yield Page(context.new_page(), server)
-    finally:
-        context.close()
-
-
 @pytest.fixture
 def page(browser: Any, kept_server: LiveServer) -> Iterator[Page]:  # noqa: F811
-    yield from _page(browser, kept_server)
+    yield from open_page(browser, kept_server, 1000)
 
 
 @pytest.fixture
 def bare_page(browser: Any, live_server: LiveServer) -> Iterator[Page]:  # noqa: F811
-    yield from _page(browser, live_server)
+    yield from open_page(browser, live_server, 1000)
 
 
 def whole(value: float | None) -> str:
