@@ -27,8 +27,8 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
-from sahelwatch.connectors.errors import ConfigError
 from sahelwatch.connectors.http import USER_AGENT, RetryPolicy
+from sahelwatch.errors import ConfigError
 
 __all__ = [
     "SEVERITIES",

@@ -62,9 +62,8 @@ from xml.etree import ElementTree as ET
 
 from sahelwatch.alerts import SEVERITY_RANK, Alert, list_alerts, mark_delivery, pending
 from sahelwatch.config import Config, EmailSettings, FeedSettings, WebhookSettings
-from sahelwatch.connectors.errors import ConfigError, ConnectorError, DeliveryError
 from sahelwatch.connectors.http import HttpClient, RetryPolicy
-from sahelwatch.errors import StoreError
+from sahelwatch.errors import ConfigError, ConnectorError, DeliveryError, StoreError
 from sahelwatch.output import write_atomic
 from sahelwatch.store import Store
 

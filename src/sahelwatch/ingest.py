@@ -20,13 +20,13 @@ from typing import Any
 
 import duckdb
 
-from sahelwatch import sources
+from sahelwatch import formats
 from sahelwatch.errors import InputError, ReleaseError, StoreError
+from sahelwatch.formats import ucdp
+from sahelwatch.formats.base import Format
+from sahelwatch.formats.reader import load_raw, precheck, read_header
 from sahelwatch.periods import compress_months, format_runs, month_range
 from sahelwatch.progress import Progress
-from sahelwatch.reader import load_raw, precheck, read_header
-from sahelwatch.sources import ucdp
-from sahelwatch.sources.base import Format
 from sahelwatch.store import Store, raw_table, row_number_sql
 
 # A UCDP file with events in at least this many countries is taken as a global release.
@@ -46,7 +46,7 @@ SOURCES_BY_FAMILY = {
     "ucdp_ged_cm": ("ucdp_ged_cm",),
     "ucdp_candidate_cm": ("ucdp_candidate_cm",),
     # Food insecurity and displacement: one source per family, named as the family.
-    **{f.family: (f.family,) for f in sources.FORMATS if f.kind == "consequence"},
+    **{f.family: (f.family,) for f in formats.FORMATS if f.kind == "consequence"},
 }
 
 
@@ -78,7 +78,7 @@ class IngestReport:
         if self.already_ingested:
             when = f"{self.already_ingested:%Y-%m-%d %H:%M}"
             return f"{head}: already ingested on {when}; nothing changed."
-        fmt = sources.by_name(self.format)
+        fmt = formats.by_name(self.format)
         if fmt is not None and fmt.kind == "deletions":
             return (
                 f"{head}: {self.rows_read} deleted records listed, {self.rejected} rejected; "
@@ -231,10 +231,10 @@ def file_sha256(path: Path) -> tuple[str, int]:
 
 def _detect(path: Path, encoding: str) -> Format:
     header = read_header(path, encoding)
-    fmt = sources.detect(header)
+    fmt = formats.detect(header)
     if fmt is None:
         shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
-        known = "; ".join(f.title for f in sources.FORMATS)
+        known = "; ".join(f.title for f in formats.FORMATS)
         raise InputError(
             f"{path.name}: not a known format (its header is: {shown}); SahelWatch reads {known}."
         )

@@ -38,8 +38,8 @@ import duckdb
 
 from sahelwatch import snapshot
 from sahelwatch.errors import StoreError
-from sahelwatch.sources import FORMATS
-from sahelwatch.sources.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
+from sahelwatch.formats import FORMATS
+from sahelwatch.formats.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
 
 SCHEMA_VERSION = "4"
 

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from sahelwatch.sources.ucdp import GED_COLUMNS
+from sahelwatch.formats.ucdp import GED_COLUMNS
 
 __all__ = [
     "GED_COLUMNS",

@@ -55,7 +55,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from sahelwatch import unpack
 from sahelwatch.alerts import (
     Alert,
     ensure_alerts_schema,
@@ -68,7 +67,6 @@ from sahelwatch.config import Config, SourceSettings, load_config
 from sahelwatch.connectors import CONNECTORS
 from sahelwatch.connectors.base import Context, Pull, file_sha256
 from sahelwatch.connectors.checks import check_pull
-from sahelwatch.connectors.errors import ConfigError, RateLimited, SourceChanged
 from sahelwatch.connectors.http import HttpClient
 from sahelwatch.connectors.state import (
     Hold,
@@ -81,7 +79,16 @@ from sahelwatch.connectors.state import (
     save_state,
 )
 from sahelwatch.delivery import DeliveryReport, deliver
-from sahelwatch.errors import InputError, ReleaseError, SahelWatchError, StoreError
+from sahelwatch.errors import (
+    ConfigError,
+    InputError,
+    RateLimited,
+    ReleaseError,
+    SahelWatchError,
+    SourceChanged,
+    StoreError,
+)
+from sahelwatch.formats import unpack
 from sahelwatch.ingest import IngestReport, ingest
 from sahelwatch.output import write_atomic
 from sahelwatch.periods import parse_month

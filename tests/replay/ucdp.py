@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any
 
 from replay.server import ReplayServer, Reply, Request, static
-from sahelwatch.sources.ucdp import GED_COLUMNS
+from sahelwatch.formats.ucdp import GED_COLUMNS
 from sahelwatch.store import bundled_file
 
 RELEASE_FILES = {

@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 
 from sahelwatch.alerts.model import Alert
 from sahelwatch.alerts.rules import EvalContext, Rule
-from sahelwatch.connectors.errors import ConfigError
+from sahelwatch.errors import ConfigError
 
 
 @dataclass(frozen=True)

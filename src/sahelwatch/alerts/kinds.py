@@ -21,7 +21,7 @@ from sahelwatch.alerts.rules import (
     violence_types,
 )
 from sahelwatch.config import Duration
-from sahelwatch.connectors.errors import ConfigError
+from sahelwatch.errors import ConfigError
 from sahelwatch.periods import add_months, format_month
 
 

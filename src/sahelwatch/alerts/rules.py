@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sahelwatch.alerts.model import BUILTIN_RULES, MAX_EVIDENCE_EVENTS, Alert
 from sahelwatch.alerts.storage import record
 from sahelwatch.config import Severity
-from sahelwatch.connectors.errors import ConfigError
+from sahelwatch.errors import ConfigError
 from sahelwatch.periods import add_months
 from sahelwatch.store import Store
 

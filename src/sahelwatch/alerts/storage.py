@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sahelwatch.alerts.model import SEVERITY_RANK, Alert, iso_time
-from sahelwatch.connectors.errors import ConfigError
+from sahelwatch.errors import ConfigError
 from sahelwatch.store import Store
 
 ALERTS_SCHEMA = """

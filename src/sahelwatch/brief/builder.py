@@ -33,7 +33,7 @@ import pandas as pd
 from sahelwatch import indicators as ind
 from sahelwatch import panels
 from sahelwatch.actors import FAMILIES
-from sahelwatch.brief import rules
+from sahelwatch.brief import judgement
 from sahelwatch.brief.consequences import consequences_section
 from sahelwatch.errors import QueryError
 from sahelwatch.forecast.data import newest_covered_month
@@ -133,7 +133,7 @@ class Brief:
     previous: str
     year_ago: str
     covered: bool
-    headlines: list[tuple[str, rules.Headline]]
+    headlines: list[tuple[str, judgement.Headline]]
     rows: list[Row]
     family_rows: list[Row]
     figures: dict[str, Figure]
@@ -321,16 +321,19 @@ def build(
 
     history = {
         gw: monthly_fatalities(
-            store, [gw], target, add_months(target, 1 - rules.RECENT_MONTHS - rules.BASE_MONTHS)
+            store,
+            [gw],
+            target,
+            add_months(target, 1 - judgement.RECENT_MONTHS - judgement.BASE_MONTHS),
         )["total"]
         for gw in gws
     }
     raised = _alerts(store, gws, iso3s, names, start6, target)
-    headlines: list[tuple[str, rules.Headline]] = []
+    headlines: list[tuple[str, judgement.Headline]] = []
     capital_rows: list[dict[str, Any]] = []
     for gw in gws:
-        recent = history[gw].iloc[-rules.RECENT_MONTHS :].dropna()
-        base = history[gw].iloc[: -rules.RECENT_MONTHS].dropna()
+        recent = history[gw].iloc[-judgement.RECENT_MONTHS :].dropna()
+        base = history[gw].iloc[: -judgement.RECENT_MONTHS].dropna()
         critical = tuple(
             a["title"] for a in raised if gw in a["countries"] and a["severity"] == "critical"
         )
@@ -358,7 +361,7 @@ def build(
         def num(frame: pd.DataFrame, column: str) -> float | None:
             return _value(frame, column) if len(frame) else None
 
-        sig = rules.Signals(
+        sig = judgement.Signals(
             unit=names.get(gw, str(gw)),
             month=format_month(target),
             covered=cov_now,
@@ -385,7 +388,7 @@ def build(
             base_months=len(base),
             alerts=critical,
         )
-        headlines.append((names.get(gw, str(gw)), rules.headline(sig)))
+        headlines.append((names.get(gw, str(gw)), judgement.headline(sig)))
         for t in _records(th):
             if not t.covered:
                 capital_rows.append({"capital": t.capital, "iso3": t.iso3, "covered": False})

@@ -23,17 +23,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sahelwatch.connectors.errors import (
+from sahelwatch.connectors.http import HttpClient, RetryPolicy
+from sahelwatch.errors import (
     AuthError,
     ConfigError,
     ConnectorError,
     DeliveryError,
-    NotFound,
+    NotPublished,
     RateLimited,
     ResponseError,
     TransportError,
 )
-from sahelwatch.connectors.http import HttpClient, RetryPolicy
 
 if TYPE_CHECKING:
     from sahelwatch.connectors.acled import Acled
@@ -97,7 +97,7 @@ __all__ = [
     "HdxHapi",
     "HttpClient",
     "IomDtm",
-    "NotFound",
+    "NotPublished",
     "Pull",
     "RateLimited",
     "ResponseError",

@@ -35,7 +35,7 @@ from typing import Any
 
 from sahelwatch.config import AcledSource
 from sahelwatch.connectors.base import Connector, Context, Pull, iso3_to_gw, iso3_to_iso_num
-from sahelwatch.connectors.errors import AuthError, ResponseError
+from sahelwatch.errors import AuthError, ResponseError
 from sahelwatch.output import write_atomic, write_csv_rows
 
 __all__ = ["ACLED_COLUMNS", "Acled", "AcledAuth", "rows_to_acled_csv"]

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sahelwatch.config import SourceSettings
-from sahelwatch.connectors.errors import ConfigError
 from sahelwatch.connectors.http import HttpClient
 from sahelwatch.connectors.state import save_state
+from sahelwatch.errors import ConfigError
 from sahelwatch.ingest import file_sha256
 from sahelwatch.store import Store
 

@@ -36,14 +36,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sahelwatch import sources
+from sahelwatch import formats
 from sahelwatch.config import CheckSettings
 from sahelwatch.connectors.base import Pull, iso3_to_gw
 from sahelwatch.errors import SahelWatchError
+from sahelwatch.formats import ucdp
+from sahelwatch.formats.reader import load_raw, read_header
 from sahelwatch.ingest import SOURCES_BY_FAMILY, release_key
 from sahelwatch.periods import add_months, format_month, month_range, parse_month
-from sahelwatch.reader import load_raw, read_header
-from sahelwatch.sources import ucdp
 from sahelwatch.store import Store, row_number_sql
 
 __all__ = ["Profile", "check_pull", "profile"]
@@ -57,7 +57,7 @@ class Profile:
 
     Attributes
     ----------
-    format, family, kind : the detected format (see :mod:`sahelwatch.sources`).
+    format, family, kind : the detected format (see :mod:`sahelwatch.formats`).
     header : its columns.
     rows, rejected : rows read, and rows that would go to quarantine.
     cells : (country_gw, month) -> events, for event formats (valid rows only).
@@ -80,7 +80,7 @@ def profile(path: Path) -> Profile:
     SahelWatchError : the file cannot be read as any known format.
     """
     header = read_header(path)
-    fmt = sources.detect(header)
+    fmt = formats.detect(header)
     if fmt is None:
         shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
         raise SahelWatchError(f"{path.name} is not in a known format (its header is: {shown}).")

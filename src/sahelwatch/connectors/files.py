@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from sahelwatch.config import FileSource, FolderSource, UrlSource
 from sahelwatch.connectors.base import Connector, Pull, file_sha256
-from sahelwatch.connectors.errors import ConnectorError
+from sahelwatch.errors import ConnectorError
 
 __all__ = ["Folder", "UrlFile"]
 

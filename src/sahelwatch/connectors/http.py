@@ -6,14 +6,14 @@ A request is retried when the connection fails or times out, when the body is cu
 502, 503 and 504. The wait before try ``n`` is ``backoff * 2**(n-1)`` seconds (at most
 ``max_backoff``), spread by ``±jitter``; a ``Retry-After`` header (seconds or an HTTP date) is
 obeyed instead, unless it asks for more than ``max_retry_after`` seconds, in which case
-:class:`~sahelwatch.connectors.errors.RateLimited` is raised at once so that the caller can come
+:class:`~sahelwatch.errors.RateLimited` is raised at once so that the caller can come
 back later instead of blocking.
 
 Limits: every request (all its tries) ends within ``deadline`` seconds, and within what is left
 of an enclosing :meth:`HttpClient.deadline` (a source's poll). The deadline is total, not per
 read: each socket read waits at most for the time left, so a server trickling one byte per
 second is cut off at the deadline with
-:class:`~sahelwatch.connectors.errors.DeadlineExceeded`. A reply body over
+:class:`~sahelwatch.errors.DeadlineExceeded`. A reply body over
 ``max_response_bytes`` (``max_download_bytes`` for downloads) is refused while it streams;
 nothing beyond the limit is kept.
 
@@ -44,10 +44,10 @@ from typing import Any, TypeVar
 import httpcore
 import httpx
 
-from sahelwatch.connectors.errors import (
+from sahelwatch.errors import (
     AuthError,
     DeadlineExceeded,
-    NotFound,
+    NotPublished,
     RateLimited,
     ResponseError,
     TransportError,
@@ -310,7 +310,7 @@ class HttpClient:
         Raises
         ------
         AuthError : 401 or 403.
-        NotFound : 404 or 410.
+        NotPublished : 404 or 410.
         ResponseError : another 4xx, or a body still rejected after the last try.
         RateLimited : a ``Retry-After`` longer than ``max_retry_after``, or 429 to the end.
         TransportError : the connection failed, timed out or was cut on every try.
@@ -362,7 +362,7 @@ class HttpClient:
                 elif status in (401, 403):
                     raise AuthError(f"{label}: access refused (HTTP {status}).")
                 elif status in (404, 410):
-                    raise NotFound(f"{label}: not found (HTTP {status}).")
+                    raise NotPublished(f"{label}: not found (HTTP {status}).")
                 elif status >= 400:
                     raise ResponseError(f"{label}: HTTP {status} ({_snippet(response)}).")
                 else:
@@ -436,7 +436,7 @@ class HttpClient:
         Raises
         ------
         ResponseError : the file does not have the expected size or hash after every try.
-        TransportError, NotFound, AuthError, RateLimited : as :meth:`request`.
+        TransportError, NotPublished, AuthError, RateLimited : as :meth:`request`.
         """
         label = f"download {_safe_url(url)}"
         limit = self.policy.max_download_bytes
@@ -486,7 +486,7 @@ class HttpClient:
                     elif status in (401, 403):
                         raise AuthError(f"{label}: access refused (HTTP {status}).")
                     elif status in (404, 410):
-                        raise NotFound(f"{label}: not found (HTTP {status}).")
+                        raise NotPublished(f"{label}: not found (HTTP {status}).")
                     elif status == 416:  # nothing left to fetch, or a stale part: start again
                         part.unlink(missing_ok=True)
                         problem = "HTTP 416 (range not satisfiable)"

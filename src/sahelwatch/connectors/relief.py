@@ -4,8 +4,8 @@ year-end displacement stocks from UNHCR's population API, and IDPs from IOM DTM'
 Each fetches with the shared HTTP client (timeouts, retries with backoff, ``Retry-After``; a
 reply that is not JSON or has the wrong shape is fetched again), stops at ``max_pages``, and
 hands over one CSV in the layout of a SahelWatch format, so that the same rules, quarantine and
-versions apply (:mod:`sahelwatch.sources.cadre_harmonise`, :mod:`sahelwatch.sources.unhcr`,
-:mod:`sahelwatch.sources.dtm`). Secrets come from the environment only.
+versions apply (:mod:`sahelwatch.formats.cadre_harmonise`, :mod:`sahelwatch.formats.unhcr`,
+:mod:`sahelwatch.formats.dtm`). Secrets come from the environment only.
 
 :class:`HdxHapi` reads, per country, ``<base_url>/food-security-nutrition-poverty/food-security``
 at admin level 2 and ``<base_url>/affected-people/idps`` at admin level 1 (``datasets``;
@@ -41,10 +41,10 @@ from typing import Any
 
 from sahelwatch.config import HdxHapiSource, IomDtmSource, UnhcrApiSource
 from sahelwatch.connectors.base import Connector, Context, Pull
-from sahelwatch.connectors.errors import AuthError, ResponseError
+from sahelwatch.errors import AuthError, ResponseError
+from sahelwatch.formats.cadre_harmonise import COUNTS as CH_COUNTS
+from sahelwatch.formats.unhcr import STOCKS as UNHCR_STOCKS
 from sahelwatch.output import write_csv_rows
-from sahelwatch.sources.cadre_harmonise import COUNTS as CH_COUNTS
-from sahelwatch.sources.unhcr import STOCKS as UNHCR_STOCKS
 
 __all__ = [
     "HdxHapi",

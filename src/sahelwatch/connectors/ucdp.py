@@ -5,7 +5,7 @@ releases of its track newer than the newest one done, downloads each (resuming a
 download, checking the size and SHA-256 when the index gives them) and hands it over as it is:
 a CSV, zipped CSV or Excel file that :func:`sahelwatch.ingest.ingest` reads. An index that lists
 no release at all (a maintenance page in place of the download page) raises
-:class:`~sahelwatch.connectors.errors.SourceChanged`: a data-quality alert, not "nothing new".
+:class:`~sahelwatch.errors.SourceChanged`: a data-quality alert, not "nothing new".
 
 :class:`UcdpApi` pulls ``<base_url>/<version>?pagesize=N&page=P`` with the access token in a
 header. Each page is kept on disk and recorded in the checkpoint as soon as it arrives, so a
@@ -36,10 +36,10 @@ from urllib.parse import urljoin, urlsplit
 
 from sahelwatch.config import UcdpApiSource, UcdpBulkSource
 from sahelwatch.connectors.base import Connector, Pull, iso3_to_gw
-from sahelwatch.connectors.errors import NotFound, ResponseError, SourceChanged
+from sahelwatch.errors import NotPublished, ResponseError, SourceChanged
+from sahelwatch.formats.ucdp import GED_COLUMNS, release_from_filename
 from sahelwatch.ingest import release_key
 from sahelwatch.output import write_atomic, write_csv_rows
-from sahelwatch.sources.ucdp import GED_COLUMNS, release_from_filename
 
 __all__ = [
     "IndexEntry",
@@ -301,7 +301,7 @@ class UcdpApi(Connector):
         for version in self._plan(done, stored):
             try:
                 path, header = self._pull(version)
-            except NotFound:
+            except NotPublished:
                 if settings.versions:
                     log.info("%s: version %s is not (yet) served", settings.name, version)
                     continue

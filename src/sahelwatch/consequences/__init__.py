@@ -1,8 +1,8 @@
 """Consequences of violence: food insecurity (Cadre Harmonisé) and displacement (UNHCR, IDMC),
 on the same units and months as the violence.
 
-The sources are ingested like events (:mod:`sahelwatch.sources.cadre_harmonise`,
-:mod:`sahelwatch.sources.unhcr`): releases, versions traced to file and row, quarantine.
+The sources are ingested like events (:mod:`sahelwatch.formats.cadre_harmonise`,
+:mod:`sahelwatch.formats.unhcr`): releases, versions traced to file and row, quarantine.
 This package puts them on SahelWatch's units (:mod:`.units`), derives indicators
 (:mod:`.food`, :mod:`.displacement`), sets them beside violence (:mod:`.violence`) and shapes
 what the CLI, API and briefs show (:mod:`.views`). Everything here is association, not cause.

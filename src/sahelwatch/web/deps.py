@@ -9,7 +9,7 @@ from datetime import date
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from sahelwatch.errors import QueryError, SahelWatchError
+from sahelwatch.errors import NotFound, QueryError
 from sahelwatch.periods import month_range, parse_month, parse_period
 from sahelwatch.web.cache import Memo
 from sahelwatch.web.db import RequestStore, StoreAccess
@@ -39,10 +39,6 @@ MAX_COUNTRIES = 60
 MAX_TEXT = 200
 #: The ASGI scope key of a request's :class:`sahelwatch.web.throttle.Cancel`.
 CANCEL_KEY = "sahelwatch.cancel"
-
-
-class NotFound(SahelWatchError):
-    """What a request names does not exist in the store (HTTP 404)."""
 
 
 @dataclass(frozen=True)

@@ -586,7 +586,7 @@ def test_quarantine_command_empty(monkeypatch, capsys, tmp_path):
 
 def test_ingest_command(monkeypatch, capsys, tmp_path):
     db = str(tmp_path / "s.duckdb")
-    sample = Path(__file__).parent / "data" / "ged_v23_1_random_sample_1000.csv.gz"
+    sample = Path(__file__).parents[1] / "data" / "ged_v23_1_random_sample_1000.csv.gz"
     code, out, err = run_cli(
         monkeypatch, capsys, "ingest", "--db", db, "--no-coverage", str(sample)
     )

@@ -5,8 +5,8 @@ The table keeps the file's columns (names lower-cased) and its records in file o
 (:func:`sahelwatch.store.row_number_sql` gives a record's row in the file).
 A file that cannot be read at all raises :class:`~sahelwatch.errors.InputError` naming the file
 and the problem, before anything is written. Archives, line lengths and sizes are checked first
-within the limits of :mod:`sahelwatch.unpack`; an Excel formula cell without a saved result is
-refused rather than read as empty.
+within the limits of :mod:`sahelwatch.formats.unpack`; an Excel formula cell without a saved
+result is refused rather than read as empty.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from sahelwatch import unpack
 from sahelwatch.errors import InputError
+from sahelwatch.formats import unpack
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 

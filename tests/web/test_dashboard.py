@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from web_support import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -9,7 +9,7 @@ was not analysed: no data, never zero; a row without phase figures is likewise n
 
 from __future__ import annotations
 
-from sahelwatch.sources.base import Format, count_checks, country_check
+from sahelwatch.formats.base import Format, count_checks, country_check
 
 _PHASES = ("phase1", "phase2", "phase3", "phase4", "phase5", "phase35")
 COUNTS = ("population", *_PHASES)

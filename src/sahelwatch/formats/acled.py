@@ -26,7 +26,7 @@ Fields that only identify or time-stamp a record (``data_id``, ``event_id_no_cnt
 from __future__ import annotations
 
 from sahelwatch.actors import load_dictionary
-from sahelwatch.sources.base import Format, common_checks
+from sahelwatch.formats.base import Format, common_checks
 
 EVENT_TYPES = (
     "Battles",

@@ -27,7 +27,7 @@ from replay.ucdp import TOKEN, UcdpApiReplay, api_rows, download_site, release_c
 from sahelwatch.connectors import (
     AuthError,
     ConfigError,
-    NotFound,
+    NotPublished,
     RateLimited,
     ResponseError,
     TransportError,
@@ -50,6 +50,7 @@ from sahelwatch.errors import SahelWatchError
 from sahelwatch.ingest import ingest
 from sahelwatch.store import Store, bundled_file
 
+DATA = Path(__file__).parents[1] / "data"
 UCDP_ENV = {"UCDP_API_TOKEN": TOKEN}
 ACLED_ENV = {"ACLED_EMAIL": EMAIL, "ACLED_PASSWORD": PASSWORD}
 
@@ -143,7 +144,8 @@ def test_a_long_retry_after_is_not_waited_for():
 
 
 @pytest.mark.parametrize(
-    ("status", "error"), [(401, AuthError), (403, AuthError), (404, NotFound), (400, ResponseError)]
+    ("status", "error"),
+    [(401, AuthError), (403, AuthError), (404, NotPublished), (400, ResponseError)],
 )
 def test_client_errors_are_not_retried(status, error):
     transport, calls = _mock([httpx.Response(status, text="no")])
@@ -541,7 +543,7 @@ def test_folder_takes_settled_new_files_once(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     settled = inbox / "acled_export.csv"
-    settled.write_bytes((Path(__file__).parent / "data" / "acled_pre2023_fixture.csv").read_bytes())
+    settled.write_bytes((DATA / "acled_pre2023_fixture.csv").read_bytes())
     old = time.time() - 60
     os.utime(settled, (old, old))
     (inbox / "copying.csv").write_text("event_id_cnty\n")  # modified just now
@@ -569,7 +571,7 @@ def test_folder_takes_settled_new_files_once(tmp_path):
 
 
 def test_url_uses_conditional_requests(tmp_path):
-    body = (Path(__file__).parent / "data" / "acled_current_fixture.csv").read_bytes()
+    body = (DATA / "acled_current_fixture.csv").read_bytes()
 
     def serve(req):
         if req.headers.get("if-none-match") == '"v1"':
@@ -650,7 +652,7 @@ def test_checks_hold_unreadable_and_mostly_rejected_files(store_26_0_1, tmp_path
     reasons, prof = check_pull(store_26_0_1, _pull(cut, "26.0.2"), settings, {})
     assert prof is None and reasons[0].startswith("unreadable")
     bad = tmp_path / "bad.csv"
-    bad.write_bytes((Path(__file__).parent / "data" / "acled_bad_rows_fixture.csv").read_bytes())
+    bad.write_bytes((DATA / "acled_bad_rows_fixture.csv").read_bytes())
     reasons, _ = check_pull(store_26_0_1, _pull(bad, complete=False), settings, {})
     assert any("rejected rows: 7 of 17" in r for r in reasons)
 
@@ -665,7 +667,7 @@ def test_replays_answer_like_the_recordings(name):
 
 
 def test_errors_are_sahelwatch_errors():
-    import sahelwatch.connectors.errors as errors
+    import sahelwatch.errors as errors
 
     for name in errors.__all__:
         assert issubclass(getattr(errors, name), SahelWatchError)

@@ -7,7 +7,7 @@ means no data. Values that a table does not carry stay empty, never zero.
 
 from __future__ import annotations
 
-from sahelwatch.sources.base import Format, count_checks
+from sahelwatch.formats.base import Format, count_checks
 
 _MONTH = "make_date(sw_int(year)::INTEGER, sw_int(month)::INTEGER, 1)"
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sahelwatch.sources.base import Format, common_checks, fatality_flags
+from sahelwatch.formats.base import Format, common_checks, fatality_flags
 
 GED_COLUMNS = (
     "id",

@@ -29,8 +29,8 @@ from sahelwatch.alerts import (
     list_alerts,
     record,
 )
-from sahelwatch.connectors.errors import ConfigError
 from sahelwatch.connectors.state import ensure_state_schema, record_run
+from sahelwatch.errors import ConfigError
 from sahelwatch.store import Store, bundled_file
 
 NOW = datetime(2026, 3, 15, tzinfo=UTC)

@@ -26,19 +26,18 @@ from replay.raw import RawServer, endless_body
 from replay.server import ReplayServer, Reply
 from replay.ucdp import TOKEN, UcdpApiReplay, api_rows, release_csv
 
-from sahelwatch import unpack
 from sahelwatch.alerts import list_alerts
 from sahelwatch.config import LimitSettings
 from sahelwatch.connectors import ConfigError, ResponseError
-from sahelwatch.connectors.errors import DeadlineExceeded, SourceChanged
 from sahelwatch.connectors.ucdp import UcdpApi, UcdpBulk
-from sahelwatch.errors import InputError
+from sahelwatch.errors import DeadlineExceeded, InputError, SourceChanged
+from sahelwatch.formats import unpack
+from sahelwatch.formats.reader import load_raw
 from sahelwatch.ingest import ingest
-from sahelwatch.reader import load_raw
 from sahelwatch.store import Store
 from sahelwatch.watch import Watch
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 GED_HEADER = release_csv("26.0.1").split(b"\n", 1)[0] + b"\n"
 ZEROS = 20 * 2**20  # unpacked size of the bombs: 20 MiB of zeros pack to about 20 KB
 

@@ -12,7 +12,7 @@ import pytest
 from sahelwatch import EventFilter, QueryError, Store, events, export_events, ingest
 from sahelwatch.query import events_sql, resolve_country, resolve_release
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 CANDIDATE_1 = "ucdp_candidate_26.0.1_events_global.csv.gz"
 
 

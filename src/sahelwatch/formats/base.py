@@ -1,7 +1,7 @@
 """What every source format declares: its header, its canonical SQL and its validation rules.
 
 A :class:`Format` turns a file's raw table (every column read as text, one row per record,
-in file order; see :mod:`sahelwatch.reader`) into canonical rows. Each check is a pair
+in file order; see :mod:`sahelwatch.formats.reader`) into canonical rows. Each check is a pair
 of SQL expressions: a condition that marks a row unusable and the reason written to
 quarantine. Each flag is a pair too: a condition that a source's own record breaks (a
 consistency rule of its codebook) and the flag stored with the row, which loads as published.

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sahelwatch.sources.acled import CURRENT as ACLED_CURRENT
-from sahelwatch.sources.acled import DELETED as ACLED_DELETED
-from sahelwatch.sources.acled import PRE2023 as ACLED_PRE2023
-from sahelwatch.sources.aggregates import CANDIDATE_CM, GED_CM, VIEWS_CM
-from sahelwatch.sources.base import Format
-from sahelwatch.sources.cadre_harmonise import CH_ADMIN2, CH_AREAS
-from sahelwatch.sources.dtm import DTM_IDPS
-from sahelwatch.sources.ucdp import EXPORT, GED, REDUCED
-from sahelwatch.sources.unhcr import IDMC_IDPS, UNHCR_LOCATIONS, UNHCR_POPULATION
+from sahelwatch.formats.acled import CURRENT as ACLED_CURRENT
+from sahelwatch.formats.acled import DELETED as ACLED_DELETED
+from sahelwatch.formats.acled import PRE2023 as ACLED_PRE2023
+from sahelwatch.formats.aggregates import CANDIDATE_CM, GED_CM, VIEWS_CM
+from sahelwatch.formats.base import Format
+from sahelwatch.formats.cadre_harmonise import CH_ADMIN2, CH_AREAS
+from sahelwatch.formats.dtm import DTM_IDPS
+from sahelwatch.formats.ucdp import EXPORT, GED, REDUCED
+from sahelwatch.formats.unhcr import IDMC_IDPS, UNHCR_LOCATIONS, UNHCR_POPULATION
 
 FORMATS: tuple[Format, ...] = (
     GED,

@@ -20,14 +20,13 @@ from replay.ucdp import TOKEN, UcdpApiReplay, api_rows
 
 from sahelwatch.alerts import list_alerts
 from sahelwatch.config import SOURCE_TYPES, load_config, parse_config
-from sahelwatch.connectors.errors import ConfigError
 from sahelwatch.connectors.state import holds, last_runs
-from sahelwatch.errors import StoreError
+from sahelwatch.errors import ConfigError, StoreError
 from sahelwatch.ingest import ingest
 from sahelwatch.store import Store, bundled_file
 from sahelwatch.watch import Watch, release_hold
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 SECRET = "hook-secret"
 ENV = {
     "UCDP_API_TOKEN": TOKEN,

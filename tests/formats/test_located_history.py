@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sahelwatch import Store, ingest, sources
+from sahelwatch import Store, formats, ingest
 from sahelwatch.bundled import bundled_files
-from sahelwatch.reader import load_raw, read_header
+from sahelwatch.formats.reader import load_raw, read_header
 from sahelwatch.store import bundled_file, row_number_sql
 
-REFERENCE = Path(__file__).parent / "data" / "ucdp_ged241_west_africa8_events_standard.csv.gz"
+REFERENCE = Path(__file__).parents[1] / "data" / "ucdp_ged241_west_africa8_events_standard.csv.gz"
 EXPORTS = {
     "mali": 432,
     "burkina_faso": 439,
@@ -37,7 +37,7 @@ def _export(country: str) -> Path:
 
 def _read(store: Store, path: Path) -> pd.DataFrame:
     """Every row of ``path`` as SahelWatch's recognised format reads it (valid or not)."""
-    fmt = sources.detect(read_header(path))
+    fmt = formats.detect(read_header(path))
     assert fmt is not None
     load_raw(store.con, path, "raw_under_test")
     rows = store.con.execute(
@@ -74,7 +74,7 @@ def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("country", sorted(EXPORTS))
 def test_country_export_reads_as_its_bulk_rows(store, reference, country):
     path = _export(country)
-    assert sources.detect(read_header(path)).name == "ucdp_ged_export"  # type: ignore[union-attr]
+    assert formats.detect(read_header(path)).name == "ucdp_ged_export"  # type: ignore[union-attr]
     read = _read(store, path)
     assert set(read["country_gw"]) == {EXPORTS[country]}
     expected = reference[reference["country_gw"] == EXPORTS[country]]

@@ -12,7 +12,7 @@ import pytest
 from sahelwatch.actors import FAMILIES, ActorDictionary, load_dictionary
 from sahelwatch.errors import InputError, QueryError
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 SAHEL_GW = {432, 439, 436, 435, 615, 433, 438, 437}
 
 # Every side name of the Sahel events in the real files, with its family, assigned by hand.

@@ -34,7 +34,7 @@ from sahelwatch.web import create_app  # noqa: E402
 pytest_plugins = ("web_support",)
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-GED_SAMPLE = Path(__file__).parent / "data" / "ged_v23_1_random_sample_1000.csv.gz"
+GED_SAMPLE = Path(__file__).parents[1] / "data" / "ged_v23_1_random_sample_1000.csv.gz"
 KEY = "k3y-for-tests-0123456789abcdef"
 SAHEL_ISO = "MLI,BFA,NER,MRT,DZA,SEN,GIN,CIV"
 

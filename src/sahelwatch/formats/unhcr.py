@@ -9,7 +9,7 @@ of 2023 repeated for 2024 and 2025), not a new measurement.
 
 from __future__ import annotations
 
-from sahelwatch.sources.base import Format, count_checks
+from sahelwatch.formats.base import Format, count_checks
 
 STOCKS = (
     "refugees",

@@ -208,7 +208,7 @@ def test_ingest_into_read_only_store(bundled_path, table_counts):
     with Store(bundled_path, read_only=True) as s:
         before = table_counts(s)
         with pytest.raises(StoreError) as caught:
-            ingest(s, Path(__file__).parent / "data" / "ged_v23_1_random_sample_1000.csv.gz")
+            ingest(s, Path(__file__).parents[1] / "data" / "ged_v23_1_random_sample_1000.csv.gz")
         assert str(caught.value) == (
             f"the store {bundled_path} is open read-only; nothing was ingested."
         )

@@ -9,7 +9,7 @@ layout; there is no bundled file of it.
 
 from __future__ import annotations
 
-from sahelwatch.sources.base import Format, count_checks, country_check
+from sahelwatch.formats.base import Format, count_checks, country_check
 
 DTM_COLUMNS: dict[str, str] = {
     "uid": "VARCHAR",

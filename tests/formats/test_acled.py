@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 from sahelwatch import EventFilter, Store, events, ingest, status
 from sahelwatch.actors import load_dictionary
 from sahelwatch.cli import app
+from sahelwatch.formats.acled import actor_type_sql
 from sahelwatch.panels import build_panel
-from sahelwatch.sources.acled import actor_type_sql
 from sahelwatch.store import bundled_file
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 EXPORT_A = DATA / "acled_export_2019a_pre2023.csv"  # release 2019-04-05
 EXPORT_B = DATA / "acled_export_2019b_pre2023.csv"  # release 2019-07-08
 DELETED = DATA / "acled_deleted_fixture.csv"  # release 2019-08-02

@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 
 from sahelwatch import EventFilter, ReleaseError, Store, events, ingest, status
-from sahelwatch.sources import ucdp
+from sahelwatch.formats import ucdp
 from sahelwatch.store import bundled_file
 
 CANDIDATE_1 = "ucdp_candidate_26.0.1_events_global.csv.gz"
 CANDIDATE_2 = "ucdp_candidate_26.0.2_events_global.csv.gz"
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 GED_SAMPLE = DATA / "ged_v23_1_random_sample_1000.csv.gz"
 
 MALI, NIGER, BURKINA, MOZAMBIQUE, SERBIA_YUGOSLAVIA = 432, 436, 439, 541, 345

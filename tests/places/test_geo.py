@@ -16,7 +16,7 @@ from pyproj import Geod
 from sahelwatch import geo
 from sahelwatch.errors import QueryError
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 MALI, BURKINA, NIGER, ALGERIA, IVORY_COAST, NIGERIA = 432, 439, 436, 615, 437, 475
 BOUNDARY_GW = {MALI, BURKINA, NIGER}  # countries with admin-2 units
 

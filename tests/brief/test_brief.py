@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sahelwatch.brief import build, headline, render
-from sahelwatch.brief import rules as R
+from sahelwatch.brief import judgement as R
 from sahelwatch.brief.builder import Brief, compare, load_drivers
 from sahelwatch.panels import event_families
 from sahelwatch.query import EventFilter, events

@@ -13,8 +13,8 @@ import pytest
 
 from sahelwatch import panels
 from sahelwatch.errors import QueryError
+from sahelwatch.formats.ucdp import GED_COLUMNS
 from sahelwatch.ingest import ingest
-from sahelwatch.sources.ucdp import GED_COLUMNS
 from sahelwatch.store import Store, bundled_file
 
 MALI, BURKINA, NIGER = 432, 439, 436
