@@ -77,7 +77,7 @@ def test_openapi_describes_every_route(client: TestClient) -> None:
                  "/api/indicators/series", "/api/boundaries/{level}", "/api/forecasts",
                  "/api/forecasts/runs", "/api/history", "/api/status", "/api/coverage",
                  "/api/alerts", "/api/alerts/stream", "/alerts.atom", "/api/briefs",
-                 "/api/meta", "/api/ingest", "/api/months"):  # fmt: skip
+                 "/api/meta", "/api/ingest", "/api/months", "/api/reference"):  # fmt: skip
         assert path in paths, path
     assert "post" in spec["paths"]["/api/ingest"]
     assert spec["components"]["securitySchemes"]["ApiKey"]["name"] == "X-API-Key"
@@ -500,6 +500,33 @@ def test_status_and_coverage_show_gaps(client: TestClient) -> None:
     ucdp = next(f for f in meta["families"] if f["family"] == "ucdp")
     assert ucdp["last_located_month"] == "2026-02" and meta["tiles"] is None
     assert {c["iso3"] for c in meta["countries"] if c["sahel"]} == set(SAHEL_ISO.split(","))
+
+
+def test_reference_serves_the_gazetteer(client: TestClient) -> None:
+    response = client.get("/api/reference")
+    assert response.status_code == 200
+    assert "max-age" in response.headers["cache-control"]
+    ref = response.json()
+    by_iso = {c["iso3"]: c for c in ref["countries"]}
+    assert len(ref["countries"]) == 196
+    mali, ivory = by_iso["MLI"], by_iso["CIV"]
+    assert (mali["gw"], mali["name"], mali["capital"]["name"]) == (432, "Mali", "Bamako")
+    assert mali["capital"]["latitude"] == pytest.approx(12.65, abs=0.01)
+    assert mali["seat_of_government"] is None
+    assert (ivory["capital"]["name"], ivory["seat_of_government"]["name"]) == (
+        "Yamoussoukro",
+        "Abidjan",
+    )
+    assert by_iso["USA"]["capital"] is None  # only the region's capitals are bundled
+    assert ref["violence_types"] == {"sb": "state-based", "ns": "non-state", "os": "one-sided"}
+    assert ref["source_families"]["event"]["ucdp"] == ["ucdp_ged", "ucdp_candidate"]
+    iso_of = {c["gw"]: c["iso3"] for c in ref["countries"]}
+    groups = ref["groups"]
+    assert ",".join(iso_of[gw] for gw in groups["sahel"]) == SAHEL_ISO
+    assert [iso_of[gw] for gw in groups["central_sahel"]] == ["MLI", "BFA", "NER"]
+    meta = ok(client, "/api/meta")  # the admin-2 group is what the bundled boundaries hold
+    assert sorted(groups["admin2"]) == sorted(c["gw"] for c in meta["countries"] if c["admin2"])
+    assert meta["sahel"] == groups["sahel"]
 
 
 def test_alerts_empty_then_listed_streamed_and_fed(

@@ -24,6 +24,7 @@ Routes (the OpenAPI description is at ``/openapi.json``, readable at ``/docs``):
 ``/alerts.atom``               alerts as an Atom feed
 ``/api/briefs``                a situation brief (HTML, Markdown or PDF)
 ``/api/meta``                  countries, families, months, settings for the dashboard
+``/api/reference``             countries, capitals, country groups, labels (static)
 ``POST /api/ingest``           ingest an uploaded file (needs an API key)
 =============================  ==================================================================
 
@@ -69,6 +70,7 @@ from sahelwatch.web import (
     routes_consequences,
     routes_events,
     routes_forecasts,
+    routes_reference,
     routes_store,
     routes_units,
 )
@@ -89,7 +91,7 @@ MAX_QUERY_BYTES = 4096
 #: Routes computed on request that take seconds and memory: run a few at a time.
 HEAVY_PATHS = ("/api/forecasts", "/api/briefs")
 #: API paths that neither read the store nor should wait for a slot.
-UNGUARDED = ("/api/health", "/api/ingest", routes_alerts.STREAM_PATH)
+UNGUARDED = ("/api/health", "/api/ingest", "/api/reference", routes_alerts.STREAM_PATH)
 #: Query parameters whose values never reach the access log.
 SECRET_PARAMS = re.compile(r"(?i)(key|token|secret|password|passwd|auth|signature|sig)")
 
@@ -405,7 +407,7 @@ def create_app(
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _install_error_handlers(app)
     routers = (routes_events, routes_units, routes_forecasts, routes_store, routes_alerts)
-    for module in (*routers, routes_briefs, routes_consequences):
+    for module in (*routers, routes_briefs, routes_consequences, routes_reference):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["store"], summary="Liveness")
