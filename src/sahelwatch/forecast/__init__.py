@@ -13,13 +13,14 @@
 Modules: :mod:`~sahelwatch.forecast.data` (series from the store, forecast frames),
 :mod:`~sahelwatch.forecast.benchmarks` (the VIEWS challenge benchmarks),
 :mod:`~sahelwatch.forecast.ratio` (the default model, ``blend``),
-:mod:`~sahelwatch.forecast.models` (:func:`forecast` and the LightGBM model),
+:mod:`~sahelwatch.forecast.run` (:func:`forecast`, at every level),
+:mod:`~sahelwatch.forecast.models` (the country models and the LightGBM model),
 :mod:`~sahelwatch.forecast.record` (headlines and track records),
 :mod:`~sahelwatch.forecast.subnational` (admin-1 and grid level),
 :mod:`~sahelwatch.forecast.covariates` (GDELT, coups, VIEWS WDI/V-Dem),
 :mod:`~sahelwatch.forecast.scores`, :mod:`~sahelwatch.forecast.backtest`,
-:mod:`~sahelwatch.forecast.report`. Heavy libraries (LightGBM, scoringrules, Dask) are imported
-only when a model is fitted or scored.
+:mod:`~sahelwatch.forecast.report`, :mod:`~sahelwatch.forecast.evaluation`. Heavy libraries
+(LightGBM, scoringrules, Dask) are imported only when a model is fitted or scored.
 """
 
 from __future__ import annotations
@@ -28,13 +29,9 @@ from sahelwatch.forecast.backtest import (
     CHALLENGE_WINDOWS,
     ROLLING_WINDOWS,
     TUNING_WINDOWS,
-    Evaluation,
     Window,
     backtest,
     backtest_units,
-    evaluate,
-    load_evaluation,
-    store_evaluation,
     tune,
 )
 from sahelwatch.forecast.benchmarks import BENCHMARKS
@@ -47,15 +44,11 @@ from sahelwatch.forecast.data import (
     store_forecast,
     summarize,
 )
-from sahelwatch.forecast.models import (
-    DEFAULT_MODEL,
-    FORECAST_LEVELS,
-    MODEL_VERSION,
-    ModelConfig,
-    forecast,
-)
+from sahelwatch.forecast.evaluation import Evaluation, evaluate, load_evaluation, store_evaluation
+from sahelwatch.forecast.models import DEFAULT_MODEL, MODEL_VERSION, ModelConfig
 from sahelwatch.forecast.ratio import BlendConfig
 from sahelwatch.forecast.record import headline, track_record
+from sahelwatch.forecast.run import FORECAST_LEVELS, forecast
 from sahelwatch.forecast.subnational import DOWNSCALE_VERSION
 
 __all__ = [

@@ -20,14 +20,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sahelwatch.errors import QueryError
-from sahelwatch.forecast.data import TARGETS, load_country_panel, month_number
+from sahelwatch.forecast.benchmarks import benchmarks_for
+from sahelwatch.forecast.data import TARGETS, load_country_panel, month_number, newest_covered_month
 from sahelwatch.forecast.models import (
     DEFAULT_MODEL,
     HorizonTask,
@@ -37,7 +37,8 @@ from sahelwatch.forecast.models import (
     forecast_array,
 )
 from sahelwatch.forecast.ratio import BlendConfig
-from sahelwatch.forecast.scores import score_all
+from sahelwatch.forecast.scores import SCORES, score_all
+from sahelwatch.forecast.subnational import load_unit_panel, unit_draws
 from sahelwatch.periods import add_months
 from sahelwatch.store import Store, bundled_file
 
@@ -211,9 +212,6 @@ def unit_origins(store: Store, level: str, countries: Sequence[int] | None = Non
     """Default origins of sub-national backtests: every month with located data (in the last
     :data:`~sahelwatch.forecast.subnational.PANEL_MONTHS`) that a later month with located
     data follows."""
-    from sahelwatch.forecast.data import newest_covered_month
-    from sahelwatch.forecast.subnational import load_unit_panel
-
     up = load_unit_panel(store, level, newest_covered_month(store), countries)
     covered = np.flatnonzero(~np.isnan(up.panel.values[:, :, 0]).all(axis=0))
     return [up.panel.month(int(i)) for i in covered[:-1]]
@@ -239,10 +237,6 @@ def backtest_units(
     that every model can forecast. ``models`` default: the default model (shared out) and every
     benchmark of the level. Returns rows as :func:`backtest` (``window`` is ``<level> <origin>``).
     """
-    from sahelwatch.forecast.benchmarks import benchmarks_for
-    from sahelwatch.forecast.data import newest_covered_month
-    from sahelwatch.forecast.subnational import load_unit_panel, unit_draws
-
     k = TARGETS.index(target)
     origins = list(origins) if origins is not None else unit_origins(store, level, countries)
     truth = load_unit_panel(store, level, newest_covered_month(store), countries)
@@ -298,8 +292,6 @@ def _default_actuals(store: Store, windows: Sequence[Window], target: str) -> pd
 
 def summary_table(scores: pd.DataFrame, by: Sequence[str] = ("window", "model")) -> pd.DataFrame:
     """Mean of every score by the given columns (and the number of unit-months)."""
-    from sahelwatch.forecast.scores import SCORES
-
     grouped = scores.groupby(list(by), sort=False, observed=True)
     out = grouped[list(SCORES)].mean()
     out["n"] = grouped.size()
@@ -394,146 +386,3 @@ def _settings(config: Config) -> str:
                 f"min_bin={config.min_bin} train_months={config.train_months}")
     return (f"params={config.params or 'default'} train_months={config.train_months} "
             f"baseline={config.baseline} monotone={config.monotone} min_bin={config.min_bin}")
-
-
-@dataclass
-class Evaluation:
-    """What :func:`evaluate` computed and wrote."""
-
-    scores: pd.DataFrame
-    report_md: Path
-    report_html: Path
-
-
-def evaluate(
-    store: Store,
-    out_dir: str | Path,
-    windows: Sequence[Window] = CHALLENGE_WINDOWS,
-    n_draws: int = 1000,
-    seed: int = 0,
-    config: Config | None = None,
-    horizons: Sequence[int] | None = None,
-    workers: int = 2,
-    scheduler: str | Any | None = None,
-    levels: Sequence[str] = ("country", "admin1", "admin2", "grid"),
-    unit_n_draws: int = 200,
-    unit_horizons: Sequence[int] = tuple(range(1, 13)),
-    rolling: Sequence[Window] = ROLLING_WINDOWS,
-    models: Sequence[str] = MODELS,
-) -> Evaluation:
-    """Backtest the model and the benchmarks and write the report.
-
-    Country level: ``sb`` on the challenge ``windows`` and total fatalities on the ``rolling``
-    windows (empty: skipped). Writes ``report.md``, ``report.html`` and ``scores.csv.gz``
-    (every unit-month's scores) into ``out_dir``. ``horizons`` restricts the windows (for quick
-    checks); the other parameters are those of :func:`backtest`. ``levels`` other than
-    ``country`` add rolling-origin backtests of total fatalities (:func:`backtest_units` of
-    :func:`~sahelwatch.forecast.subnational_eval.backtest_level`: Mali, Burkina Faso and Niger,
-    origins 2016-12..2022-12) with ``unit_n_draws`` draws and ``unit_horizons``.
-
-    Examples
-    --------
-    >>> evaluate(store, "eval/").report_md                        # doctest: +SKIP
-    PosixPath('eval/report.md')
-    """
-    from sahelwatch.forecast.report import write_report
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    parts = []
-    if "country" in levels:
-        for target, chosen in (("sb", windows), ("total", rolling)):
-            if chosen:
-                parts.append(backtest(
-                    store, chosen, target, models, n_draws, seed, config, horizons,
-                    workers=workers, scheduler=scheduler,
-                ).assign(level="country"))  # fmt: skip
-    from sahelwatch.forecast.subnational_eval import backtest_level
-
-    lgbm = config if isinstance(config, ModelConfig) else None
-    for level in (lv for lv in levels if lv != "country"):
-        parts.append(backtest_level(
-            store, level, unit_n_draws, seed, horizons=unit_horizons, config=lgbm,
-            workers=workers, scheduler=scheduler,
-        ))  # fmt: skip
-    if not parts:
-        raise QueryError("evaluate needs at least one level: country, admin1, admin2 or grid.")
-    scores = pd.concat(parts, ignore_index=True)
-    scores.to_csv(out / "scores.csv.gz", index=False)
-    md, html = write_report(scores, out, n_draws=n_draws, seed=seed)
-    return Evaluation(scores, md, html)
-
-
-EVALUATIONS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS evaluations (
-    created_at TIMESTAMP NOT NULL, level VARCHAR NOT NULL, model VARCHAR NOT NULL,
-    windows VARCHAR NOT NULL, n_draws INTEGER NOT NULL, seed INTEGER NOT NULL,
-    crps DOUBLE, ign DOUBLE, mis90 DOUBLE, unit_months BIGINT NOT NULL)
-"""
-# Added with the rolling total backtest and headlines; tables made before gain them on write.
-_EVALUATIONS_MIGRATION = (
-    "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS target VARCHAR",
-    "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS cov50 DOUBLE",
-    "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS cov90 DOUBLE",
-)
-
-
-def default_target(level: str) -> str:
-    """The target a level's evaluation scores unless told: ``sb`` (the challenge) at country
-    level, ``total`` below."""
-    return "sb" if level == "country" else "total"
-
-
-def store_evaluation(store: Store, scores: pd.DataFrame, n_draws: int, seed: int) -> int:
-    """Keep an evaluation in the store: mean scores per level, target and model in table
-    ``evaluations`` (briefs, headlines) and every scored unit-month in ``evaluation_units``
-    (track records, :mod:`sahelwatch.forecast.record`). Returns the ``evaluations`` rows
-    written."""
-    from sahelwatch.forecast.record import store_unit_scores
-
-    scores = scores if "level" in scores else scores.assign(level="country")
-    if "target" not in scores:
-        scores = scores.assign(target=scores["level"].map(default_target))
-    by = ["level", "target"]
-    summary = summary_table(scores, by=(*by, "model"))
-    windows = scores.groupby(by)["window"].agg(lambda w: ", ".join(sorted(set(w))))
-    summary = summary.join(windows.rename("windows"), on=by)
-    con = store.con
-    con.execute(EVALUATIONS_SCHEMA)
-    for statement in _EVALUATIONS_MIGRATION:
-        con.execute(statement)
-    con.register("sw_evaluation", summary)
-    try:
-        con.execute(
-            "INSERT INTO evaluations (created_at, level, model, windows, n_draws, seed, crps, "
-            "ign, mis90, unit_months, target, cov50, cov90) SELECT now(), level, model, windows,"
-            " ?, ?, crps, ign, mis90, n, target, cov50, cov90 FROM sw_evaluation",
-            [n_draws, seed],
-        )
-    finally:
-        con.unregister("sw_evaluation")
-    store_unit_scores(store, scores)
-    return len(summary)
-
-
-def load_evaluation(
-    store: Store, level: str = "country", target: str | None = None
-) -> pd.DataFrame:
-    """The newest stored evaluation of a level and target (default :func:`default_target`):
-    one row per model, best CRPS first; empty when none."""
-    if not store.has_table("evaluations"):
-        return pd.DataFrame(columns=["model", "windows", "n_draws", "seed", "crps", "ign"])
-    columns = {
-        r[0]
-        for r in store.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'evaluations'"
-        ).fetchall()
-    }
-    target = target or default_target(level)
-    kind = "coalesce(target, $default)" if "target" in columns else "$default"
-    return store.con.execute(
-        f"SELECT * FROM evaluations WHERE level = $level AND {kind} = $target AND created_at = "
-        f"(SELECT max(created_at) FROM evaluations WHERE level = $level AND {kind} = $target) "
-        "ORDER BY crps",
-        {"level": level, "target": target, "default": default_target(level)},
-    ).df()

@@ -26,19 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sahelwatch.forecast.evaluation import UNIT_COLUMNS, default_target, load_evaluation
 from sahelwatch.forecast.models import DEFAULT_MODEL, model_version
 from sahelwatch.forecast.scores import pit_histogram
+from sahelwatch.forecast.subnational import unit_model_version
 from sahelwatch.store import Store
 
-UNIT_SCORES_SCHEMA = """
-CREATE TABLE IF NOT EXISTS evaluation_units (
-    created_at TIMESTAMP NOT NULL, level VARCHAR NOT NULL, target VARCHAR NOT NULL,
-    model VARCHAR NOT NULL, window_name VARCHAR NOT NULL, unit_id VARCHAR NOT NULL,
-    month DATE NOT NULL, horizon INTEGER NOT NULL, obs DOUBLE, q05 DOUBLE, q50 DOUBLE,
-    q95 DOUBLE, crps DOUBLE, ign DOUBLE, cov50 DOUBLE, cov90 DOUBLE, pit DOUBLE)
-"""
-_UNIT_COLUMNS = ["level", "target", "model", "window", "unit_id", "month", "horizon", "obs",
-                 "q05", "q50", "q95", "crps", "ign", "cov50", "cov90", "pit"]  # fmt: skip
 REFERENCE = "conflictology"
 """The benchmark every record is compared with."""
 LABELS = {
@@ -56,35 +49,6 @@ LABELS = {
 def label(model: str) -> str:
     """A reader's name for a model or benchmark."""
     return LABELS.get(model, model)
-
-
-def store_unit_scores(store: Store, scores: pd.DataFrame) -> int:
-    """Write every scored unit-month of an evaluation to ``evaluation_units``, replacing the
-    rows kept before for the same levels and targets. Returns the rows written."""
-    frame = scores[_UNIT_COLUMNS].copy()
-    frame["unit_id"] = frame["unit_id"].astype(str)
-    frame["month"] = pd.to_datetime(frame["month"].astype(str))
-    con = store.con
-    con.execute(UNIT_SCORES_SCHEMA)
-    con.register("sw_unit_scores", frame)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(
-            "DELETE FROM evaluation_units WHERE level || '/' || target IN "
-            "(SELECT DISTINCT level || '/' || target FROM sw_unit_scores)"
-        )
-        con.execute(
-            "INSERT INTO evaluation_units SELECT now(), level, target, model, \"window\", "
-            "unit_id, month, horizon, obs, q05, q50, q95, crps, ign, cov50, cov90, pit "
-            "FROM sw_unit_scores"
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("sw_unit_scores")
-    return len(frame)
 
 
 @dataclass
@@ -119,8 +83,6 @@ def headline(
     >>> headline(store, "country", "sb").reason                        # doctest: +SKIP
     'the model (blend ...) has the lowest mean CRPS in the backtest ...'
     """
-    from sahelwatch.forecast.backtest import default_target, load_evaluation
-
     tried = dict.fromkeys([target, "total", default_target(level)])
     for evaluated in tried:
         table = load_evaluation(store, level, evaluated)
@@ -161,8 +123,6 @@ def version_at(level: str, model: str) -> str:
     located model's, a country model's shared out, a benchmark's)."""
     if level == "country":
         return model_version(model)
-    from sahelwatch.forecast.subnational import unit_model_version
-
     return unit_model_version(model)
 
 
@@ -182,7 +142,7 @@ def unit_scores(
     """The kept unit-month scores of a level and target (one unit's, or all); empty when
     none are kept."""
     if not store.has_table("evaluation_units"):
-        return pd.DataFrame(columns=_UNIT_COLUMNS)
+        return pd.DataFrame(columns=UNIT_COLUMNS)
     frame = store.con.execute(
         "SELECT level, target, model, window_name AS \"window\", unit_id, month, horizon, obs, "
         "q05, q50, q95, crps, ign, cov50, cov90, pit FROM evaluation_units "
@@ -225,8 +185,6 @@ def track_record(
         and CRPS; ``calibration``: PIT histogram and coverage for the unit and for the level.
         Empty lists when the store keeps no evaluation of that level and target.
     """
-    from sahelwatch.forecast.backtest import default_target
-
     target = target or default_target(level)
     unit = str(unit)
     mine = unit_scores(store, level, target, unit)
@@ -286,7 +244,6 @@ __all__ = [
     "calibration",
     "headline",
     "label",
-    "store_unit_scores",
     "track_record",
     "unit_scores",
     "version_at",

@@ -16,7 +16,10 @@ import numpy as np
 import pandas as pd
 
 from sahelwatch.forecast.data import SAHEL
-from sahelwatch.forecast.scores import IGNORANCE_BINS, SCORES, pit_histogram
+from sahelwatch.forecast.models import DEFAULT_MODEL
+from sahelwatch.forecast.scores import IGNORANCE_BINS, SCORES, TARGET_RATIO, pit_histogram
+from sahelwatch.forecast.subnational_eval import unit_target_lines
+from sahelwatch.store import bundled_file
 
 LABELS = {
     "blend": "model (blend: ratio + conflictology)",
@@ -41,7 +44,6 @@ COLUMNS = {
 }
 # Country-level CRPS in the challenge's true-future window (July 2024 - June 2025).
 CHALLENGE_REFERENCE = {"conflictology": 24.92, "last_historical": 26.32, "zero": 55.80}
-TARGET_RATIO = 0.90
 """Issue 14's targets: the model's mean CRPS at most this share of conflictology's."""
 COVERAGE_RANGE = (0.85, 0.95)
 """Least and most acceptable coverage of the 90% intervals (rolling total)."""
@@ -49,8 +51,6 @@ COVERAGE_RANGE = (0.85, 0.95)
 
 def main_model(models: Sequence[str]) -> str | None:
     """The model a report judges: the default model, else the LightGBM model, else none."""
-    from sahelwatch.forecast.models import DEFAULT_MODEL
-
     return next((m for m in (DEFAULT_MODEL, "lgbm") if m in models), None)
 
 
@@ -217,8 +217,6 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
 
 def country_names() -> dict[int, str]:
     """Gleditsch-Ward code -> country name, from the bundled country table."""
-    from sahelwatch.store import bundled_file
-
     table = pd.read_csv(bundled_file("countries.csv"), usecols=["gw", "name"])
     return dict(zip(table["gw"].astype(int), table["name"].astype(str), strict=True))
 
@@ -420,8 +418,6 @@ def write_report(
     blocks = [Block("SahelWatch forecast evaluation", 1)]
     units = scores[level != "country"]
     if len(country) or len(units):
-        from sahelwatch.forecast.subnational_eval import unit_target_lines
-
         lines = (target_lines(country) if len(country) else []) + (
             unit_target_lines(units) if len(units) else []
         )

@@ -42,6 +42,9 @@ IGNORANCE_BINS: tuple[float, ...] = (
     1000.5,
 )
 
+TARGET_RATIO = 0.90
+"""Issue 14's target: the model's mean CRPS at most this times the benchmark's."""
+
 
 def _check(obs: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     obs = np.asarray(obs, dtype=float)

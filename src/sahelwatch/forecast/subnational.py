@@ -47,6 +47,7 @@ from sahelwatch.errors import QueryError
 from sahelwatch.forecast.benchmarks import benchmarks_for
 from sahelwatch.forecast.data import SAHEL, TARGETS, CountryPanel, load_country_panel
 from sahelwatch.forecast.located import LOCATED_VERSION, located
+from sahelwatch.forecast.models import MODEL_VERSIONS, forecast_array, model_version
 from sahelwatch.periods import add_months
 from sahelwatch.store import Store
 
@@ -246,8 +247,6 @@ def unit_model_version(model: str) -> str:
     """The version stored with sub-national forecasts of ``model``: ``located-1``,
     ``<country model version>+shares-1`` for a country model shared out (``lgbm``:
     :data:`DOWNSCALE_VERSION`), ``benchmark-<name>``."""
-    from sahelwatch.forecast.models import MODEL_VERSIONS, model_version
-
     if model == "located":
         return LOCATED_VERSION
     return f"{model_version(model)}+shares-1" if model in MODEL_VERSIONS else model_version(model)
@@ -269,8 +268,6 @@ def unit_draws(
 
     ``country_panel``: the world's country panel, when the caller has it already.
     """
-    from sahelwatch.forecast.models import MODEL_VERSIONS, forecast_array
-
     up = up.until(origin)
     level_benchmarks = benchmarks_for(up.pairs if up.level == "grid" else None)
     if model in level_benchmarks:

@@ -7,7 +7,7 @@ ahead, total fatalities, from the located history cut at each origin
 (:mod:`sahelwatch.forecast.located`), ``zero``, ``conflictology`` (own last 12 values),
 ``conflictology_nb`` (grid: with the 8 neighbouring cells' values), and the share-out of the
 country model (:data:`SHARE_OUT`). Target: the model's mean CRPS at most
-:data:`~sahelwatch.forecast.report.TARGET_RATIO` times the best benchmark's at that level.
+:data:`~sahelwatch.forecast.scores.TARGET_RATIO` times the best benchmark's at that level.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from sahelwatch.forecast.backtest import backtest_units
+from sahelwatch.forecast.scores import TARGET_RATIO
 from sahelwatch.store import Store
 
 UNIT_LEVELS: tuple[str, ...] = ("admin1", "admin2", "grid")
@@ -53,8 +55,6 @@ def backtest_level(
 ) -> pd.DataFrame:
     """Scores of :func:`unit_models` at ``level`` (rows as
     :func:`~sahelwatch.forecast.backtest.backtest_units`); ``options`` go to it."""
-    from sahelwatch.forecast.backtest import backtest_units
-
     return backtest_units(
         store, level, origins=origins, horizons=horizons, models=unit_models(level),
         n_draws=n_draws, seed=seed, countries=UNIT_COUNTRIES, **options,
@@ -64,8 +64,6 @@ def backtest_level(
 def unit_target_lines(scores: pd.DataFrame) -> list[str]:
     """One line per sub-national level in ``scores`` (a ``level`` column), starting ``met`` or
     ``MISSED``: the model's mean CRPS against the best benchmark's."""
-    from sahelwatch.forecast.report import TARGET_RATIO
-
     lines = []
     for level, rows in scores.groupby("level", sort=False):
         crps = rows.groupby("model")["crps"].mean()
