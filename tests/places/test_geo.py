@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 from pathlib import Path
 
@@ -427,14 +426,14 @@ def test_bad_arguments_are_refused(candidate: pd.DataFrame) -> None:
         geo.assign_places(candidate.head(1).drop(columns="country_gw"))
 
 
-@pytest.mark.slow
-def test_400k_events_are_placed_in_seconds(candidate: pd.DataFrame) -> None:
+def test_jittered_events_are_placed_like_their_neighbours(candidate: pd.DataFrame) -> None:
+    """Many events at distinct points (speed is measured by benchmarks/places.py)."""
     rng = np.random.default_rng(1)
     sahel = candidate[candidate["country_gw"].isin(BOUNDARY_GW)]
-    events = sahel.sample(400_000, replace=True, random_state=1).reset_index(drop=True)
+    events = sahel.sample(20_000, replace=True, random_state=1).reset_index(drop=True)
     events["latitude"] += rng.normal(0, 0.3, len(events))
     events["longitude"] += rng.normal(0, 0.3, len(events))
-    start = time.perf_counter()
     placed = geo.assign_places(events)
-    assert time.perf_counter() - start < 20
-    assert placed["admin1_pcode"].notna().mean() > 0.8
+    located = events["where_prec"].le(5)
+    assert placed.loc[located, "admin1_pcode"].notna().mean() > 0.8
+    assert placed.loc[~located, "admin1_pcode"].isna().all()
