@@ -39,7 +39,6 @@ Examples
 
 from __future__ import annotations
 
-import argparse
 import copy
 import hashlib
 import logging
@@ -63,7 +62,7 @@ from sahelwatch.alerts import (
     record,
     source_error_alert,
 )
-from sahelwatch.config import Config, SourceSettings, load_config
+from sahelwatch.config import Config, SourceSettings
 from sahelwatch.connectors import CONNECTORS
 from sahelwatch.connectors.base import Context, Pull, file_sha256
 from sahelwatch.connectors.checks import check_pull
@@ -94,7 +93,7 @@ from sahelwatch.output import write_atomic
 from sahelwatch.periods import parse_month
 from sahelwatch.store import Store
 
-__all__ = ["CycleReport", "Watch", "main", "release_hold", "run"]
+__all__ = ["CycleReport", "Watch", "release_hold", "run"]
 
 log = logging.getLogger("sahelwatch.watch")
 
@@ -682,29 +681,3 @@ def release_hold(store: Store, hold_id: int, config: Config | None = None) -> In
     save_state(store, hold.source, state)
     resolve_hold(store, hold_id, "loaded")
     return report
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sahelwatch.watch --config FILE [--once] [--force]`` (the CLI's
-    ``sahelwatch watch`` does the same)."""
-    parser = argparse.ArgumentParser(prog="python -m sahelwatch.watch")
-    parser.add_argument("--config", required=True, type=Path)
-    parser.add_argument("--once", action="store_true")
-    parser.add_argument("--force", action="store_true")
-    parser.add_argument("--verbose", action="store_true")
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    try:
-        reports = run(load_config(args.config), once=args.once, force=args.force)
-    except SahelWatchError as exc:
-        logging.getLogger("sahelwatch").error("%s", exc)
-        return 1
-    return 0 if reports or not args.once else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
