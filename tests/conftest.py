@@ -6,7 +6,8 @@ real samples in ``tests/data``; nothing needs the network or ``/work/shared``.
 Fixtures
 --------
 store            a fresh, empty, writable Store in ``tmp_path``.
-bundled_path     (session) path of a store built once with ``ingest_bundled``; never written to.
+bundled_path     (session, in the repository's conftest.py) path of a store built once with
+                 ``ingest_bundled``; never written to.
 bundled_store    that store opened read-only for one test.
 bundled_copy     a private writable copy of that store (a path) for tests that write.
 release_rows     (session) header and records of a bundled UCDP CSV, parsed with a real CSV parser.
@@ -30,7 +31,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sahelwatch.bundled import ingest_bundled
 from sahelwatch.store import Store, bundled_file
 
 TESTS_DATA = Path(__file__).parent / "data"
@@ -128,16 +128,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     """A fresh, empty store in ``tmp_path``."""
     with Store(tmp_path / "store.duckdb") as fresh:
         yield fresh
-
-
-@pytest.fixture(scope="session")
-def bundled_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store built once per session from every bundled file (closed; treat as read-only)."""
-    path = tmp_path_factory.mktemp("bundled") / "bundled.duckdb"
-    with Store(path) as built:
-        reports = ingest_bundled(built)
-    assert all(r.already_ingested is None for r in reports)
-    return path
 
 
 @pytest.fixture

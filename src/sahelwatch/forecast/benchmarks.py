@@ -49,7 +49,9 @@ def zero(
 
     Examples
     --------
-    >>> zero(panel, [1, 2], 10, 0, [0]).shape                      # doctest: +SKIP
+    >>> from sahelwatch.forecast.data import load_country_panel
+    >>> panel = load_country_panel(store)
+    >>> zero(panel, [1, 2], 10, 0, [0]).shape  # countries, horizons, targets, draws
     (191, 2, 1, 10)
     """
     out = np.zeros((len(panel.units), len(horizons), len(targets), n_draws))

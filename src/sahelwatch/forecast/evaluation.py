@@ -69,7 +69,9 @@ def evaluate(
 
     Examples
     --------
-    >>> evaluate(store, "eval/").report_md                        # doctest: +SKIP
+    >>> quick = evaluate(store, "eval", windows=CHALLENGE_WINDOWS[-2:-1], horizons=[3],
+    ...                  n_draws=20, levels=["country"], rolling=[])
+    >>> quick.report_md
     PosixPath('eval/report.md')
     """
     out = Path(out_dir)

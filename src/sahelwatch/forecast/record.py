@@ -80,8 +80,8 @@ def headline(
 
     Examples
     --------
-    >>> headline(store, "country", "sb").reason                        # doctest: +SKIP
-    'the model (blend ...) has the lowest mean CRPS in the backtest ...'
+    >>> headline(store, "country", "sb").model  # no backtest kept yet: the default model
+    'blend'
     """
     tried = dict.fromkeys([target, "total", default_target(level)])
     for evaluated in tried:

@@ -76,7 +76,9 @@ def indicator_series(
 
     Examples
     --------
-    >>> series = indicator_series(store, "MLI", "admin1")          # doctest: +SKIP
+    >>> series = indicator_series(store, "MLI", "admin1")
+    >>> series.loc[0, ["unit_id", "unit_name"]].tolist()
+    ['ML01', 'Kayes']
     """
     if start is None or end is None:
         months = covered_months(store, family, [country], located=level != "country", as_of=as_of)

@@ -24,7 +24,10 @@ def deadliness(panel: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> deadliness(panel).query("month == '2026-02-01'")           # doctest: +SKIP
+    >>> from sahelwatch.panels import build_panel
+    >>> panel = build_panel(store, "country", countries=["MLI"], start="2026-01", end="2026-02")
+    >>> deadliness(panel)["deadliness"].tolist()  # Mali, 2026-01 and 2026-02
+    [107.0, 96.0]
     """
     check_columns(panel, [*KEYS, "best_total", "best_total_r12", "events_total"], "panel")
     out = panel[KEYS].copy()

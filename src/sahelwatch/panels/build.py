@@ -102,7 +102,9 @@ def build_panel(
 
     Examples
     --------
-    >>> panel = build_panel(store, "admin2", countries=["MLI"], start="2026-01")  # doctest: +SKIP
+    >>> panel = build_panel(store, "admin2", countries=["MLI"], start="2026-01")
+    >>> panel.groupby("month")["best_total"].sum().tolist()  # located deaths by cercle
+    [76.0, 50.0]
     """
     req = request(
         store, level, family=family, countries=countries, start=start, end=end, as_of=as_of

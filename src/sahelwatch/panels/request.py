@@ -127,7 +127,9 @@ def coverage(
 
     Examples
     --------
-    >>> cov = coverage(store, "ucdp", countries=["MLI"])          # doctest: +SKIP
+    >>> cov = coverage(store, "ucdp", countries=["MLI"])
+    >>> cov.iloc[-1][["month", "release"]].tolist()
+    [Timestamp('2026-02-01 00:00:00'), 'ucdp_candidate:26.0.2']
     """
     req = request(store, "country", family=family, countries=countries, as_of=as_of)
     frame = store_coverage(store, req)
