@@ -91,8 +91,15 @@ def compact(
     failure leaves the store as it was.
     """
     with Store(path, wait_s=wait_s) as store:
-        store.con.execute("CHECKPOINT")
         target = store.path
+        if store.lake:  # no file to rewrite: DuckLake's own maintenance merges its files
+            if only_if_wasteful:
+                return Compaction(target, 0, 0, 0, done=False)
+            raise StoreError(
+                f"the store {target} is a DuckLake: compact it with DuckLake's maintenance "
+                "functions (ducklake_merge_adjacent_files, then ducklake_cleanup_old_files)."
+            )
+        store.con.execute("CHECKPOINT")
         before = target.stat().st_size
         data = data_bytes(store)
         if only_if_wasteful and not (

@@ -27,7 +27,7 @@ from sahelwatch.formats.base import Format
 from sahelwatch.formats.reader import load_raw, precheck, read_header
 from sahelwatch.periods import compress_months, format_runs, month_range
 from sahelwatch.progress import Progress
-from sahelwatch.store import Store, raw_table, row_number_sql
+from sahelwatch.store import Store, raw_table, retry_conflicts, rollback, row_number_sql
 
 # A UCDP file with events in at least this many countries is taken as a global release.
 GLOBAL_MIN_COUNTRIES = 20
@@ -144,77 +144,109 @@ def ingest(
         raise InputError(f"{path}: no such file.")
     precheck(path)  # a hostile file is refused before it is hashed
     digest, size = file_sha256(path)
-    logged = store.con.execute(
-        "SELECT l.finished_at, l.format, r.source, r.release, l.rows_read FROM ingest_log l "
-        "JOIN releases r USING (release_id) WHERE sha256 = ? ORDER BY file_id LIMIT 1",
-        [digest],
-    ).fetchone()
-    if logged:
-        return IngestReport(
-            path,
-            logged[1],
-            logged[2],
-            logged[3],
-            rows_read=logged[4],
-            unchanged=logged[4],
-            already_ingested=logged[0],
-        )
-    fmt = _detect(path, encoding)
+    options = _Options(source, release, period, countries, record_coverage, complete, encoding)
+
+    def attempt() -> IngestReport:
+        """One try, in one transaction; the check that the file is new is part of it."""
+        con = store.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            store.claim_ingest()
+            logged = con.execute(
+                "SELECT l.finished_at, l.format, r.source, r.release, l.rows_read "
+                "FROM ingest_log l JOIN releases r USING (release_id) WHERE sha256 = ? "
+                "ORDER BY file_id LIMIT 1",
+                [digest],
+            ).fetchone()
+            if logged:
+                rollback(con)
+                return IngestReport(
+                    path,
+                    logged[1],
+                    logged[2],
+                    logged[3],
+                    rows_read=logged[4],
+                    unchanged=logged[4],
+                    already_ingested=logged[0],
+                )
+            report = _ingest_new(store, path, digest, size, say, options)
+            con.execute("COMMIT")
+            return report
+        except BaseException:
+            rollback(con)
+            raise
+        finally:
+            for temp in ("cand", "merged", "cover"):
+                con.execute(f"DROP TABLE IF EXISTS {temp}")
+
+    return retry_conflicts(attempt, f"ingesting {path.name}")
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What :func:`ingest` was told about the file."""
+
+    source: str | None
+    release: str | None
+    period: tuple[date, date] | None
+    countries: list[int] | None
+    record_coverage: bool
+    complete: bool
+    encoding: str
+
+
+def _ingest_new(
+    store: Store, path: Path, digest: str, size: int, say: Progress, opt: _Options
+) -> IngestReport:
+    """Read, validate, merge and log a file not ingested yet, in the open transaction."""
+    fmt = _detect(path, opt.encoding)
     started = datetime.now()
     con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        file_id = _next_id(con, "ingest_log", "file_id")
-        table = raw_table(file_id)
-        say(f"reading {path.name} ({fmt.title})")
-        rows = load_raw(con, path, table, encoding)
-        header = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
-        release = release or _release(con, fmt, path, table)
-        source = _source(fmt, release, source, path)
-        report = IngestReport(path, fmt.name, source, release, rows_read=rows)
-        release_id = _release_id(con, fmt, source, release)
-        say(f"validating {rows} rows")
-        row_sql = row_number_sql(con, table)
-        _validate(con, fmt, header, table, row_sql)
-        _quarantine(con, file_id, path, table, row_sql, report)
-        if fmt.kind == "deletions":
-            _withdraw_listed(con, release_id, file_id, report)
-        else:
-            say("merging versions")
-            _merge(con, fmt, release_id, file_id, report)
-        say("recording coverage")
-        if record_coverage and fmt.kind in ("event", "country_month"):
-            _cover(con, fmt, release, release_id, period, countries, report)
-        withdraws = fmt.kind == "event" and source in WITHDRAWING_SOURCES
-        if withdraws:
-            say("withdrawing records that newer releases lack")
-            withdraws = _withdraw(con, release_id, file_id, complete and record_coverage, report)
-        con.execute(
-            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
-            [
-                file_id,
-                str(path.resolve()),
-                digest,
-                size,
-                fmt.name,
-                release_id,
-                rows,
-                report.added,
-                report.revised,
-                report.unchanged,
-                report.rejected,
-                started,
-                header,
-                withdraws,
-            ],
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        for temp in ("cand", "merged", "cover"):
-            con.execute(f"DROP TABLE IF EXISTS {temp}")
+    file_id = _next_id(con, "ingest_log", "file_id")
+    table = raw_table(file_id)
+    say(f"reading {path.name} ({fmt.title})")
+    rows = load_raw(con, path, table, opt.encoding)
+    header = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+    release = opt.release or _release(con, fmt, path, table)
+    source = _source(fmt, release, opt.source, path)
+    report = IngestReport(path, fmt.name, source, release, rows_read=rows)
+    release_id = _release_id(con, fmt, source, release)
+    say(f"validating {rows} rows")
+    row_sql = row_number_sql(con, table)
+    _validate(con, fmt, header, table, row_sql)
+    _quarantine(con, file_id, path, table, row_sql, report)
+    if fmt.kind == "deletions":
+        _withdraw_listed(con, release_id, file_id, report)
+    else:
+        say("merging versions")
+        _merge(con, fmt, release_id, file_id, report)
+    say("recording coverage")
+    if opt.record_coverage and fmt.kind in ("event", "country_month"):
+        _cover(con, fmt, release, release_id, opt.period, opt.countries, report)
+    withdraws = fmt.kind == "event" and source in WITHDRAWING_SOURCES
+    if withdraws:
+        say("withdrawing records that newer releases lack")
+        complete = opt.complete and opt.record_coverage
+        withdraws = _withdraw(con, release_id, file_id, complete, report)
+    con.execute(
+        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
+        [
+            file_id,
+            str(path.resolve()),
+            digest,
+            size,
+            fmt.name,
+            release_id,
+            rows,
+            report.added,
+            report.revised,
+            report.unchanged,
+            report.rejected,
+            started,
+            header,
+            withdraws,
+        ],
+    )
     return report
 
 

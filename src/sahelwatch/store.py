@@ -23,16 +23,28 @@ withdrawals     (uid, release, file, reason): a record that a complete newer rel
 coverage        (release, country, month) that a release covers; a month no release covers is
                 "no data", never zero.
 quarantine      rejected rows: file, row number, raw content (JSON) and reason.
+meta            the layout version and ``ingest_serial``, a counter every ingest advances (on
+                DuckLake this makes two overlapping ingests conflict: see :func:`retry_conflicts`).
 
 :meth:`Store.current_sql` selects the newest version of each record (or as of a release).
+
+A store is a DuckDB file (the default), or, shared by several machines, a DuckLake whose catalog
+is in PostgreSQL: ``Store("ducklake:postgres:dbname=... host=...")`` (``docs/concurrency.md``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
+import random
+import re
+import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 import duckdb
 
@@ -42,6 +54,15 @@ from sahelwatch.formats import FORMATS
 from sahelwatch.formats.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
 
 SCHEMA_VERSION = "4"
+
+#: A store location starting with this names a DuckLake (``ducklake:postgres:<libpq string>``).
+LAKE_PREFIX = "ducklake:"
+#: Folder (or URL) of a new DuckLake's data files; the lake remembers it after creation.
+LAKE_DATA_ENV = "SAHELWATCH_LAKE_DATA"
+#: Times a transaction that lost a commit race on DuckLake is tried in all.
+COMMIT_TRIES = 8
+
+_T = TypeVar("_T")
 
 _VERSION_COLUMNS = (
     "release_id INTEGER NOT NULL, file_id INTEGER NOT NULL, row_number BIGINT, "
@@ -85,6 +106,16 @@ CREATE TABLE IF NOT EXISTS quarantine (
     for f in FORMATS
     if f.table
 )
+
+# What DuckLake lacks (key and unique constraints, non-literal defaults); there the ingest
+# transaction checks uniqueness itself and every ingest writes `meta.ingest_serial`.
+_LAKE_UNSUPPORTED = re.compile(r" PRIMARY KEY|, UNIQUE \([^)]*\)| DEFAULT FALSE")
+
+# The layout version and the ingest counter, added once (valid on both engines).
+_META_ROWS = """
+INSERT INTO meta SELECT * FROM (VALUES ('schema_version', $v), ('ingest_serial', '0')) m(k, v)
+WHERE k NOT IN (SELECT key FROM meta)
+"""
 
 # Newest version of each record; `{where}` restricts the releases taken into account (as-of).
 CURRENT_SQL = """
@@ -150,6 +181,56 @@ def bundled_file(name: str) -> Path:
     return Path(str(resources.files("sahelwatch") / "data" / name))
 
 
+def is_conflict(exc: BaseException) -> bool:
+    """Whether a DuckDB error is a transaction that lost to another one committed meanwhile
+    (DuckLake refuses the later of two commits that change the same rows or make one table)."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.TransactionException) and (
+        "failed to commit" in text or "conflict" in text
+    )
+
+
+def retry_conflicts(work: Callable[[], _T], what: str) -> _T:
+    """``work()``, run again after a short random pause while it loses a commit race
+    (:func:`is_conflict`), :data:`COMMIT_TRIES` times in all; ``work`` rolls back its own
+    transaction, and runs again from the start, seeing what the winner committed."""
+    attempt = 1
+    while True:
+        try:
+            return work()
+        except duckdb.Error as exc:
+            if not is_conflict(exc):
+                raise
+            if attempt >= COMMIT_TRIES:
+                raise StoreError(
+                    f"{what} lost {attempt} commit races to other writers of the store; "
+                    "nothing was written, try again."
+                ) from exc
+        time.sleep(random.uniform(0.05, 0.25) * attempt)
+        attempt += 1
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction; a failed COMMIT has already ended it."""
+    with contextlib.suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _lake_extensions() -> str:
+    """The extension folder of the duckdb-ext-ducklake and duckdb-ext-postgres wheels."""
+    spec = importlib.util.find_spec("duckdb_ext")
+    if spec is None or not spec.submodule_search_locations:
+        raise StoreError(
+            "a DuckLake store needs SahelWatch's lake extra (pip install 'sahelwatch[lake]': "
+            "DuckDB 1.4.4 with its ducklake and postgres extensions)."
+        )
+    return str(Path(next(iter(spec.submodule_search_locations))) / "extensions")
+
+
 class Store:
     """A SahelWatch store on disk.
 
@@ -177,16 +258,21 @@ class Store:
         wait_s: float | None = None,
     ) -> None:
         self.path = Path(path).expanduser() if path is not None else default_path()
-        if read_only and not self.path.exists():
+        location = str(path) if path is not None else str(self.path)
+        #: The DuckLake this store is (its ``ducklake:`` location), or None for a DuckDB file.
+        self.lake = location if location.startswith(LAKE_PREFIX) else None
+        if read_only and not self.lake and not self.path.exists():
             raise StoreError(
                 f"there is no store at {self.path}; build one with 'sahelwatch ingest --bundled'."
             )
         self.read_only = read_only
-        _check_store_path(self.path)
+        if not self.lake:
+            _check_store_path(self.path)
         wait = snapshot.store_wait(wait_s)
         config = {"memory_limit": memory_limit}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.lake:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self.con = self._connect(config, wait)
             self.con.execute("SET enable_progress_bar = false")
         except OSError as exc:
@@ -203,14 +289,29 @@ class Store:
             ) from exc
         self._check_schema_version()
         if not read_only:
-            self.con.execute(SCHEMA)
-            self.con.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
-            )
+            retry_conflicts(self._create_schema, f"creating the tables of {self.path}")
         self._install_session()
 
+    def _create_schema(self) -> None:
+        """The tables (without what DuckLake lacks, on a lake) and the meta rows."""
+        self.con.execute(_LAKE_UNSUPPORTED.sub("", SCHEMA) if self.lake else SCHEMA)
+        self.con.execute(_META_ROWS, {"v": SCHEMA_VERSION})
+
+    def claim_ingest(self) -> None:
+        """Advance ``meta.ingest_serial`` in the open transaction. Of two overlapping ingests on
+        DuckLake the later to commit then fails and is tried again (:func:`retry_conflicts`),
+        so ingests behave as if run one after the other and their checks (file already
+        ingested, release already known, next ids) hold. A DuckDB file has one writer at a
+        time: there it costs a one-row update."""
+        self.con.execute(
+            "UPDATE meta SET value = (value::BIGINT + 1)::VARCHAR WHERE key = 'ingest_serial'"
+        )
+
     def _connect(self, config: dict[str, str], wait: float) -> duckdb.DuckDBPyConnection:
-        """The file itself for a writer (waiting its turn); a snapshot for a reader."""
+        """The file itself for a writer (waiting its turn); a snapshot for a reader; the lake
+        itself for both (DuckLake keeps snapshots of its own)."""
+        if self.lake:
+            return self._connect_lake(self.lake, config)
         if not self.read_only or str(self.path) == ":memory:":
             return snapshot.connect(self.path, read_only=self.read_only, config=config, wait_s=wait)
         for _ in range(3):  # a snapshot just replaced by a newer one: take that
@@ -221,6 +322,40 @@ class Store:
                 if target.exists():
                     raise
         raise StoreError(snapshot.busy_message(self.path, wait))
+
+    def _connect_lake(self, lake: str, config: dict[str, str]) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB that has attached the lake as ``lake`` and uses it."""
+        con = duckdb.connect(
+            config={
+                **config,
+                "extension_directory": _lake_extensions(),
+                "autoinstall_known_extensions": "false",
+                "autoload_known_extensions": "false",
+            }
+        )
+        options = ["READ_ONLY"] if self.read_only else []
+        data = os.environ.get(LAKE_DATA_ENV)
+        if data and not self.read_only:
+            options.append(f"DATA_PATH {_quote(data)}")
+        attach = f"ATTACH {_quote(lake)} AS lake" + (f" ({', '.join(options)})" * bool(options))
+        try:
+            con.execute("LOAD ducklake; LOAD postgres")
+            for attempt in range(1, COMMIT_TRIES + 1):
+                try:
+                    con.execute(attach)
+                    break
+                except duckdb.Error as exc:  # another process is creating the same new lake
+                    if attempt == COMMIT_TRIES or "initialize ducklake" not in str(exc).lower():
+                        raise
+                    time.sleep(random.uniform(0.1, 0.5))
+            con.execute("USE lake")
+        except duckdb.Error as exc:
+            con.close()
+            raise StoreError(
+                f"cannot open the store {lake} (DuckDB {duckdb.__version__}): "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
+        return con
 
     def _check_schema_version(self) -> None:
         """Refuse a store written with another layout (before any change is made to it)."""

@@ -220,7 +220,10 @@ def test_schema_is_created_once(tmp_path):
     with Store(db) as s:
         ingest(s, bundled_file(CANDIDATE_1))
     with Store(db) as s:  # reopening does not reset anything
-        assert s.con.execute("SELECT value FROM meta").fetchall() == [(SCHEMA_VERSION,)]
+        assert s.con.execute("SELECT * FROM meta ORDER BY key").fetchall() == [
+            ("ingest_serial", "1"),  # one ingest
+            ("schema_version", SCHEMA_VERSION),
+        ]
         assert s.con.execute("SELECT count(*) FROM event_versions").fetchone() == (1727,)
 
 
