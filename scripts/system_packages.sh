@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages SahelWatch needs beyond Python: Pango and HarfBuzz for PDF briefs (WeasyPrint)
-# and, for the test suite, Chromium for the dashboard's browser tests. Installs only what is
+# and, for the test suite, Chromium for the dashboard's browser tests and Node.js with npm for
+# its JavaScript checks (unless node and npm are already on the PATH). Installs only what is
 # missing; needs root or sudo.   Usage: bash scripts/system_packages.sh [pdf|all]   (default all)
 set -euo pipefail
 PACKAGES=(fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1)
-[ "${1:-all}" = "pdf" ] || PACKAGES+=(chromium)
+if [ "${1:-all}" != "pdf" ]; then
+  PACKAGES+=(chromium)
+  command -v node >/dev/null || PACKAGES+=(nodejs)
+  command -v npm >/dev/null || PACKAGES+=(npm)
+fi
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

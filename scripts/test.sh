@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install SahelWatch with its test tools (and the Debian packages they need) into .venv, lint,
-# type-check, and run the whole test suite.
+# type-check, check the dashboard's JavaScript (npm packages in node_modules), and run the
+# whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system_packages.sh
@@ -9,4 +10,9 @@ bash scripts/system_packages.sh
 .venv/bin/python -m pip install --quiet -e '.[test]'
 .venv/bin/ruff check src tests benchmarks scripts
 .venv/bin/python -m mypy
+# the dashboard's ES modules: ESLint, TypeScript on their JSDoc types, node's test runner
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent lint
+npm run --silent typecheck
+npm run --silent test:js
 exec .venv/bin/python -m pytest "$@"

@@ -695,11 +695,14 @@ def test_cors_is_closed_by_default(client: TestClient, web_db: Path) -> None:
 
 def test_security_headers(client: TestClient) -> None:
     page = client.get("/")
-    assert page.status_code == 200 and "app.js" in page.text
+    assert page.status_code == 200 and '<script type="module" src="static/js/main.js">' in page.text
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert page.headers["x-content-type-options"] == "nosniff"
     assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
+    # with nosniff, the browser runs a module only if it is served as JavaScript
+    module = client.get("/static/js/main.js")
+    assert module.status_code == 200 and "javascript" in module.headers["content-type"]
 
 
 def test_unexpected_errors_hide_their_trace(web_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,83 @@
+// @ts-check
+/* The data page: each source's coverage, gaps and freshness, coverage month by month (a gap is
+ * no data, not zero), the releases in the store, and links that export what is on screen. */
+
+import { api, busy } from "./api.js";
+import { $, clear, el } from "./dom.js";
+import { addMonths, apiUrl, fmt, runsText } from "./format.js";
+import { app, countryCodes, countryName, eventParams, filters, key, layerCountries, meta, pageCountry, period } from "./state.js";
+
+/** Load and draw the data page for the filters. */
+export async function loadData() {
+  const k = key();
+  app.loaded.data = k;
+  await busy("Loading coverage", async () => {
+    const codes = countryCodes();
+    const focus = (codes.length ? codes : meta().sahel).join(",");
+    const [status, cov] = await Promise.all([
+      api("status", { country: focus }),
+      api("coverage", { country: focus, period: addMonths(app.lastMonth, -119) + ".." + app.lastMonth }),
+    ]);
+    if (app.loaded.data !== k) return;
+    renderSources(status);
+    renderCoverage(cov);
+    renderReleases(status);
+    renderExports();
+  });
+}
+
+/** A table with a head row. @param {HTMLElement} table @param {string[]} head @param {HTMLElement[]} rows */
+function fillTable(table, head, rows) {
+  clear(table).append(el("thead", {}, el("tr", {}, head.map((t) => el("th", { text: t })))), el("tbody", {}, rows));
+}
+
+/** @param {any} status */
+function renderSources(status) {
+  fillTable($("src-table"), ["Source", "Covers", "Gaps (no data)", "Newest data", "Age"], status.sources.map((s) => el("tr", {},
+    el("td", { text: s.source }), el("td", { text: runsText(s.covered) }),
+    el("td", { class: s.gaps.length ? null : "na", text: runsText(s.gaps) }),
+    el("td", { text: s.newest || "—" }),
+    el("td", { text: s.stale_days === null ? "—" : s.stale_days + " days" }))));
+}
+
+/** @param {any} cov */
+function renderCoverage(cov) {
+  const box = clear($("cov-grid"));
+  const months = cov.months;
+  $("cov-country").textContent = "— " + countryName(filters.country) + ", " + months[0] + " – " + months[months.length - 1];
+  // a year label every other January, none near the end where it would not fit
+  const tick = (/** @type {string} */ m, /** @type {number} */ i) => (m.endsWith("-01") && Number(m.slice(0, 4)) % 2 === 0 && i < months.length - 10 ? m.slice(0, 4) : "");
+  box.append(el("div", { class: "strip-row" }, el("span", { class: "label" }),
+    el("div", { class: "strip strip-axis" }, months.map((m, i) => el("div", { class: "cell", text: tick(m, i) })))));
+  cov.coverage.forEach((row) => {
+    const strip = el("div", { class: "strip" }, row.months.map((v, i) => el("div", {
+      class: "cell " + (v ? "cov-yes" : "cov-no"), title: row.source + " " + months[i] + ": " + (v ? "covered" : "gap (no data)"),
+    })));
+    const label = (row.country || row.country_gw) + " · " + row.source;
+    box.append(el("div", { class: "strip-row", "data-source": row.source }, el("span", { class: "label", title: label + "; gaps: " + runsText(row.gaps), text: label }), strip));
+  });
+}
+
+/** @param {any} status */
+function renderReleases(status) {
+  fillTable($("rel-table"), ["Source", "Release", "Covers", "Rows", "Rejected", "Ingested"], status.releases.map((r) => el("tr", {},
+    el("td", { text: r.source }), el("td", { text: r.release + (r.preliminary ? " (prelim.)" : "") }),
+    el("td", { text: runsText(r.covers) }), el("td", { text: fmt(r.rows_read) }), el("td", { text: fmt(r.rejected) }),
+    el("td", { text: (r.ingested_at || "").slice(0, 10) }))));
+  $("store-note").textContent = status.events.toLocaleString("en") + " current events in " + status.store + "; " + status.quarantined + " rows in quarantine.";
+}
+
+function renderExports() {
+  const params = eventParams(filters.month);
+  const codes = countryCodes();
+  const iso = pageCountry();
+  const items = [
+    ["Events (CSV)", apiUrl("events", Object.assign({}, params, { format: "csv", limit: 5000 }))],
+    ["Events (GeoJSON)", apiUrl("events", Object.assign({}, params, { format: "geojson", limit: 5000 }))],
+    ["Country panel, " + countryName(iso) + " (CSV)", apiUrl("panels", { level: "country", country: iso, period: period(), format: "csv" })],
+    ["Admin-1 indicators, " + filters.end + " (GeoJSON)", apiUrl("indicators", { level: "admin1", country: layerCountries("admin1").map((c) => c.iso3).join(","), month: filters.end, format: "geojson" })],
+    ["Coverage (JSON)", apiUrl("coverage", { country: (codes.length ? codes : meta().sahel).join(",") })],
+    ["Forecast, " + countryName(iso) + " (CSV)", apiUrl("forecasts", { country: iso, benchmarks: "true", format: "csv" })],
+  ];
+  clear($("export-list")).append(...items.map(([label, href]) => el("li", {}, el("a", { href: href, text: label }))));
+}
