@@ -237,7 +237,7 @@ def readers(opts: argparse.Namespace) -> int:
 
 
 def compaction(opts: argparse.Namespace) -> int:
-    from sahelwatch.synthetic import write_synthetic_ged
+    from synthetic_data import write_synthetic_ged
 
     work = Path(opts.workdir or tempfile.mkdtemp(prefix="sw-compaction-"))
     csv = write_synthetic_ged(work / "synthetic.csv", n_events=opts.events)

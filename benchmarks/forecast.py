@@ -11,7 +11,7 @@ Country and admin-1 level: without ``--db`` a fresh store is built from the bund
 temporary folder (admin-1: origin the newest covered month). ``--model`` is the country model
 (``blend``, the default model; ``lgbm`` for the earlier LightGBM model); progress lines go to
 standard error. Grid level: ``--grid-events`` SYNTHETIC GED events (1989-2024,
-:func:`sahelwatch.synthetic.write_synthetic_ged`; invented, not UCDP data) are ingested into a
+:func:`synthetic.write_synthetic_ged`; invented, not UCDP data) are ingested into a
 temporary store and every cell of the African countries (Gleditsch-Ward 400-626) is forecast
 from origin 2024-12 (the country model trained on the synthetic world, shared out over cells),
 with ``--grid-draws`` draws. Admin-1, admin-2 and, with ``--grid-events 0``, grid level time
@@ -57,8 +57,9 @@ def _busy(times: Any) -> float:
 
 def _grid_store(tmp: str, n_events: int) -> tuple[Path, list[int]]:
     """A store of SYNTHETIC GED events and the African countries it covers."""
+    from synthetic_data import write_synthetic_ged
+
     from sahelwatch.ingest import ingest
-    from sahelwatch.synthetic import write_synthetic_ged
 
     path = Path(tmp) / "synthetic.duckdb"
     csv = write_synthetic_ged(Path(tmp) / "GEDEvent_v25_1.csv", n_events, seed=0)

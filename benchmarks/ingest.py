@@ -39,7 +39,7 @@ def child(step: str, csv: str, db: str, release: str) -> None:
 
     started = time.perf_counter()
     if step == "generate":
-        from sahelwatch.synthetic import write_revised_copy, write_synthetic_ged
+        from synthetic_data import write_revised_copy, write_synthetic_ged
 
         write_synthetic_ged(csv, n_events=int(release))
         write_revised_copy(csv, db)

@@ -1,6 +1,6 @@
 """Benchmark: a continental PRIO-GRID cell panel from a GED-sized SYNTHETIC event set.
 
-Writes 385,918 synthetic GED events (:func:`sahelwatch.synthetic.write_synthetic_ged`, the size
+Writes 385,918 synthetic GED events (:func:`synthetic.write_synthetic_ged`, the size
 of UCDP GED 25.1, 1989-2024), ingests them into a temporary store, then, each in a fresh
 process so that peak memory is its own:
 
@@ -39,9 +39,10 @@ def _peak_bytes() -> int:
 
 
 def _prepare(workdir: str, n_events: int, seed: int) -> dict[str, Any]:
+    from synthetic_data import write_synthetic_ged
+
     from sahelwatch.ingest import ingest
     from sahelwatch.store import Store
-    from sahelwatch.synthetic import write_synthetic_ged
 
     started = time.perf_counter()
     csv = write_synthetic_ged(Path(workdir) / "GEDEvent_v25_1.csv", n_events, seed)

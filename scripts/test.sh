@@ -8,7 +8,7 @@ bash scripts/system_packages.sh
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
-.venv/bin/ruff check src tests benchmarks scripts
+.venv/bin/ruff check src synthetic tests benchmarks scripts
 .venv/bin/python -m mypy
 # the dashboard's ES modules: ESLint, TypeScript on their JSDoc types, node's test runner
 npm ci --no-audit --no-fund --loglevel=error

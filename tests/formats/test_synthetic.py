@@ -1,4 +1,4 @@
-"""Tests of the SYNTHETIC GED generator :mod:`sahelwatch.synthetic` (no real data is produced)."""
+"""Tests of the SYNTHETIC GED generator :mod:`synthetic` (no real data is produced)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from sahelwatch import synthetic
-from sahelwatch.synthetic import (
+import sahelwatch
+import synthetic
+from synthetic import (
     GED_COLUMNS,
     synthetic_events_frame,
     write_revised_copy,
@@ -25,7 +26,7 @@ from sahelwatch.synthetic import (
 N = 2_000
 REAL_GED_EVENTS = 385_918  # GED 25.1
 REAL_GED_BYTES = 220e6  # its CSV, about
-_DATA_DIRS = (Path(synthetic.__file__).parent / "data", Path("/work/shared/data"))
+_DATA_DIRS = (Path(sahelwatch.__file__).parent / "data", Path("/work/shared/data"))
 
 INT_COLUMNS = (
     "id", "year", "type_of_violence", "conflict_new_id", "dyad_new_id", "side_a_new_id",
