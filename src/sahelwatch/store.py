@@ -339,7 +339,7 @@ class Store:
             options.append(f"DATA_PATH {_quote(data)}")
         attach = f"ATTACH {_quote(lake)} AS lake" + (f" ({', '.join(options)})" * bool(options))
         try:
-            con.execute("LOAD ducklake; LOAD postgres")
+            con.execute("SET enable_progress_bar = false; LOAD ducklake; LOAD postgres")
             for attempt in range(1, COMMIT_TRIES + 1):
                 try:
                     con.execute(attach)

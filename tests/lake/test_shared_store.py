@@ -1,0 +1,211 @@
+"""Several processes share one store on DuckLake (PostgreSQL catalog): two analysts and the
+watch ingest at the same time while a reader reads; the same file ingested twice at once loads
+once; the command line reads the lake. See ``docs/concurrency.md``, "Beyond one machine".
+
+They run where ``SAHELWATCH_LAKE_TEST`` names a PostgreSQL server (a libpq connection string
+without ``dbname``, e.g. ``host=/tmp/pg user=postgres``) and SahelWatch's ``[lake]`` extra is
+installed; ``scripts/lake_ci.sh`` sets both up (CI runs it). Elsewhere they are skipped.
+
+Fixtures: ``lake`` is the location of a new, empty lake (``ducklake:postgres:dbname=...``), a
+database of its own on that server with its data files in ``tmp_path``; ``lake_env`` is the
+environment of processes that open it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sahelwatch.ingest import ingest
+from sahelwatch.store import LAKE_DATA_ENV, Store, bundled_file
+
+LAKE_TEST_ENV = "SAHELWATCH_LAKE_TEST"
+
+# The bundled files the analysts, the watch and the reference store ingest.
+ANALYST_1 = (
+    "ucdp_ged241_country_export_mali.csv.gz",
+    "ucdp_ged241_country_export_burkina_faso.csv.gz",
+)
+ANALYST_2 = (
+    "ucdp_ged241_niger_repaired_standard.csv.gz",
+    "ucdp_ged241_country_export_benin.csv.gz",
+)
+WATCH = ("ucdp_candidate_26.0.1_events_global.csv.gz",)
+
+# A process that ingests bundled files into the store at argv[1], one summary line each.
+WRITER = """
+import sys
+from sahelwatch.ingest import ingest
+from sahelwatch.store import Store, bundled_file
+with Store(sys.argv[1]) as store:
+    for name in sys.argv[2:]:
+        print(ingest(store, bundled_file(name)).summary().splitlines()[0], flush=True)
+"""
+
+
+def _psql(server: str, sql: str) -> None:
+    psql = shutil.which("psql")
+    if psql is None:
+        pytest.fail(f"{LAKE_TEST_ENV} is set but psql is not on PATH (scripts/lake_ci.sh adds it)")
+    subprocess.run([psql, "-q", "-c", sql, f"{server} dbname=postgres"], check=True, timeout=60)
+
+
+@pytest.fixture
+def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    server = os.environ.get(LAKE_TEST_ENV)
+    if not server:
+        pytest.skip(
+            f"DuckLake tests need a PostgreSQL server named by {LAKE_TEST_ENV} and the [lake] "
+            "extra: run scripts/lake_ci.sh"
+        )
+    name = f"sw_{uuid.uuid4().hex[:12]}"
+    _psql(server, f"CREATE DATABASE {name}")
+    monkeypatch.setenv(LAKE_DATA_ENV, f"{tmp_path / 'lake-data'}/")
+    yield f"ducklake:postgres:dbname={name} {server}"
+    _psql(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def lake_env(lake: str) -> dict[str, str]:
+    return {**os.environ, "SAHELWATCH_DB": lake, "PYTHONUNBUFFERED": "1"}
+
+
+def start_writer(lake: str, env: dict[str, str], *names: str) -> subprocess.Popen[str]:
+    """A process that ingests the bundled files ``names`` into ``lake``."""
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, lake, *names],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def finish(process: subprocess.Popen[str]) -> str:
+    """Its standard output, once it has ended well (else the test fails with its stderr)."""
+    out, err = process.communicate(timeout=900)
+    assert process.returncode == 0, err
+    return out
+
+
+def table_counts(store: Store) -> dict[str, int]:
+    """Rows of each of the store's tables, and how many raw file tables it has."""
+    counts = {}
+    for table in ("releases", "ingest_log", "event_versions", "cm_versions", "sightings",
+                  "coverage", "withdrawals", "quarantine"):  # fmt: skip
+        row = store.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        counts[table] = int(row[0]) if row else -1
+    row = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' "
+        "AND table_catalog = current_database()"
+    ).fetchone()
+    counts["raw tables"] = int(row[0]) if row else -1
+    return counts
+
+
+# Reads the lake at argv[1] (status, then current events) until the file argv[2] exists; prints
+# "events N" for each read, N its count of current events. Any failed read ends it with an error.
+READER = """
+import pathlib, sys
+from sahelwatch.query import events
+from sahelwatch.status import status
+from sahelwatch.store import Store
+stop = pathlib.Path(sys.argv[2])
+while True:
+    last = stop.exists()
+    with Store(sys.argv[1], read_only=True) as store:
+        status(store).to_text()
+        print("events", len(events(store)), flush=True)
+    if last:
+        break
+"""
+
+
+def _sahelwatch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from sahelwatch.cli import main; sys.argv[0] = 'sahelwatch'; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=600
+    )
+
+
+def _reference(tmp_path: Path, names: tuple[str, ...]) -> dict[str, int]:
+    """Table counts after the same files went one by one into a DuckDB file."""
+    with Store(tmp_path / "reference.duckdb") as store:
+        for name in names:
+            ingest(store, bundled_file(name))
+        return table_counts(store)
+
+
+def test_analysts_and_the_watch_ingest_at_once_while_a_reader_reads(
+    lake: str, lake_env: dict[str, str], tmp_path: Path
+):
+    Store(lake).close()  # the tables exist before the reader's first read
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, lake, str(stop)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lake_env,
+    )  # fmt: skip
+    writers = [start_writer(lake, lake_env, *names) for names in (ANALYST_1, ANALYST_2, WATCH)]
+    outputs = [finish(writer) for writer in writers]
+    stop.touch()
+    reads = [int(line.split()[1]) for line in finish(reader).splitlines() if line[:7] == "events "]
+
+    assert all("already ingested" not in out for out in outputs)
+    assert len(reads) >= 2 and reads == sorted(reads)  # every read a consistent snapshot
+    with Store(lake, read_only=True) as store:
+        counts = table_counts(store)
+        assert reads[-1] == len(store.con.execute(store.current_sql()).fetchall())
+        duplicates = store.con.execute(
+            "SELECT (SELECT count(*) - count(DISTINCT (uid, release_id)) FROM event_versions), "
+            "(SELECT count(*) - count(DISTINCT sha256) FROM ingest_log), "
+            "(SELECT count(*) - count(DISTINCT (source, release)) FROM releases), "
+            "(SELECT count(*) - count(DISTINCT release_id) FROM releases), "
+            "(SELECT count(*) - count(DISTINCT file_id) FROM ingest_log)"
+        ).fetchone()
+        # every raw record is found again at the row its version names
+        sample = store.con.execute(
+            "SELECT file_id, row_number, source_id FROM event_versions USING SAMPLE 200 ROWS"
+        ).fetchall()
+        raw = store.raw_records([s[0] for s in sample], [s[1] for s in sample])
+    assert duplicates == (0, 0, 0, 0, 0)
+    assert [json.loads(text)["id"] if text else None for text in raw] == [s[2] for s in sample]
+    assert counts == _reference(tmp_path, ANALYST_1 + ANALYST_2 + WATCH)
+    assert counts["ingest_log"] == 5
+
+
+def test_the_same_file_ingested_twice_at_once_loads_once(
+    lake: str, lake_env: dict[str, str], tmp_path: Path
+):
+    # two processes on a new lake: they also race to create its tables
+    both = [start_writer(lake, lake_env, *WATCH) for _ in range(2)]
+    outputs = sorted(finish(writer) for writer in both)
+    assert "already ingested" not in outputs[0]
+    assert "already ingested" in outputs[1]
+    with Store(lake, read_only=True) as store:
+        assert table_counts(store) == _reference(tmp_path, WATCH)
+
+
+def test_the_command_line_reads_the_lake(lake: str, lake_env: dict[str, str], tmp_path: Path):
+    finish(start_writer(lake, lake_env, *ANALYST_1))
+    with Store(tmp_path / "file.duckdb") as store:
+        for name in ANALYST_1:
+            ingest(store, bundled_file(name))
+    status = _sahelwatch(lake_env, "status")
+    assert status.returncode == 0, status.stderr
+    assert "ucdp_ged" in status.stdout and "24.1" in status.stdout
+    on_lake = _sahelwatch(lake_env, "events", "--country", "MLI", "--period", "2020-01..2021-12")
+    on_file = _sahelwatch(
+        lake_env, "events", "--country", "MLI", "--period", "2020-01..2021-12",
+        "--db", str(tmp_path / "file.duckdb"),
+    )  # fmt: skip
+    assert on_lake.returncode == 0, on_lake.stderr
+    assert on_lake.stdout.count("\n") > 100
+    assert sorted(on_lake.stdout.splitlines()) == sorted(on_file.stdout.splitlines())
