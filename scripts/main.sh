@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/system_packages.sh pdf || echo "warning: PDF briefs need Pango (see above)" >&2
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+.venv/bin/python -m pip install --quiet -e '.[all]'  # forecasts, dashboard, briefs
 exec .venv/bin/sahelwatch run "$@"

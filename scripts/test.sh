@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/system_packages.sh
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+# Every extra, and the test and development tools (pyproject.toml's dependency groups).
+.venv/bin/python -m pip install --quiet -e '.[all]' --group dev
 .venv/bin/ruff check src synthetic tests benchmarks scripts
 .venv/bin/python -m mypy
 # the dashboard's ES modules: ESLint, TypeScript on their JSDoc types, node's test runner

@@ -124,9 +124,11 @@ def run(
     db: DbOption = None,
 ) -> None:
     """The main job: bundled data in, forecasts and alerts out, then the dashboard."""
+    from sahelwatch.extras import require
     from sahelwatch.main_job import build_store, forecast_and_alert
     from sahelwatch.store import Store, default_path
 
+    require(*[extra for extra, wanted in (("forecast", forecast), ("web", serve)) if wanted])
     with Store(db) as store:
         typer.echo(build_store(store, progress=_err))
     if forecast:
@@ -156,7 +158,10 @@ def serve_cmd(
     db: DbOption = None,
 ) -> None:
     """Serve the dashboard and the API (JSON, GeoJSON, CSV, alerts stream and feed)."""
+    from sahelwatch.extras import require
     from sahelwatch.store import default_path
+
+    require("web")
     from sahelwatch.web import serve as serve_web
 
     path = db or default_path()
@@ -199,8 +204,10 @@ def brief_cmd(
 ) -> None:
     """Write a situation brief whose every number links to the events behind it."""
     from sahelwatch.brief import FORMATS, build, render
+    from sahelwatch.extras import require
     from sahelwatch.store import Store
 
+    require("brief")
     if (country is None) == (region is None):
         raise SahelWatchError("give either --country or --region.")
     fmt = "md" if fmt == "markdown" else fmt
@@ -472,10 +479,12 @@ def forecast_cmd(
     db: DbOption = None,
 ) -> None:
     """Forecast fatalities (sb, ns, os, total) per unit and month as 1,000 samples each."""
+    from sahelwatch.extras import require
     from sahelwatch.forecast import forecast, store_forecast, summarize
     from sahelwatch.snapshot import result_wait
     from sahelwatch.store import Store
 
+    require("forecast", *(["dask"] if scheduler else []))
     with Store(db, read_only=True) as snapshot:  # writers are not kept out while it computes
         frame = forecast(
             snapshot,
@@ -533,10 +542,12 @@ def evaluate_cmd(
     """Backtest the model and the VIEWS benchmarks: at country level the challenge windows
     Y2018-Y2024 (state-based) and rolling origins 2010-06..2023-12 (total), rolling origins at
     admin-1, admin-2 and grid level. Prints which of the targets are met first."""
+    from sahelwatch.extras import require
     from sahelwatch.forecast import evaluate, store_evaluation
     from sahelwatch.snapshot import result_wait
     from sahelwatch.store import Store
 
+    require("forecast", *(["dask"] if scheduler else []))
     with Store(db, read_only=True) as snapshot:  # writers are not kept out while it computes
         result = evaluate(
             snapshot,

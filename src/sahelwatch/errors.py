@@ -12,6 +12,7 @@ what went wrong and where; the CLI prints it without a traceback.
     ├── NotFound          what was asked for does not exist in the store (an event, alert, unit)
     ├── StoreError        the store cannot be opened or is locked by another process
     ├── ConfigError       the configuration is invalid, or a secret is not in the environment
+    ├── MissingExtra      an optional feature whose extra is not installed (sahelwatch.extras)
     ├── ConnectorError    a source could not be pulled (nothing was loaded)
     │   ├── TransportError    the network failed after every retry (timeouts, resets, 5xx)
     │   │   └── DeadlineExceeded  no complete answer within the deadline (a request's or a
@@ -35,6 +36,7 @@ __all__ = [
     "DeadlineExceeded",
     "DeliveryError",
     "InputError",
+    "MissingExtra",
     "NotFound",
     "NotPublished",
     "QueryError",
@@ -75,6 +77,11 @@ class StoreError(SahelWatchError):
 
 class ConfigError(SahelWatchError):
     """The configuration file is invalid, or a secret it names is not set in the environment."""
+
+
+class MissingExtra(SahelWatchError):
+    """An optional feature was asked for whose extra is not installed (forecasts, the dashboard,
+    briefs): the message names the extra and the pip command that installs it."""
 
 
 class ConnectorError(SahelWatchError):

@@ -36,6 +36,7 @@ from sahelwatch.actors import FAMILIES
 from sahelwatch.brief import judgement
 from sahelwatch.brief.consequences import consequences_section
 from sahelwatch.errors import QueryError
+from sahelwatch.extras import needs
 from sahelwatch.forecast.data import newest_covered_month
 from sahelwatch.output import write_atomic
 from sahelwatch.periods import add_months, format_month, month_range, parse_month
@@ -822,7 +823,8 @@ def _coverage(
 
 
 def _env() -> Any:
-    import jinja2
+    with needs("brief"):
+        import jinja2
 
     return jinja2.Environment(
         loader=jinja2.PackageLoader("sahelwatch.brief", "templates"),
@@ -894,7 +896,8 @@ def render(
         html = env.get_template("brief.html.j2").render(b=b, src=srcs, fmt=fmt)
         write_atomic(out, html)
         return out
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    with needs("brief"):
+        from weasyprint import HTML  # type: ignore[import-untyped]
 
     env.globals["stylesheet"] = None
     with tempfile.TemporaryDirectory(prefix="sw-brief-") as tmp:

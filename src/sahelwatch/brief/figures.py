@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sahelwatch.extras import needs
 from sahelwatch.periods import add_months, format_month
 
 __all__ = [
@@ -39,7 +40,8 @@ DPI = 110
 
 
 def _plt() -> Any:
-    import matplotlib
+    with needs("brief"):
+        import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

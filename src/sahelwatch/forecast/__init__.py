@@ -20,7 +20,7 @@ Modules: :mod:`~sahelwatch.forecast.data` (series from the store, forecast frame
 :mod:`~sahelwatch.forecast.covariates` (GDELT, coups, VIEWS WDI/V-Dem),
 :mod:`~sahelwatch.forecast.scores`, :mod:`~sahelwatch.forecast.backtest`,
 :mod:`~sahelwatch.forecast.report`, :mod:`~sahelwatch.forecast.evaluation`. Heavy libraries
-(LightGBM, scoringrules, Dask) are imported only when a model is fitted or scored.
+(LightGBM, SciPy, Dask: the [forecast] and [dask] extras) are imported only when used.
 """
 
 from __future__ import annotations

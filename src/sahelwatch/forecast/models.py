@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from sahelwatch.errors import QueryError
+from sahelwatch.extras import needs
 from sahelwatch.forecast import ratio as ratio_models
 from sahelwatch.forecast.benchmarks import BENCHMARKS
 from sahelwatch.forecast.data import (
@@ -275,7 +276,8 @@ def _rows(
 
 
 def _fit(x: np.ndarray, y: np.ndarray, params: dict[str, Any]) -> Any:
-    import lightgbm as lgb
+    with needs("forecast"):
+        import lightgbm as lgb
 
     data = lgb.Dataset(x, y, free_raw_data=True, params={"verbosity": -1})
     return lgb.train(params, data)
@@ -388,7 +390,8 @@ def fan_out(
     """
     tasks = list(tasks)
     if scheduler is not None:
-        from distributed import Client
+        with needs("dask"):
+            from distributed import Client
 
         client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
         try:

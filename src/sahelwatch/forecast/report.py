@@ -34,7 +34,6 @@ LABELS = {
 }
 COLUMNS = {
     "crps": "CRPS",
-    "crps_sr": "CRPS (scoringrules)",
     "ign": "IGN (bits)",
     "mis90": "MIS 90%",
     "brier25": "Brier ≥25",
@@ -158,7 +157,7 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
             "chosen on windows Y2014-Y2017 (total fatalities), never on these windows."
         ),
         Block(
-            "Scores: CRPS (empirical, own kernel; cross-checked with scoringrules), the "
+            "Scores: CRPS (empirical, own kernel; checked against scoringrules in the tests), the "
             "challenge's ignorance score (bins "
             + ", ".join(f"{b:g}" for b in IGNORANCE_BINS)
             + ", one pseudo-draw added to each of the 11 bins), mean interval score of the 90% "

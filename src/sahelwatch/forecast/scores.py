@@ -6,7 +6,7 @@ The definitions follow the VIEWS 2023/24 Prediction Challenge:
 
 * :func:`crps_ensemble`: the empirical CRPS of the ensemble, ``E|X - y| - E|X - X'| / 2`` (the
   same as ``scoringrules.crps_ensemble`` with its default estimator and
-  ``properscoring.crps_ensemble``).
+  ``properscoring.crps_ensemble``, which the tests check).
 * :func:`ignorance_score`: ``-log2`` of the ensemble's probability of the observation's bin,
   bins ``[0, 0.5), [0.5, 2.5), ... [500.5, 1000.5), [1000.5, inf)`` (11 bins), the probability
   smoothed by adding one pseudo-draw to every bin: ``p = (count + 1) / (m + 11)``, as in the
@@ -27,6 +27,8 @@ The definitions follow the VIEWS 2023/24 Prediction Challenge:
 from __future__ import annotations
 
 import numpy as np
+
+from sahelwatch.extras import needs
 
 IGNORANCE_BINS: tuple[float, ...] = (
     0,
@@ -74,14 +76,6 @@ def crps_ensemble(obs: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return np.abs(x - obs[:, None]).mean(axis=1) - spread
 
 
-def crps_ensemble_sr(obs: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """The same score computed by ``scoringrules.crps_ensemble`` (cross-check)."""
-    import scoringrules
-
-    obs, draws = _check(obs, draws)
-    return np.asarray(scoringrules.crps_ensemble(obs, draws, backend="numpy"), dtype=float)
-
-
 CHALLENGE_DRAWS = 1000
 """Draws per forecast the challenge scores; fewer are resampled to this many."""
 DRAW_CAP = 1e10
@@ -98,7 +92,8 @@ def challenge_draws(draws: np.ndarray, n: int | None = CHALLENGE_DRAWS) -> np.nd
     """
     draws = np.asarray(draws, dtype=float)
     if n is not None and draws.shape[1] < n:
-        from scipy.signal import resample
+        with needs("forecast"):
+            from scipy.signal import resample
 
         draws = np.asarray(resample(draws, n, axis=1), dtype=float)
     return np.clip(draws, 0.0, DRAW_CAP)
@@ -172,7 +167,7 @@ def pit_histogram(values: np.ndarray, n_bins: int = 10) -> np.ndarray:
     return counts / max(len(values), 1)
 
 
-SCORES = ("crps", "crps_sr", "ign", "mis90", "brier25", "cov50", "cov90")
+SCORES = ("crps", "ign", "mis90", "brier25", "cov50", "cov90")
 """Per-forecast columns of :func:`score_all`."""
 
 
@@ -180,7 +175,6 @@ def score_all(obs: np.ndarray, draws: np.ndarray, seed: int = 0) -> dict[str, np
     """Every per-forecast score and the PIT values, keyed by the names in :data:`SCORES`."""
     return {
         "crps": crps_ensemble(obs, draws),
-        "crps_sr": crps_ensemble_sr(obs, draws),
         "ign": ignorance_score(obs, draws),
         "mis90": interval_score(obs, draws, 0.1),
         "brier25": brier_score(obs, draws, 25),

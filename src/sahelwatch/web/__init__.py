@@ -10,7 +10,10 @@ Importing :mod:`sahelwatch` does not import this package (nor FastAPI).
 
 from __future__ import annotations
 
-from sahelwatch.web.app import create_app
-from sahelwatch.web.server import serve
+from sahelwatch.extras import needs
+
+with needs("web"):
+    from sahelwatch.web.app import create_app
+    from sahelwatch.web.server import serve
 
 __all__ = ["create_app", "serve"]

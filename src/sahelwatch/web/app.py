@@ -63,7 +63,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import sahelwatch
-from sahelwatch.errors import QueryError, SahelWatchError, StoreError
+from sahelwatch.errors import MissingExtra, QueryError, SahelWatchError, StoreError
 from sahelwatch.web import (
     routes_alerts,
     routes_briefs,
@@ -229,6 +229,8 @@ def _status_of(exc: SahelWatchError) -> int:
         return 404
     if isinstance(exc, PayloadTooLarge):
         return 413
+    if isinstance(exc, MissingExtra):  # this installation cannot do it (briefs without [brief])
+        return 501
     if isinstance(exc, StoreError):
         return 503
     return 400
