@@ -32,7 +32,7 @@ import pandas as pd
 
 from sahelwatch import snapshot
 from sahelwatch.errors import StoreError
-from sahelwatch.store import Store, bundled_file
+from sahelwatch.store import LAKE_PREFIX, Store, bundled_file
 
 __all__ = ["RequestStore", "StoreAccess", "StoreBusy"]
 
@@ -98,6 +98,11 @@ class StoreAccess:
         linger_s: float = 10.0,
         wait_s: float | None = None,
     ) -> None:
+        if str(path).startswith(LAKE_PREFIX):
+            raise StoreError(
+                f"the dashboard server reads a store file; it cannot serve the DuckLake {path} "
+                "yet (docs/concurrency.md, 'Beyond one machine')."
+            )
         self.path = Path(path).expanduser()
         if not self.path.is_file():
             raise StoreError(
