@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from sahelwatch.errors import SahelWatchError
+from sahelwatch.settings import overridden, settings
 
 app = typer.Typer(
     help="SahelWatch: conflict monitoring and early warning for Mali and the Sahel.",
@@ -34,6 +34,7 @@ def _err(message: str) -> None:
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
     multi_month: Annotated[
         str | None,
         typer.Option(
@@ -46,9 +47,9 @@ def _options(
     ] = None,
 ) -> None:
     if multi_month is not None:
-        from sahelwatch.panels.spread import MULTI_MONTH_ENV, multi_month_rule
+        from sahelwatch.panels.spread import multi_month_rule
 
-        os.environ[MULTI_MONTH_ENV] = multi_month_rule(multi_month)
+        ctx.with_resource(overridden(multi_month=multi_month_rule(multi_month)))
 
 
 @app.command()
@@ -696,8 +697,7 @@ def feed(
 ) -> None:
     """Write the Atom feed of the stored alerts."""
     from sahelwatch.alerts import list_alerts
-    from sahelwatch.config import FeedSettings
-    from sahelwatch.delivery import atom_feed
+    from sahelwatch.delivery import FeedSettings, atom_feed
     from sahelwatch.output import write_atomic
     from sahelwatch.store import Store
 
@@ -744,6 +744,7 @@ def main() -> None:
     from typer.exceptions import Abort, Exit, TyperException
 
     try:
+        settings()  # an invalid SAHELWATCH_* variable is a sentence before anything runs
         app(standalone_mode=False)
     except Exit as exc:
         sys.exit(exc.exit_code)
@@ -765,7 +766,7 @@ def main() -> None:
         _err("interrupted; the store is as it was before the interrupted command.")
         sys.exit(130)
     except Exception as exc:
-        if os.environ.get("SAHELWATCH_DEBUG"):
+        if settings().debug:
             raise
         _err(
             f"error: an unexpected {type(exc).__name__} occurred ({exc}); this is a bug in "

@@ -7,6 +7,15 @@ a secret can never be written in the file: settings that need one name an enviro
 (``token_env = "UCDP_API_TOKEN"``), and :meth:`Config.check_secrets` says which are unset before
 the service starts.
 
+Each section is a :class:`~sahelwatch.settings.Section` model defined beside what it
+configures (``[limits]`` in :mod:`sahelwatch.formats.unpack`; ``[http]``, ``[checks]`` and
+``[[sources]]`` in :mod:`sahelwatch.connectors.settings`; ``[[alerts.rules]]`` are the rules
+of :mod:`sahelwatch.alerts`; ``[delivery]`` in :mod:`sahelwatch.delivery`); this module
+composes them with the service's own (``[watch]``, ``[recompute]``) and reads the file. An
+invalid setting is one :class:`ConfigError` sentence naming the file, the table and the key::
+
+    sahelwatch.toml: [[sources]] #2 (acled-sahel) 'deadline': must be more than 0.
+
 Examples
 --------
 >>> config = load_config("sahelwatch.toml")            # doctest: +SKIP
@@ -17,22 +26,43 @@ Examples
 
 from __future__ import annotations
 
-import os
-import re
 import tomllib
-import types
-import typing
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from sahelwatch.connectors.http import USER_AGENT, RetryPolicy
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
+
+from sahelwatch.alerts import BUILTIN_RULES, RULE_TYPES, Alert, AnyRule, Rule, evaluate, record
+from sahelwatch.connectors.settings import (
+    SOURCE_TYPES,
+    AcledSource,
+    AnySource,
+    CheckSettings,
+    FileSource,
+    FolderSource,
+    HdxHapiSource,
+    HttpSettings,
+    IomDtmSource,
+    SourceSettings,
+    UcdpApiSource,
+    UcdpBulkSource,
+    UnhcrApiSource,
+    UrlSource,
+)
+from sahelwatch.delivery import DeliverySettings, EmailSettings, FeedSettings, WebhookSettings
 from sahelwatch.errors import ConfigError
+from sahelwatch.formats.unpack import LimitSettings
+from sahelwatch.settings import ConfigPath, Duration, Section, explain, secret
+from sahelwatch.store import Store
 
 __all__ = [
-    "SEVERITIES",
+    "RULE_TYPES",
+    "SOURCE_TYPES",
     "AcledSource",
+    "AlertSettings",
     "CheckSettings",
     "Config",
     "DeliverySettings",
@@ -54,484 +84,104 @@ __all__ = [
     "UrlSource",
     "WatchSettings",
     "WebhookSettings",
-    "build",
+    "check_rules",
     "load_config",
     "parse_config",
-    "parse_duration",
 ]
 
-Severity = Literal["info", "warning", "critical"]
-SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
-SAHEL_ISO3: tuple[str, ...] = ("MLI", "BFA", "NER", "MRT", "DZA", "SEN", "GIN", "CIV")
 
+class WatchSettings(Section):
+    """``[watch]``: the service itself."""
 
-class _DurationMarker:
-    """Marks a float setting written as a number of seconds or ``"90s"``, ``"15m"``, ``"6h"``."""
+    state_dir: ConfigPath = Field(default=Path("sahelwatch-watch"), validate_default=True)
+    tick: Duration = 60.0
+    keep_files: bool = True
 
 
-#: Seconds, written in the file as a number or as ``"90s"``, ``"15m"``, ``"6h"``, ``"1d"``.
-Duration = Annotated[float, _DurationMarker]
-
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
-
-
-def parse_duration(value: object, where: str = "duration") -> float:
-    """``"6h"`` -> 21600.0 seconds; numbers are seconds.
-
-    >>> parse_duration("15m")
-    900.0
-    """
-    if isinstance(value, bool):
-        raise ConfigError(f'{where}: expected a duration such as "6h", got {value!r}.')
-    if isinstance(value, int | float):
-        if value < 0:
-            raise ConfigError(f"{where}: a duration cannot be negative ({value}).")
-        return float(value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ConfigError(
-            f"{where}: '{value}' is not a duration; write a number of seconds or 90s, 15m, 6h, 1d."
-        )
-    return float(match.group(1)) * _UNITS[match.group(2) or "s"]
-
-
-# --- sections -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    """``[http]``: timeouts and retries of every request (connectors and webhooks)."""
-
-    timeout: Duration = 30.0
-    attempts: int = 5
-    backoff: Duration = 1.0
-    max_backoff: Duration = 300.0
-    jitter: float = 0.25
-    max_retry_after: Duration = 3600.0
-    deadline: Duration = 1800.0
-    max_response_bytes: int = 256 * 2**20
-    max_download_bytes: int = 4 * 2**30
-    user_agent: str = USER_AGENT
-
-    def validate(self, where: str) -> None:
-        _require(self.attempts >= 1, where, "attempts must be at least 1")
-        _require(0 <= self.jitter < 1, where, "jitter must be within [0, 1)")
-        _require(self.timeout > 0, where, "timeout must be more than 0")
-        _require(self.deadline > 0, where, "deadline must be more than 0")
-        _require(self.max_response_bytes > 0, where, "max_response_bytes must be more than 0")
-        _require(self.max_download_bytes > 0, where, "max_download_bytes must be more than 0")
-
-    def policy(self) -> RetryPolicy:
-        """The :class:`~sahelwatch.connectors.http.RetryPolicy` these settings describe."""
-        return RetryPolicy(
-            attempts=self.attempts,
-            backoff=self.backoff,
-            max_backoff=self.max_backoff,
-            jitter=self.jitter,
-            timeout=self.timeout,
-            max_retry_after=self.max_retry_after,
-            deadline=self.deadline,
-            max_response_bytes=self.max_response_bytes,
-            max_download_bytes=self.max_download_bytes,
-        )
-
-
-@dataclass(frozen=True)
-class LimitSettings:
-    """``[limits]``: how much of an input file is read before it is refused (files from
-    sources, uploads and ``sahelwatch ingest`` alike).
-
-    An archive (zip, gzip, the zip inside an Excel workbook) is unpacked as a stream and
-    refused once it passes ``max_unpacked_bytes`` or ``max_compression_ratio`` times its
-    packed size (the ratio is checked past 1 MiB); a header line over ``max_header_bytes``
-    or any other line over ``max_line_bytes`` is refused at its line number.
-    """
-
-    max_unpacked_bytes: int = 4 * 2**30
-    max_compression_ratio: float = 100.0
-    max_header_bytes: int = 64 * 2**10
-    max_line_bytes: int = 2**20
-
-    def validate(self, where: str) -> None:
-        for name in ("max_unpacked_bytes", "max_header_bytes", "max_line_bytes"):
-            _require(getattr(self, name) > 0, where, f"{name} must be more than 0")
-        _require(self.max_compression_ratio >= 1, where, "max_compression_ratio must be >= 1")
-
-
-@dataclass(frozen=True)
-class CheckSettings:
-    """``[checks]``: data-quality checks a pull must pass before it is loaded."""
-
-    enabled: bool = True
-    min_size_ratio: float = 0.5
-    countries: list[str] = field(default_factory=lambda: list(SAHEL_ISO3))
-    min_events: int = 5
-    continuity_months: int = 2
-    max_rejected_share: float = 0.2
-    schema: bool = True
-
-    def validate(self, where: str) -> None:
-        _require(0 <= self.min_size_ratio <= 1, where, "min_size_ratio must be within [0, 1]")
-        _require(0 <= self.max_rejected_share <= 1, where, "max_rejected_share must be in [0, 1]")
-        _require(self.min_events >= 1, where, "min_events must be at least 1")
-        _require(self.continuity_months >= 0, where, "continuity_months cannot be negative")
-
-
-@dataclass(frozen=True)
-class SourceSettings:
-    """What every ``[[sources]]`` entry has."""
-
-    KIND: ClassVar[str] = ""
-    name: str
-    kind: str
-    every: Duration = 21600.0
-    enabled: bool = True
-    check: bool = True
-    deadline: Duration = 3600.0
-    max_pages: int = 10000
-
-    def validate(self, where: str) -> None:
-        _require(self.deadline > 0, where, "deadline must be more than 0")
-        _require(self.max_pages >= 1, where, "max_pages must be at least 1")
-        _require(
-            bool(re.fullmatch(r"[A-Za-z0-9_.-]+", self.name)),
-            where,
-            f"name '{self.name}' may only hold letters, digits, '-', '_' and '.'",
-        )
-
-    def secrets(self) -> list[tuple[str, str]]:
-        """(setting, environment variable) pairs this source needs."""
-        return []
-
-
-@dataclass(frozen=True)
-class UcdpBulkSource(SourceSettings):
-    """``kind = "ucdp_bulk"``: UCDP's downloadable releases, found in an index page."""
-
-    KIND: ClassVar[str] = "ucdp_bulk"
-    index_url: str = ""
-    track: Literal["candidate", "ged"] = "candidate"
-    first_release: str | None = None
-    max_releases: int = 3
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        _require(
-            self.index_url.startswith(("http://", "https://")),
-            where,
-            "index_url must be an http(s) URL",
-        )
-        _require(self.max_releases >= 1, where, "max_releases must be at least 1")
-
-
-@dataclass(frozen=True)
-class UcdpApiSource(SourceSettings):
-    """``kind = "ucdp_api"``: UCDP's REST API (``gedevents/<version>``), paged."""
-
-    KIND: ClassVar[str] = "ucdp_api"
-    base_url: str = "https://ucdpapi.pcr.uu.se/api/gedevents"
-    token_env: str | None = "UCDP_API_TOKEN"
-    token_header: str = "x-ucdp-access-token"
-    track: Literal["candidate", "ged"] = "candidate"
-    versions: list[str] = field(default_factory=list)
-    first_version: str | None = None
-    max_versions: int = 2
-    pagesize: int = 1000
-    first_page: int = 0
-    countries: list[str] = field(default_factory=list)
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        _require(
-            self.base_url.startswith(("http://", "https://")),
-            where,
-            "base_url must be an http(s) URL",
-        )
-        _require(1 <= self.pagesize <= 10000, where, "pagesize must be within 1..10000")
-        _require(
-            bool(self.versions) or bool(self.first_version),
-            where,
-            'give versions = [...] or first_version = "26.0.1"',
-        )
-
-    def secrets(self) -> list[tuple[str, str]]:
-        return [("token_env", self.token_env)] if self.token_env else []
-
-
-@dataclass(frozen=True)
-class AcledSource(SourceSettings):
-    """``kind = "acled"``: ACLED's API with OAuth, pulled incrementally by ``timestamp``."""
-
-    KIND: ClassVar[str] = "acled"
-    base_url: str = "https://acleddata.com/api/acled/read"
-    token_url: str = "https://acleddata.com/oauth/token"
-    client_id: str = "acled"
-    email_env: str = "ACLED_EMAIL"
-    password_env: str = "ACLED_PASSWORD"
-    countries: list[str] = field(default_factory=lambda: ["MLI", "BFA", "NER"])
-    start_date: str = "2024-01-01"
-    limit: int = 5000
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        _require(
-            bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.start_date)),
-            where,
-            "start_date must be YYYY-MM-DD",
-        )
-        _require(self.limit >= 1, where, "limit must be at least 1")
-        _require(bool(self.countries), where, "countries cannot be empty")
-
-    def secrets(self) -> list[tuple[str, str]]:
-        return [("email_env", self.email_env), ("password_env", self.password_env)]
-
-
-@dataclass(frozen=True)
-class FileSource(SourceSettings):
-    """What the file sources share: how their files are ingested (as ``sahelwatch ingest``
-    options)."""
-
-    source: str | None = None
-    release: str | None = None
-    record_coverage: bool = True
-    complete: bool = True
-
-
-@dataclass(frozen=True)
-class UrlSource(FileSource):
-    """``kind = "url"``: one URL serving a file in a format ``sahelwatch ingest`` reads."""
-
-    KIND: ClassVar[str] = "url"
-    url: str = ""
-    filename: str | None = None
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        _require(self.url.startswith(("http://", "https://")), where, "url must be http(s)")
-
-
-@dataclass(frozen=True)
-class FolderSource(FileSource):
-    """``kind = "folder"``: a folder where new files in known formats are dropped."""
-
-    KIND: ClassVar[str] = "folder"
-    path: Path = Path()
-    pattern: str = "*"
-    settle: Duration = 5.0
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        _require(str(self.path) not in ("", "."), where, "path must name the watched folder")
-
-
-@dataclass(frozen=True)
-class HdxHapiSource(SourceSettings):
-    """``kind = "hdx_hapi"``: Cadre Harmonisé / IPC figures per admin-2 unit from HDX HAPI."""
-
-    KIND: ClassVar[str] = "hdx_hapi"
-    base_url: str = "https://hapi.humdata.org/api/v2"
-    app_identifier_env: str = "HDX_HAPI_APP_IDENTIFIER"
-    countries: list[str] = field(default_factory=lambda: ["MLI", "BFA", "NER"])
-    limit: int = 1000
-    datasets: list[Literal["food_security", "idps"]] = field(
-        default_factory=lambda: ["food_security", "idps"]
-    )
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        _require(self.base_url.startswith(("http://", "https://")), where, "base_url: http(s)")
-        _require(1 <= self.limit <= 10000, where, "limit must be within 1..10000")
-        _require(bool(self.countries), where, "countries cannot be empty")
-        _require(bool(self.datasets), where, "datasets cannot be empty")
-
-    def secrets(self) -> list[tuple[str, str]]:
-        return [("app_identifier_env", self.app_identifier_env)]
-
-
-@dataclass(frozen=True)
-class UnhcrApiSource(SourceSettings):
-    """``kind = "unhcr_api"``: UNHCR's population statistics API (year-end stocks)."""
-
-    KIND: ClassVar[str] = "unhcr_api"
-    base_url: str = "https://api.unhcr.org/population/v1/population/"
-    countries: list[str] = field(default_factory=lambda: ["MLI", "BFA", "NER"])
-    year_from: int = 2000
-    limit: int = 1000
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        _require(self.base_url.startswith(("http://", "https://")), where, "base_url: http(s)")
-        _require(1 <= self.limit <= 10000, where, "limit must be within 1..10000")
-        _require(bool(self.countries), where, "countries cannot be empty")
-
-
-@dataclass(frozen=True)
-class IomDtmSource(SourceSettings):
-    """``kind = "iom_dtm"``: IDPs per admin unit and round from IOM DTM's API (keyed)."""
-
-    KIND: ClassVar[str] = "iom_dtm"
-    base_url: str = "https://dtmapi.iom.int/v3"
-    key_env: str = "DTM_API_KEY"
-    key_header: str = "Ocp-Apim-Subscription-Key"
-    countries: list[str] = field(default_factory=lambda: ["MLI", "BFA", "NER"])
-    admin_level: int = 1
-    from_date: str = "2014-01-01"
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        _require(self.base_url.startswith(("http://", "https://")), where, "base_url: http(s)")
-        _require(self.admin_level in (1, 2), where, "admin_level must be 1 or 2")
-        _require(bool(self.countries), where, "countries cannot be empty")
-        _require(
-            bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.from_date)),
-            where,
-            "from_date must be YYYY-MM-DD",
-        )
-
-    def secrets(self) -> list[tuple[str, str]]:
-        return [("key_env", self.key_env)]
-
-
-SOURCE_TYPES: dict[str, type[SourceSettings]] = {
-    cls.KIND: cls
-    for cls in (
-        UcdpBulkSource,
-        UcdpApiSource,
-        AcledSource,
-        UrlSource,
-        FolderSource,
-        HdxHapiSource,
-        UnhcrApiSource,
-        IomDtmSource,
-    )
-}
-
-
-@dataclass(frozen=True)
-class IndicatorTarget:
+class IndicatorTarget(Section):
     """One entry of ``[recompute] indicators``: a country and unit level."""
 
     country: str = "MLI"
     level: Literal["country", "admin1", "admin2", "cell"] = "admin2"
 
 
-@dataclass(frozen=True)
-class ForecastSettings:
+class ForecastSettings(Section):
     """``[recompute.forecast]``: forecasts made again when new data arrive."""
 
     enabled: bool = False
     model: str = "conflictology"
-    horizons: list[int] = field(default_factory=lambda: [1, 2, 3])
-    n_draws: int = 500
+    horizons: list[Annotated[int, Field(ge=1, le=36)]] = Field(default_factory=lambda: [1, 2, 3])
+    n_draws: int = Field(default=500, ge=10)
     seed: int = 0
 
-    def validate(self, where: str) -> None:
-        _require(all(1 <= h <= 36 for h in self.horizons), where, "horizons must be in 1..36")
-        _require(self.n_draws >= 10, where, "n_draws must be at least 10")
 
-
-@dataclass(frozen=True)
-class RecomputeSettings:
+class RecomputeSettings(Section):
     """``[recompute]``: what is rebuilt after new data are loaded."""
 
-    indicators: list[IndicatorTarget] = field(default_factory=list)
-    out_dir: Path | None = None
-    forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    indicators: list[IndicatorTarget] = Field(default_factory=list)
+    out_dir: ConfigPath | None = None
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
 
 
-@dataclass(frozen=True)
-class FeedSettings:
-    """``[delivery.feed]``: the Atom feed file."""
+class AlertSettings(Section):
+    """``[alerts]``: the rules (``[[alerts.rules]]``)."""
 
-    enabled: bool = True
-    path: Path | None = None
-    title: str = "SahelWatch alerts"
-    link: str = "http://localhost:8000/"
-    feed_id: str = "urn:sahelwatch:alerts"
-    max_entries: int = 100
+    rules: list[AnyRule] = Field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class WebhookSettings:
-    """``[[delivery.webhooks]]``: a URL that receives each alert as signed JSON."""
-
-    name: str
-    url: str
-    secret_env: str | None = None
-    min_severity: Severity = "info"
-    rules: list[str] = field(default_factory=list)
-    max_tries: int = 10
-
-    def validate(self, where: str) -> None:
-        _require(self.url.startswith(("http://", "https://")), where, "url must be http(s)")
-        _require(self.max_tries >= 1, where, "max_tries must be at least 1")
-
-
-@dataclass(frozen=True)
-class EmailSettings:
-    """``[delivery.email]``: alerts sent by SMTP."""
-
-    host: str
-    sender: str
-    to: list[str]
-    port: int = 587
-    starttls: bool = True
-    ssl: bool = False
-    username_env: str | None = None
-    password_env: str | None = None
-    min_severity: Severity = "warning"
-    rules: list[str] = field(default_factory=list)
-    subject_prefix: str = "[SahelWatch]"
-    timeout: Duration = 30.0
-    max_tries: int = 10
-
-    def validate(self, where: str) -> None:
-        _require(bool(self.to), where, "to must list at least one address")
-        _require(not (self.ssl and self.starttls), where, "choose ssl or starttls, not both")
-        _require(1 <= self.port <= 65535, where, "port must be within 1..65535")
-
-
-@dataclass(frozen=True)
-class DeliverySettings:
-    """``[delivery]``: where alerts go."""
-
-    feed: FeedSettings = field(default_factory=FeedSettings)
-    webhooks: list[WebhookSettings] = field(default_factory=list)
-    email: EmailSettings | None = None
-
-
-@dataclass(frozen=True)
-class WatchSettings:
-    """``[watch]``: the service itself."""
-
-    state_dir: Path = Path("sahelwatch-watch")
-    tick: Duration = 60.0
-    keep_files: bool = True
-
-
-@dataclass(frozen=True)
-class Config:
+class Config(Section):
     """The whole configuration. Build it with :func:`load_config` or :func:`parse_config`.
 
     Attributes
     ----------
     store : the store file (None: ``$SAHELWATCH_DB`` or the per-user default).
-    watch, http, checks, limits, recompute, delivery : the sections of the same names.
+    watch, http, checks, limits, recompute, alerts, delivery : the sections of those names.
     sources : the ``[[sources]]`` entries, in file order.
-    rules : the ``[[alerts.rules]]`` entries (classes of :mod:`sahelwatch.alerts`).
     """
 
-    store: Path | None = None
-    watch: WatchSettings = field(default_factory=WatchSettings)
-    http: HttpSettings = field(default_factory=HttpSettings)
-    checks: CheckSettings = field(default_factory=CheckSettings)
-    limits: LimitSettings = field(default_factory=LimitSettings)
-    sources: list[SourceSettings] = field(default_factory=list)
-    recompute: RecomputeSettings = field(default_factory=RecomputeSettings)
-    rules: list[Any] = field(default_factory=list)
-    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    ENTRY: ClassVar[str] = "section"
+
+    store: ConfigPath | None = None
+    watch: WatchSettings
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    checks: CheckSettings = Field(default_factory=CheckSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    sources: list[AnySource] = Field(default_factory=list)
+    recompute: RecomputeSettings = Field(default_factory=RecomputeSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _watch_here(cls, data: Any) -> Any:
+        """``[watch]`` is made even when absent, so that its folder is the file's."""
+        if isinstance(data, Mapping) and "watch" not in data:
+            return {**data, "watch": {}}
+        return data
+
+    @model_validator(mode="after")
+    def _names_agree(self) -> Self:
+        for what, names in (
+            ("sources", [s.name for s in self.sources]),
+            ("alert rules", [r.name for r in self.rules]),
+        ):
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                raise ValueError(f"two {what} are named '{repeated[0]}'; names must differ")
+        known = {r.name for r in self.rules} | set(BUILTIN_RULES)
+        channels = [(f"[[delivery.webhooks]] ({h.name})", h.rules) for h in self.delivery.webhooks]
+        if self.delivery.email is not None:
+            channels.append(("[delivery.email]", self.delivery.email.rules))
+        for where, wanted in channels:
+            unknown = [n for n in wanted if n not in known]
+            if unknown:
+                raise ValueError(f"{where}: no alert rule is named '{unknown[0]}'")
+        return self
+
+    @property
+    def rules(self) -> list[Rule]:
+        """The ``[[alerts.rules]]`` entries (classes of :mod:`sahelwatch.alerts`)."""
+        return list(self.alerts.rules)
 
     def required_secrets(self) -> list[tuple[str, str]]:
         """(setting, environment variable) pairs of every enabled source and channel."""
@@ -550,10 +200,12 @@ class Config:
         return needed
 
     def check_secrets(self, env: Mapping[str, str] | None = None) -> None:
-        """Raise :class:`ConfigError` naming every secret missing from the environment."""
-        env = os.environ if env is None else env
+        """Raise :class:`ConfigError` naming every secret missing from the environment (or
+        from ``env``)."""
         missing = [
-            f"{var} (for {where})" for where, var in self.required_secrets() if not env.get(var)
+            f"{var} (for {where})"
+            for where, var in self.required_secrets()
+            if secret(var, env) is None
         ]
         if missing:
             raise ConfigError(
@@ -568,198 +220,51 @@ class Config:
         return self.delivery.feed.path or self.watch.state_dir / "feed.xml"
 
 
-# --- building and validating --------------------------------------------------------------
-
-T = TypeVar("T")
-_SECRET_WORDS = ("password", "token", "secret", "api_key", "apikey", "key")
-
-
-def _require(condition: bool, where: str, message: str) -> None:
-    if not condition:
-        raise ConfigError(f"{where}: {message}.")
-
-
-def build(cls: type[T], data: Mapping[str, Any], where: str, base: Path | None = None) -> T:
-    """Make the dataclass ``cls`` from a TOML table, checking every key and type.
-
-    Unknown keys, wrong types and missing required settings raise :class:`ConfigError` naming
-    ``where`` and the key; a key that looks like a secret gets a hint to use ``*_env``.
-    Relative paths are taken from ``base`` (the config file's folder).
-    """
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a table, got {type(data).__name__}.")
-    hints = typing.get_type_hints(cls, include_extras=True)
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    unknown = sorted(set(data) - set(names))
-    if unknown:
-        key = unknown[0]
-        hint = ""
-        if any(word in key.lower() for word in _SECRET_WORDS) and not key.endswith("_env"):
-            hint = (
-                f" Secrets are read only from the environment: name the variable with '{key}_env'."
-            )
-        raise ConfigError(f"{where}: unknown setting '{key}' (known: {', '.join(names)}).{hint}")
-    values: dict[str, Any] = {}
-    for spec in fields(cls):  # type: ignore[arg-type]
-        if spec.name in data:
-            values[spec.name] = _coerce(
-                data[spec.name], hints[spec.name], f"{where}.{spec.name}", base
-            )
-        elif spec.default is MISSING and spec.default_factory is MISSING:
-            raise ConfigError(f"{where}: the setting '{spec.name}' is required.")
-    made = cls(**values)
-    check = getattr(made, "validate", None)
-    if callable(check):
-        check(where)
-    return made
+def _located(error: ErrorDetails, document: Mapping[str, Any]) -> str:
+    """The error's place in the file and its words: ``[[sources]] #2 (acled-sahel)
+    'deadline': must be more than 0``."""
+    node: Any = document
+    tables: list[str] = []
+    label = key = ""
+    entry = False  # the step before went into an entry of an array of tables
+    for part in error["loc"]:
+        tag, entry = entry and isinstance(node, Mapping) and part == node.get("kind"), False
+        if tag:
+            continue  # the kind that chose the entry's class
+        if key:  # inside a value: a list's items
+            key += f"[{part}]" if isinstance(part, int) else f".{part}"
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            entry = True
+            name = node.get("name") if isinstance(node, Mapping) else None
+            label = f"[[{'.'.join(tables)}]] #{part + 1}" + (f" ({name})" if name else "")
+        elif isinstance(node, Mapping) and isinstance(node.get(part), Mapping):
+            tables.append(str(part))
+            node = node[part]
+            label = f"[{'.'.join(tables)}]"
+        elif isinstance(node, Mapping) and _is_table_list(node.get(part)):
+            tables.append(str(part))
+            node = node[part]
+            label = f"[[{'.'.join(tables)}]]"
+        else:
+            key = str(part)
+    place = " ".join(p for p in (label, f"'{key}'" if key else "") if p)
+    return f"{place}: {explain(error)}" if place else explain(error)
 
 
-def _coerce(value: Any, tp: Any, where: str, base: Path | None) -> Any:
-    origin = get_origin(tp)
-    if origin is Annotated:
-        if _DurationMarker in tp.__metadata__:
-            return parse_duration(value, where)
-        return _coerce(value, get_args(tp)[0], where, base)
-    if origin in (Union, types.UnionType):
-        options = [a for a in get_args(tp) if a is not type(None)]
-        if value is None:
-            return None
-        return _coerce(value, options[0], where, base)
-    if origin is Literal:
-        choices = get_args(tp)
-        if value not in choices:
-            shown = ", ".join(repr(c) for c in choices)
-            raise ConfigError(f"{where}: '{value}' is not one of {shown}.")
-        return value
-    if origin is list:
-        if not isinstance(value, list):
-            raise ConfigError(f"{where}: expected a list, got {value!r}.")
-        (item,) = get_args(tp)
-        return [_coerce(v, item, f"{where}[{i}]", base) for i, v in enumerate(value)]
-    if tp is Any:
-        return value
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false, got {value!r}.")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected a whole number, got {value!r}.")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where}: expected a number, got {value!r}.")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected text, got {value!r}.")
-        return value
-    if tp is Path:
-        if not isinstance(value, str) or not value:
-            raise ConfigError(f"{where}: expected a path, got {value!r}.")
-        path = Path(os.path.expandvars(value)).expanduser()
-        return path if path.is_absolute() or base is None else base / path
-    if isinstance(tp, type) and is_dataclass(tp):
-        return build(tp, value, where, base)
-    raise ConfigError(f"{where}: unsupported setting type {tp!r}.")  # a bug, not a user error
+def _is_table_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
 
 
 def parse_config(
     document: Mapping[str, Any], base: Path | None = None, where: str = "config"
 ) -> Config:
-    """Validate a parsed TOML document (see :func:`load_config`)."""
-    from sahelwatch.alerts import RULE_TYPES
-
-    data = dict(document)
-    known = {
-        "store",
-        "watch",
-        "http",
-        "checks",
-        "limits",
-        "sources",
-        "recompute",
-        "alerts",
-        "delivery",
-    }
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown section '{unknown[0]}' (known: {', '.join(sorted(known))})."
-        )
-    sources: list[SourceSettings] = []
-    for i, entry in enumerate(data.pop("sources", []) or []):
-        spot = f"{where}: sources[{i}]"
-        kind = entry.get("kind") if isinstance(entry, Mapping) else None
-        if kind not in SOURCE_TYPES:
-            raise ConfigError(
-                f"{spot}: kind must be one of {', '.join(SOURCE_TYPES)}, not {kind!r}."
-            )
-        sources.append(build(SOURCE_TYPES[kind], entry, f"{spot} ({entry.get('name', '?')})", base))
-    names = [s.name for s in sources]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ConfigError(f"{where}: two sources are named '{repeated[0]}'; names must differ.")
-    rules: list[Any] = []
-    alerts = data.pop("alerts", {}) or {}
-    if set(alerts) - {"rules"}:
-        raise ConfigError(f"{where}: [alerts] holds only rules ([[alerts.rules]]).")
-    for i, entry in enumerate(alerts.get("rules", []) or []):
-        spot = f"{where}: alerts.rules[{i}]"
-        kind = entry.get("kind") if isinstance(entry, Mapping) else None
-        if kind not in RULE_TYPES:
-            raise ConfigError(f"{spot}: kind must be one of {', '.join(RULE_TYPES)}, not {kind!r}.")
-        rules.append(build(RULE_TYPES[kind], entry, f"{spot} ({entry.get('name', '?')})", base))
-    rule_names = [r.name for r in rules]
-    repeated = sorted({n for n in rule_names if rule_names.count(n) > 1})
-    if repeated:
-        raise ConfigError(f"{where}: two alert rules are named '{repeated[0]}'.")
-    store = data.pop("store", None)
-    rest = {
-        key: data[key]
-        for key in ("watch", "http", "checks", "limits", "recompute", "delivery")
-        if key in data
-    }
-    sections: dict[str, Any] = {
-        key: build(hint, rest[key], f"{where}: [{key}]", base)
-        for key, hint in (
-            ("watch", WatchSettings),
-            ("http", HttpSettings),
-            ("checks", CheckSettings),
-            ("limits", LimitSettings),
-            ("recompute", RecomputeSettings),
-            ("delivery", DeliverySettings),
-        )
-        if key in rest
-    }
-    config = Config(
-        store=_coerce(store, Path, f"{where}: store", base) if store is not None else None,
-        sources=sources,
-        rules=rules,
-        **sections,
-    )
-    if "watch" not in rest or "state_dir" not in rest["watch"]:
-        default = (base or Path.cwd()) / "sahelwatch-watch"
-        config = _replace(config, watch=_replace(config.watch, state_dir=default))
-    for hook in config.delivery.webhooks:
-        _check_rule_names(hook.rules, rule_names, f"{where}: delivery.webhooks ({hook.name})")
-    if config.delivery.email is not None:
-        _check_rule_names(config.delivery.email.rules, rule_names, f"{where}: delivery.email")
-    return config
-
-
-def _check_rule_names(wanted: list[str], names: list[str], where: str) -> None:
-    from sahelwatch.alerts import BUILTIN_RULES
-
-    unknown = [n for n in wanted if n not in names and n not in BUILTIN_RULES]
-    if unknown:
-        raise ConfigError(f"{where}: no alert rule is named '{unknown[0]}'.")
-
-
-def _replace(obj: T, **changes: Any) -> T:
-    from dataclasses import replace
-
-    return replace(obj, **changes)  # type: ignore[type-var]
+    """Validate a parsed TOML document (see :func:`load_config`); relative paths are taken
+    from ``base``. The first invalid setting is a :class:`ConfigError` naming ``where``."""
+    try:
+        return Config.model_validate(document, context={"base": base})
+    except ValidationError as exc:
+        raise ConfigError(f"{where}: {_located(exc.errors()[0], document)}.") from None
 
 
 def load_config(path: str | Path) -> Config:
@@ -780,3 +285,9 @@ def load_config(path: str | Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
     return parse_config(document, base=path.resolve().parent, where=str(path))
+
+
+def check_rules(store: Store, path: str | Path, now: datetime | None = None) -> list[Alert]:
+    """Evaluate the ``[[alerts.rules]]`` of a TOML file (a rules file or a watch
+    configuration) on the store now, store the new alerts and return them."""
+    return record(store, evaluate(store, load_config(path).rules, now=now, strict=True), now)

@@ -58,19 +58,28 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import partial
 from pathlib import Path
+from typing import Protocol, Self
 from xml.etree import ElementTree as ET
 
-from sahelwatch.alerts import SEVERITY_RANK, Alert, list_alerts, mark_delivery, pending
-from sahelwatch.config import Config, EmailSettings, FeedSettings, WebhookSettings
+from pydantic import Field, model_validator
+
+from sahelwatch.alerts import SEVERITY_RANK, Alert, Severity, list_alerts, mark_delivery, pending
 from sahelwatch.connectors.http import HttpClient, RetryPolicy
+from sahelwatch.connectors.settings import HttpSettings
 from sahelwatch.errors import ConfigError, ConnectorError, DeliveryError, StoreError
 from sahelwatch.output import write_atomic
+from sahelwatch.settings import ConfigPath, Duration, HttpUrl, Section, secret
 from sahelwatch.store import Store
 
 __all__ = [
     "ATOM_NS",
     "SIGNATURE_HEADER",
+    "DeliveryConfig",
     "DeliveryReport",
+    "DeliverySettings",
+    "EmailSettings",
+    "FeedSettings",
+    "WebhookSettings",
     "atom_feed",
     "deliver",
     "read_feed",
@@ -87,6 +96,76 @@ log = logging.getLogger("sahelwatch.delivery")
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SIGNATURE_HEADER = "X-SahelWatch-Signature"
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+class FeedSettings(Section):
+    """``[delivery.feed]``: the Atom feed file."""
+
+    enabled: bool = True
+    path: ConfigPath | None = None
+    title: str = "SahelWatch alerts"
+    link: str = "http://localhost:8000/"
+    feed_id: str = "urn:sahelwatch:alerts"
+    max_entries: int = 100
+
+
+class WebhookSettings(Section):
+    """``[[delivery.webhooks]]``: a URL that receives each alert as signed JSON."""
+
+    name: str
+    url: HttpUrl
+    secret_env: str | None = None
+    min_severity: Severity = "info"
+    rules: list[str] = Field(default_factory=list)
+    max_tries: int = Field(default=10, ge=1)
+
+
+class EmailSettings(Section):
+    """``[delivery.email]``: alerts sent by SMTP."""
+
+    host: str
+    sender: str
+    to: list[str] = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    ssl: bool = False
+    username_env: str | None = None
+    password_env: str | None = None
+    min_severity: Severity = "warning"
+    rules: list[str] = Field(default_factory=list)
+    subject_prefix: str = "[SahelWatch]"
+    timeout: Duration = 30.0
+    max_tries: int = Field(default=10, ge=1)
+
+    @model_validator(mode="after")
+    def _one_encryption(self) -> Self:
+        if self.ssl and self.starttls:
+            raise ValueError("choose ssl or starttls, not both")
+        return self
+
+
+class DeliverySettings(Section):
+    """``[delivery]``: where alerts go."""
+
+    feed: FeedSettings = Field(default_factory=FeedSettings)
+    webhooks: list[WebhookSettings] = Field(default_factory=list)
+    email: EmailSettings | None = None
+
+
+class DeliveryConfig(Protocol):
+    """What :func:`deliver` reads of the configuration (a :class:`sahelwatch.config.Config`)."""
+
+    @property
+    def delivery(self) -> DeliverySettings: ...
+
+    @property
+    def http(self) -> HttpSettings: ...
+
+    @property
+    def feed_path(self) -> Path: ...
 
 
 # --- Atom -----------------------------------------------------------------------------------
@@ -290,7 +369,7 @@ def _wanted(alert: Alert, min_severity: str, rules: list[str]) -> bool:
 
 def deliver(
     store: Store,
-    config: Config,
+    config: DeliveryConfig,
     http: HttpClient,
     *,
     env: Mapping[str, str] | None = None,
@@ -301,9 +380,6 @@ def deliver(
     A failure is recorded for the alert and channel and retried at the next round, until the
     channel's ``max_tries``; it never stops the other alerts or channels.
     """
-    import os
-
-    env = os.environ if env is None else env
     report = DeliveryReport()
     feed = config.delivery.feed
     if feed.enabled:
@@ -320,8 +396,8 @@ def deliver(
             report.sent["feed"] = len(shown & {a.id for a in fresh})
     for hook in config.delivery.webhooks:
         channel = f"webhook:{hook.name}"
-        secret = env.get(hook.secret_env) if hook.secret_env else None
-        if hook.secret_env and not secret:
+        key = secret(hook.secret_env, env)
+        if hook.secret_env and key is None:
             raise ConfigError(f"set the environment variable {hook.secret_env} (webhook secret).")
         for alert in pending(store, channel):
             if not _wanted(alert, hook.min_severity, hook.rules):
@@ -330,7 +406,7 @@ def deliver(
                 )
                 continue
             try:
-                send_webhook(http, hook, alert, secret)
+                send_webhook(http, hook, alert, key)
             except DeliveryError as exc:
                 mark_delivery(
                     store, alert, channel, ok=False, error=str(exc), max_tries=hook.max_tries
@@ -343,8 +419,8 @@ def deliver(
             report.sent[channel] = report.sent.get(channel, 0) + 1
     mail = config.delivery.email
     if mail is not None:
-        username = env.get(mail.username_env) if mail.username_env else None
-        password = env.get(mail.password_env) if mail.password_env else None
+        username = secret(mail.username_env, env)
+        password = secret(mail.password_env, env)
         for alert in pending(store, "email"):
             if not _wanted(alert, mail.min_severity, mail.rules):
                 mark_delivery(

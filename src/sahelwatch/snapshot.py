@@ -28,10 +28,9 @@ from typing import Any
 import duckdb
 
 from sahelwatch.errors import StoreError
+from sahelwatch.settings import settings
 
 WAIT_ENV = "SAHELWATCH_STORE_WAIT"
-#: Seconds a process waits for the store by default before it gives up.
-DEFAULT_WAIT_S = 10.0
 #: An unfinished copy older than this (seconds) was left by a reader that stopped: removed.
 KEEP_OLD_S = 600.0
 
@@ -43,15 +42,7 @@ Config = dict[str, Any]
 
 def store_wait(value: float | None = None) -> float:
     """Seconds to wait for a busy store: ``value``, else ``$SAHELWATCH_STORE_WAIT``, else 10."""
-    if value is not None:
-        return max(0.0, float(value))
-    text = os.environ.get(WAIT_ENV, "").strip()
-    if not text:
-        return DEFAULT_WAIT_S
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        raise StoreError(f"{WAIT_ENV} must be a number of seconds, not '{text}'.") from None
+    return max(0.0, float(value)) if value is not None else settings().store_wait
 
 
 def is_lock_error(exc: BaseException) -> bool:

@@ -52,6 +52,7 @@ from sahelwatch import snapshot
 from sahelwatch.errors import StoreError
 from sahelwatch.formats import FORMATS
 from sahelwatch.formats.base import CM_COLUMNS, EVENT_COLUMNS, MACROS
+from sahelwatch.settings import settings
 
 SCHEMA_VERSION = "4"
 
@@ -137,9 +138,9 @@ WHERE {where} AND NOT EXISTS (
 
 def default_path() -> Path:
     """``$SAHELWATCH_DB``, else ``sahelwatch.duckdb`` in the per-user data directory."""
-    env = os.environ.get("SAHELWATCH_DB")
-    if env:
-        return Path(env).expanduser()
+    configured = settings().db
+    if configured is not None:
+        return configured
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("sahelwatch")) / "sahelwatch.duckdb"

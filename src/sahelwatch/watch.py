@@ -188,7 +188,7 @@ class Watch:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
-        self.env = os.environ if env is None else env
+        self.env = env
         self.http = http or HttpClient(config.http.policy(), user_agent=config.http.user_agent)
         self.now = now
         self.sleep = sleep

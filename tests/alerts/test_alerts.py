@@ -37,7 +37,7 @@ NOW = datetime(2026, 3, 15, tzinfo=UTC)
 
 
 def rule(cls, **settings):
-    return cls(name=settings.pop("name", cls.KIND), kind=cls.KIND, **settings)
+    return cls(name=settings.pop("name", cls.model_fields["kind"].default), **settings)
 
 
 @pytest.fixture

@@ -323,7 +323,7 @@ def test_headline_states_recency_gaps_years_and_every_rule(mli: tuple[Store, Bri
 def test_an_alert_raised_for_the_country_appears_in_the_brief(
     bundled_copy: Path, tmp_path: Path
 ) -> None:
-    from sahelwatch.alerts import check_rules
+    from sahelwatch.config import check_rules
     from sahelwatch.store import bundled_file
 
     with Store(bundled_copy) as store:

@@ -329,9 +329,11 @@ def test_a_stuck_source_delays_no_other_and_a_changed_page_raises_an_alert(tmp_p
 def test_limit_settings_are_checked(tmp_path):
     config = make_config(tmp_path, tmp_path / "s.duckdb", limits={"max_line_bytes": 4096})
     assert config.limits.max_line_bytes == 4096
-    with pytest.raises(ConfigError, match=r"\[limits\]: max_compression_ratio must be >= 1"):
+    ratio = r"\[limits\] 'max_compression_ratio': must be at least 1\.$"
+    with pytest.raises(ConfigError, match=ratio):
         make_config(tmp_path, tmp_path / "s.duckdb", limits={"max_compression_ratio": 0.5})
-    with pytest.raises(ConfigError, match="max_pages must be at least 1"):
+    pages = r"\[\[sources\]\] #1 \(f\) 'max_pages': must be at least 1\.$"
+    with pytest.raises(ConfigError, match=pages):
         make_config(
             tmp_path,
             tmp_path / "s.duckdb",

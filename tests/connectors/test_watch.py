@@ -424,8 +424,6 @@ def test_the_example_configuration_is_valid_and_documented():
         "stale",
     }
     docs = (ROOT / "docs" / "live.md").read_text(encoding="utf-8")
-    from dataclasses import fields
-
     from sahelwatch import config as cfg
     from sahelwatch.alerts import RULE_TYPES
 
@@ -443,7 +441,8 @@ def test_the_example_configuration_is_valid_and_documented():
         cfg.WebhookSettings,
         cfg.EmailSettings,
     ]
-    missing = sorted({f.name for c in classes for f in fields(c) if f"`{f.name}`" not in docs})
+    keys = {f.alias or name for c in classes for name, f in c.model_fields.items()}
+    missing = sorted(key for key in keys if f"`{key}`" not in docs)
     assert missing == []
 
 

@@ -20,7 +20,7 @@ from conftest import GED_SAMPLE, checksum_of, counts_of
 
 from sahelwatch import cli
 from sahelwatch.compact import compact, compact_if_wasteful
-from sahelwatch.errors import StoreError
+from sahelwatch.errors import ConfigError, StoreError
 from sahelwatch.snapshot import busy_message
 from sahelwatch.store import Store, bundled_file
 
@@ -176,7 +176,7 @@ def test_the_command_line_says_it_waited(bundled_copy: Path):
 
 def test_a_bad_wait_setting_is_a_sentence(store: Store, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SAHELWATCH_STORE_WAIT", "soon")
-    with pytest.raises(StoreError, match=r"SAHELWATCH_STORE_WAIT must be a number of seconds"):
+    with pytest.raises(ConfigError, match=r"SAHELWATCH_STORE_WAIT: expected a number, got 'soon'"):
         Store(store.path, read_only=True)
 
 

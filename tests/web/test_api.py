@@ -26,7 +26,7 @@ pytest.register_assert_rewrite("web_support")  # before importing it
 from fastapi.testclient import TestClient  # noqa: E402
 from web_support import BENCHMARK_MODELS, HORIZONS, N_DRAWS, ORIGIN  # noqa: E402
 
-from sahelwatch.alerts import check_rules  # noqa: E402
+from sahelwatch.config import check_rules  # noqa: E402
 from sahelwatch.query import EventFilter, events  # noqa: E402
 from sahelwatch.store import Store, bundled_file  # noqa: E402
 from sahelwatch.web import create_app  # noqa: E402

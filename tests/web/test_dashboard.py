@@ -348,7 +348,7 @@ def test_alerts_arrive_live_and_trace_to_their_events(
     reload, and its evidence links open the events behind it."""
     from web_support import LiveServer
 
-    from sahelwatch.alerts import check_rules
+    from sahelwatch.config import check_rules
     from sahelwatch.errors import StoreError
     from sahelwatch.store import Store, bundled_file
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 from sahelwatch.alerts.consequences import FoodPhaseRule, IdpJumpRule
 from sahelwatch.alerts.kinds import (
     RULE_TYPES,
+    AnyRule,
     ForecastRule,
     NewActorRule,
     ProximityRule,
@@ -53,11 +54,12 @@ from sahelwatch.alerts.model import (
     BUILTIN_RULES,
     SEVERITY_RANK,
     Alert,
+    Severity,
     alert_id,
     quality_alert,
     source_error_alert,
 )
-from sahelwatch.alerts.rules import Rule, check_rules, evaluate
+from sahelwatch.alerts.rules import Rule, evaluate
 from sahelwatch.alerts.storage import (
     ALERTS_SCHEMA,
     ensure_alerts_schema,
@@ -73,17 +75,18 @@ __all__ = [
     "RULE_TYPES",
     "SEVERITY_RANK",
     "Alert",
+    "AnyRule",
     "FoodPhaseRule",
     "ForecastRule",
     "IdpJumpRule",
     "NewActorRule",
     "ProximityRule",
     "Rule",
+    "Severity",
     "StaleRule",
     "ThresholdRule",
     "ZScoreRule",
     "alert_id",
-    "check_rules",
     "ensure_alerts_schema",
     "evaluate",
     "list_alerts",

@@ -4,15 +4,14 @@ phase (``food_phase``) and a jump in internally displaced people (``idp_jump``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
+
+from pydantic import Field
 
 from sahelwatch.alerts.model import Alert
 from sahelwatch.alerts.rules import EvalContext, Rule
-from sahelwatch.errors import ConfigError
 
 
-@dataclass(frozen=True)
 class FoodPhaseRule(Rule):
     """An admin-2 unit's CH phase class reaches ``phase`` (4: emergency, 5: famine) or worse
     in one of the ``lookback_cycles`` newest cycles of its country, having been below it in
@@ -21,18 +20,11 @@ class FoodPhaseRule(Rule):
     One alert per unit, cycle and period.
     """
 
-    KIND: ClassVar[str] = "food_phase"
+    kind: Literal["food_phase"] = "food_phase"
     country: str = ""
-    phase: int = 4
+    phase: int = Field(default=4, ge=2, le=5)
     period: Literal["current", "projected"] = "current"
-    lookback_cycles: int = 1
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        if self.phase not in (2, 3, 4, 5):
-            raise ConfigError(f"{where}: phase must be 2, 3, 4 or 5.")
-        if self.lookback_cycles < 1:
-            raise ConfigError(f"{where}: lookback_cycles must be at least 1.")
+    lookback_cycles: int = Field(default=1, ge=1)
 
     def evaluate(self, ctx: EvalContext) -> list[Alert]:
         from sahelwatch.consequences import ch_units, food_indicators, phase_moves
@@ -88,7 +80,6 @@ class FoodPhaseRule(Rule):
         return alerts
 
 
-@dataclass(frozen=True)
 class IdpJumpRule(Rule):
     """A country's IDPs (``source``: ``unhcr`` or ``idmc``) rise by at least ``min_increase``
     people and ``min_share`` of the year before, in one of the ``lookback_years`` newest years.
@@ -96,19 +87,12 @@ class IdpJumpRule(Rule):
     fires. One alert per country, source and year.
     """
 
-    KIND: ClassVar[str] = "idp_jump"
+    kind: Literal["idp_jump"] = "idp_jump"
     country: str = "MLI"
     source: Literal["unhcr", "idmc"] = "unhcr"
-    min_increase: float = 50_000
-    min_share: float = 0.2
-    lookback_years: int = 1
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        if self.min_increase <= 0 or self.min_share < 0:
-            raise ConfigError(f"{where}: min_increase must be above 0 and min_share at least 0.")
-        if self.lookback_years < 1:
-            raise ConfigError(f"{where}: lookback_years must be at least 1.")
+    min_increase: float = Field(default=50_000, gt=0)
+    min_share: float = Field(default=0.2, ge=0)
+    lookback_years: int = Field(default=1, ge=1)
 
     def evaluate(self, ctx: EvalContext) -> list[Alert]:
         from sahelwatch.consequences import displacement_country

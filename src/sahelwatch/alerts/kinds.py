@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar, Literal
+from typing import Annotated, Literal, Self, get_args
+
+from pydantic import Field, field_validator, model_validator
 
 from sahelwatch.alerts.consequences import FoodPhaseRule, IdpJumpRule
 from sahelwatch.alerts.model import Alert, iso_time
@@ -20,12 +21,11 @@ from sahelwatch.alerts.rules import (
     recent_panel,
     violence_types,
 )
-from sahelwatch.config import Duration
 from sahelwatch.errors import ConfigError
 from sahelwatch.periods import add_months, format_month
+from sahelwatch.settings import Duration
 
 
-@dataclass(frozen=True)
 class ThresholdRule(Rule):
     """Fatalities or events in a unit over ``window_months`` months reach ``threshold``.
 
@@ -34,23 +34,16 @@ class ThresholdRule(Rule):
     One alert per unit and window end.
     """
 
-    KIND: ClassVar[str] = "threshold"
+    kind: Literal["threshold"] = "threshold"
     measure: Literal["fatalities", "events"] = "fatalities"
-    threshold: float = 50.0
+    threshold: float = Field(default=50.0, gt=0)
     country: str = "MLI"
     level: Literal["country", "admin1", "admin2", "cell"] = "admin2"
-    units: list[str] = field(default_factory=list)
-    window_months: int = 1
-    lookback_months: int = 1
-    violence: list[Literal["sb", "ns", "os"]] = field(default_factory=list)
+    units: list[str] = Field(default_factory=list)
+    window_months: int = Field(default=1, ge=1)
+    lookback_months: int = Field(default=1, ge=1)
+    violence: list[Literal["sb", "ns", "os"]] = Field(default_factory=list)
     family: str = "ucdp"
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        if self.window_months < 1 or self.lookback_months < 1:
-            raise ConfigError(f"{where}: window_months and lookback_months must be at least 1.")
-        if self.threshold <= 0:
-            raise ConfigError(f"{where}: threshold must be more than 0.")
 
     def evaluate(self, ctx: EvalContext) -> list[Alert]:
         import numpy as np
@@ -116,7 +109,6 @@ class ThresholdRule(Rule):
         return alerts
 
 
-@dataclass(frozen=True)
 class ProximityRule(Rule):
     """Violence within ``radius_km`` of a place.
 
@@ -127,23 +119,22 @@ class ProximityRule(Rule):
     out, so each event is reported once; the new ones make one alert.
     """
 
-    KIND: ClassVar[str] = "proximity"
+    kind: Literal["proximity"] = "proximity"
     place: str = "Bamako"
     latitude: float | None = None
     longitude: float | None = None
-    radius_km: float = 50.0
+    radius_km: float = Field(default=50.0, gt=0)
     window_days: int = 45
     min_fatalities: int = 0
     max_where_prec: int = 3
-    violence: list[Literal["sb", "ns", "os"]] = field(default_factory=list)
+    violence: list[Literal["sb", "ns", "os"]] = Field(default_factory=list)
     family: str = "ucdp"
 
-    def validate(self, where: str) -> None:
-        super().validate(where)
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> Self:
         if (self.latitude is None) != (self.longitude is None):
-            raise ConfigError(f"{where}: give both latitude and longitude, or neither.")
-        if self.radius_km <= 0:
-            raise ConfigError(f"{where}: radius_km must be more than 0.")
+            raise ValueError("give both latitude and longitude, or neither")
+        return self
 
     def centre(self) -> tuple[float, float]:
         """(latitude, longitude) of the place."""
@@ -243,7 +234,6 @@ class ProximityRule(Rule):
         return [self._make(digest, title, body, evidence)]
 
 
-@dataclass(frozen=True)
 class NewActorRule(Rule):
     """An actor family appears in a unit where it was absent for ``absent_months`` months.
 
@@ -254,26 +244,23 @@ class NewActorRule(Rule):
     month no release covers is no data, not absence).
     """
 
-    KIND: ClassVar[str] = "new_actor"
+    kind: Literal["new_actor"] = "new_actor"
     actor_family: str = "jihadist"
     country: str = "MLI"
     level: Literal["country", "admin1", "admin2", "cell"] = "admin2"
-    absent_months: int = 6
+    absent_months: int = Field(default=6, ge=1)
     min_known_months: int | None = None
     min_events: int = 1
     family: str = "ucdp"
 
-    def validate(self, where: str) -> None:
-        super().validate(where)
+    @field_validator("actor_family")
+    @classmethod
+    def _known_family(cls, value: str) -> str:
         from sahelwatch.actors import FAMILIES
 
-        if self.actor_family not in FAMILIES:
-            raise ConfigError(
-                f"{where}: unknown actor_family '{self.actor_family}'; use one of "
-                f"{', '.join(FAMILIES)}."
-            )
-        if self.absent_months < 1:
-            raise ConfigError(f"{where}: absent_months must be at least 1.")
+        if value not in FAMILIES:
+            raise ValueError(f"unknown actor_family '{value}'; use one of {', '.join(FAMILIES)}")
+        return value
 
     def evaluate(self, ctx: EvalContext) -> list[Alert]:
         import numpy as np
@@ -337,7 +324,6 @@ class NewActorRule(Rule):
         return alerts
 
 
-@dataclass(frozen=True)
 class ForecastRule(Rule):
     """The forecast probability of at least ``fatalities`` deaths in a month crosses
     ``probability``.
@@ -348,18 +334,13 @@ class ForecastRule(Rule):
     forecast for that month (an earlier origin) was below it, or did not exist.
     """
 
-    KIND: ClassVar[str] = "forecast"
+    kind: Literal["forecast"] = "forecast"
     country: str = "MLI"
     target: Literal["sb", "ns", "os", "total"] = "total"
     fatalities: int = 25
-    probability: float = 0.5
+    probability: float = Field(default=0.5, gt=0, lt=1)
     horizon: int | None = None
     model_version: str | None = None
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        if not 0 < self.probability < 1:
-            raise ConfigError(f"{where}: probability must be within (0, 1).")
 
     def evaluate(self, ctx: EvalContext) -> list[Alert]:
         store = ctx.store
@@ -438,7 +419,6 @@ _INDICATOR_ALIASES = {
 }
 
 
-@dataclass(frozen=True)
 class ZScoreRule(Rule):
     """An indicator jumps: its newest value is ``z`` standard deviations from the mean of
     its ``baseline_months`` months before.
@@ -451,23 +431,22 @@ class ZScoreRule(Rule):
     every change infinite.
     """
 
-    KIND: ClassVar[str] = "zscore"
+    kind: Literal["zscore"] = "zscore"
     indicator: str = "best_total"
     country: str = "MLI"
     level: Literal["country", "admin1", "admin2", "cell"] = "country"
     baseline_months: int = 12
     min_baseline: int = 3
-    z: float = 2.0
-    min_sd: float = 1.0
+    z: float = Field(default=2.0, gt=0)
+    min_sd: float = Field(default=1.0, gt=0)
     direction: Literal["up", "down", "both"] = "up"
     family: str = "ucdp"
 
-    def validate(self, where: str) -> None:
-        super().validate(where)
+    @model_validator(mode="after")
+    def _enough_baseline(self) -> Self:
         if self.min_baseline < 2 or self.baseline_months < self.min_baseline:
-            raise ConfigError(f"{where}: need 2 <= min_baseline <= baseline_months.")
-        if self.z <= 0 or self.min_sd <= 0:
-            raise ConfigError(f"{where}: z and min_sd must be more than 0.")
+            raise ValueError("need 2 <= min_baseline <= baseline_months")
+        return self
 
     def evaluate(self, ctx: EvalContext) -> list[Alert]:
         import numpy as np
@@ -533,7 +512,6 @@ class ZScoreRule(Rule):
         return alerts
 
 
-@dataclass(frozen=True)
 class StaleRule(Rule):
     """A source goes stale: nothing new for longer than ``max_age``.
 
@@ -543,16 +521,10 @@ class StaleRule(Rule):
     stale spell: a new load ends the spell.
     """
 
-    KIND: ClassVar[str] = "stale"
+    kind: Literal["stale"] = "stale"
     source: str = "ucdp_candidate"
     measure: Literal["load", "poll", "data"] = "load"
     max_age: Duration = 45 * 86400.0
-
-    def __post_init__(self) -> None:
-        from sahelwatch.config import parse_duration
-
-        # Python callers may write max_age="30d" as in the configuration file.
-        object.__setattr__(self, "max_age", parse_duration(self.max_age, f"rule {self.name}"))
 
     def evaluate(self, ctx: EvalContext) -> list[Alert]:
         from sahelwatch.connectors.state import last_runs
@@ -602,16 +574,19 @@ class StaleRule(Rule):
         return [self._make(f"{self.source}:{self.measure}:{iso_time(last)}", title, body, evidence)]
 
 
+_RULES = (
+    ThresholdRule
+    | ProximityRule
+    | NewActorRule
+    | ForecastRule
+    | ZScoreRule
+    | StaleRule
+    | FoodPhaseRule
+    | IdpJumpRule
+)
+#: One ``[[alerts.rules]]`` entry: the rule class its ``kind`` names.
+AnyRule = Annotated[_RULES, Field(discriminator="kind")]
+#: The rule classes by ``kind``.
 RULE_TYPES: dict[str, type[Rule]] = {
-    cls.KIND: cls
-    for cls in (
-        ThresholdRule,
-        ProximityRule,
-        NewActorRule,
-        ForecastRule,
-        ZScoreRule,
-        StaleRule,
-        FoodPhaseRule,
-        IdpJumpRule,
-    )
+    cls.model_fields["kind"].default: cls for cls in get_args(_RULES)
 }

@@ -8,14 +8,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Self
 
-from sahelwatch.alerts.model import BUILTIN_RULES, MAX_EVIDENCE_EVENTS, Alert
-from sahelwatch.alerts.storage import record
-from sahelwatch.config import Severity
-from sahelwatch.errors import ConfigError
+from pydantic import model_validator
+
+from sahelwatch.alerts.model import BUILTIN_RULES, MAX_EVIDENCE_EVENTS, Alert, Severity
 from sahelwatch.periods import add_months
+from sahelwatch.settings import Section
 from sahelwatch.store import Store
 
 if TYPE_CHECKING:
@@ -42,19 +41,22 @@ class EvalContext:
         return [json.loads(r[0]) for r in rows]
 
 
-@dataclass(frozen=True)
-class Rule:
-    """What every rule has: a unique ``name``, its ``kind``, a ``severity`` and ``enabled``."""
+class Rule(Section):
+    """What every rule has: a unique ``name``, its ``kind``, a ``severity`` and ``enabled``.
 
-    KIND: ClassVar[str] = ""
+    A rule is the ``[[alerts.rules]]`` entry of its kind (checked as it is made) and what
+    evaluates it."""
+
     name: str
     kind: str
     severity: Severity = "warning"
     enabled: bool = True
 
-    def validate(self, where: str) -> None:
+    @model_validator(mode="after")
+    def _not_builtin(self) -> Self:
         if self.name in BUILTIN_RULES:
-            raise ConfigError(f"{where}: '{self.name}' is the name of a built-in rule.")
+            raise ValueError(f"'{self.name}' is the name of a built-in rule")
+        return self
 
     def evaluate(self, ctx: EvalContext) -> list[Alert]:
         """Alerts this rule raises now (stored or not; :func:`record` drops known keys)."""
@@ -152,11 +154,3 @@ def evaluate(
                 raise
             log.error("alert rule %s failed: %s", rule.name, exc, exc_info=True)
     return out
-
-
-def check_rules(store: Store, path: str | Path, now: datetime | None = None) -> list[Alert]:
-    """Evaluate the ``[[alerts.rules]]`` of a TOML file (a rules file or a watch
-    configuration) on the store now, store the new alerts and return them."""
-    from sahelwatch.config import load_config
-
-    return record(store, evaluate(store, load_config(path).rules, now=now, strict=True), now)

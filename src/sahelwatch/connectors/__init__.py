@@ -15,15 +15,18 @@ kind                what it pulls                                               
 
 Shared parts: :mod:`.http` (the one HTTP client: timeouts, retries, backoff with jitter,
 ``Retry-After``), :mod:`.state` (checkpoints, runs and holds kept in the store),
-:mod:`.checks` (data-quality checks before loading) and :mod:`.errors` (every exception of the
-live-update stages).
+:mod:`.checks` (data-quality checks before loading) and :mod:`.settings` (the ``[http]``,
+``[checks]`` and ``[[sources]]`` settings); the exceptions are those of :mod:`sahelwatch.errors`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+from sahelwatch.connectors.acled import Acled
+from sahelwatch.connectors.base import Connector, Context, Pull
+from sahelwatch.connectors.files import Folder, UrlFile
 from sahelwatch.connectors.http import HttpClient, RetryPolicy
+from sahelwatch.connectors.relief import HdxHapi, IomDtm, UnhcrApi
+from sahelwatch.connectors.ucdp import UcdpApi, UcdpBulk
 from sahelwatch.errors import (
     AuthError,
     ConfigError,
@@ -35,53 +38,12 @@ from sahelwatch.errors import (
     TransportError,
 )
 
-if TYPE_CHECKING:
-    from sahelwatch.connectors.acled import Acled
-    from sahelwatch.connectors.base import Connector, Context, Pull
-    from sahelwatch.connectors.files import Folder, UrlFile
-    from sahelwatch.connectors.relief import HdxHapi, IomDtm, UnhcrApi
-    from sahelwatch.connectors.ucdp import UcdpApi, UcdpBulk
-
-# The connectors import sahelwatch.config, which imports the exceptions above: they are loaded
-# on first use so that either can be imported first.
-_LAZY = {
-    "Acled": "acled",
-    "Connector": "base",
-    "Context": "base",
-    "Pull": "base",
-    "Folder": "files",
-    "UrlFile": "files",
-    "UcdpApi": "ucdp",
-    "UcdpBulk": "ucdp",
-    "HdxHapi": "relief",
-    "UnhcrApi": "relief",
-    "IomDtm": "relief",
+#: The connector classes by ``kind`` (the ``[[sources]]`` kinds of
+#: :data:`~sahelwatch.connectors.settings.SOURCE_TYPES`).
+CONNECTORS: dict[str, type[Connector]] = {
+    cls.KIND: cls
+    for cls in (UcdpBulk, UcdpApi, Acled, UrlFile, Folder, HdxHapi, UnhcrApi, IomDtm)
 }
-
-
-def __getattr__(name: str) -> Any:
-    from importlib import import_module
-
-    if name == "CONNECTORS":
-        names = (
-            "UcdpBulk",
-            "UcdpApi",
-            "Acled",
-            "UrlFile",
-            "Folder",
-            "HdxHapi",
-            "UnhcrApi",
-            "IomDtm",
-        )
-        classes = [__getattr__(n) for n in names]
-        table = {cls.KIND: cls for cls in classes}
-        globals()["CONNECTORS"] = table
-        return table
-    if name in _LAZY:
-        value = getattr(import_module(f"sahelwatch.connectors.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sahelwatch.connectors' has no attribute '{name}'")
 
 
 __all__ = [

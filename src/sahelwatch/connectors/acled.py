@@ -33,8 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sahelwatch.config import AcledSource
 from sahelwatch.connectors.base import Connector, Context, Pull, iso3_to_gw, iso3_to_iso_num
+from sahelwatch.connectors.settings import AcledSource
 from sahelwatch.errors import AuthError, ResponseError
 from sahelwatch.output import write_atomic, write_csv_rows
 

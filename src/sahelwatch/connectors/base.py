@@ -12,7 +12,6 @@ It never writes events itself: the watch service checks each pull
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -21,11 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sahelwatch.config import SourceSettings
 from sahelwatch.connectors.http import HttpClient
+from sahelwatch.connectors.settings import SourceSettings
 from sahelwatch.connectors.state import save_state
 from sahelwatch.errors import ConfigError
 from sahelwatch.ingest import file_sha256
+from sahelwatch.settings import secret
 from sahelwatch.store import Store
 
 __all__ = ["Connector", "Context", "Pull", "file_sha256", "iso3_to_gw", "iso3_to_iso_num"]
@@ -90,7 +90,7 @@ class Context:
     http : the shared HTTP client.
     work_dir : the connector's own folder for downloads and pages.
     state : the checkpoint as loaded; connectors update it and call :meth:`save`.
-    env : where secrets are read (the process environment by default).
+    env : where secrets are read (None: the process environment).
     now : the clock.
     lock : held while writing the store (sources are polled in threads of their own).
     """
@@ -100,7 +100,7 @@ class Context:
     work_dir: Path
     source: str
     state: dict[str, Any] = field(default_factory=dict)
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    env: Mapping[str, str] | None = None
     now: Callable[[], datetime] = field(default_factory=lambda: lambda: datetime.now(UTC))
     lock: Any = field(default_factory=threading.RLock)
 
@@ -111,8 +111,8 @@ class Context:
 
     def secret(self, variable: str | None, setting: str) -> str:
         """The value of a secret's environment variable; :class:`ConfigError` if unset."""
-        value = self.env.get(variable or "")
-        if not variable or not value:
+        value = secret(variable, self.env)
+        if value is None:
             raise ConfigError(
                 f"source {self.source}: set the environment variable {variable} ({setting})."
             )

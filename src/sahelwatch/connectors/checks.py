@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from sahelwatch import formats
-from sahelwatch.config import CheckSettings
 from sahelwatch.connectors.base import Pull, iso3_to_gw
+from sahelwatch.connectors.settings import CheckSettings
 from sahelwatch.errors import SahelWatchError
 from sahelwatch.formats import ucdp
 from sahelwatch.formats.reader import load_raw, read_header
@@ -130,7 +130,7 @@ def check_pull(
     if not settings.enabled:
         return [], prof
     reasons: list[str] = []
-    if settings.schema:
+    if settings.schema_:
         reasons += _schema(prof, state.get("columns"))
     if prof.rows and prof.rejected / prof.rows > settings.max_rejected_share:
         reasons.append(

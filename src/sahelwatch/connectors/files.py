@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sahelwatch.config import FileSource, FolderSource, UrlSource
 from sahelwatch.connectors.base import Connector, Pull, file_sha256
+from sahelwatch.connectors.settings import FileSource, FolderSource, UrlSource
 from sahelwatch.errors import ConnectorError
 
 __all__ = ["Folder", "UrlFile"]

@@ -39,8 +39,8 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from sahelwatch.config import HdxHapiSource, IomDtmSource, UnhcrApiSource
 from sahelwatch.connectors.base import Connector, Context, Pull
+from sahelwatch.connectors.settings import HdxHapiSource, IomDtmSource, UnhcrApiSource
 from sahelwatch.errors import AuthError, ResponseError
 from sahelwatch.formats.cadre_harmonise import COUNTS as CH_COUNTS
 from sahelwatch.formats.unhcr import STOCKS as UNHCR_STOCKS

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from sahelwatch.config import UcdpApiSource, UcdpBulkSource
 from sahelwatch.connectors.base import Connector, Pull, iso3_to_gw
+from sahelwatch.connectors.settings import UcdpApiSource, UcdpBulkSource
 from sahelwatch.errors import NotPublished, ResponseError, SourceChanged
 from sahelwatch.formats.ucdp import GED_COLUMNS, release_from_filename
 from sahelwatch.ingest import release_key

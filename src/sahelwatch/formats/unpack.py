@@ -1,7 +1,7 @@
 """Reading untrusted input files within limits, before anything reaches DuckDB.
 
 Every file SahelWatch reads (``sahelwatch ingest``, an upload to the API, a pull of the watch
-service) may be hostile or broken. The limits (:class:`~sahelwatch.config.LimitSettings`, the
+service) may be hostile or broken. The limits (:class:`LimitSettings`, the configuration's
 ``[limits]`` section) are enforced here:
 
 * a zip member is refused from its declared size and compression ratio, and unpacked as a
@@ -26,16 +26,34 @@ from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
+from pydantic import Field
 
-from sahelwatch.config import LimitSettings
 from sahelwatch.errors import InputError
+from sahelwatch.settings import Section
 
-__all__ = ["check_archive", "current", "extract_member", "scan_lines", "using"]
+__all__ = ["LimitSettings", "check_archive", "current", "extract_member", "scan_lines", "using"]
 
 #: Past this many unpacked bytes the compression ratio is checked (small files may
 #: compress very well without being bombs).
 RATIO_FLOOR = 2**20
 _CHUNK = 2**20
+
+
+class LimitSettings(Section):
+    """``[limits]``: how much of an input file is read before it is refused (files from
+    sources, uploads and ``sahelwatch ingest`` alike).
+
+    An archive (zip, gzip, the zip inside an Excel workbook) is unpacked as a stream and
+    refused once it passes ``max_unpacked_bytes`` or ``max_compression_ratio`` times its
+    packed size (the ratio is checked past 1 MiB); a header line over ``max_header_bytes``
+    or any other line over ``max_line_bytes`` is refused at its line number.
+    """
+
+    max_unpacked_bytes: int = Field(default=4 * 2**30, gt=0)
+    max_compression_ratio: float = Field(default=100.0, ge=1)
+    max_header_bytes: int = Field(default=64 * 2**10, gt=0)
+    max_line_bytes: int = Field(default=2**20, gt=0)
+
 
 _DEFAULT = LimitSettings()
 _LIMITS: ContextVar[LimitSettings | None] = ContextVar("sahelwatch_limits", default=None)

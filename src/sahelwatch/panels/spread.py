@@ -11,17 +11,18 @@ whole event in the month it began, so event counts remain counts. An event insid
 (whatever its ``date_prec``) stays whole in that month. Rule ``start`` counts everything at the
 month of ``date_start``, as the panels did before.
 
-The rule is a :func:`~sahelwatch.panels.build_panel` argument; its default comes from the
-environment variable ``SAHELWATCH_MULTI_MONTH`` (``spread`` or ``start``), which the command
-line's ``--multi-month`` option sets for every panel and forecast a command builds.
+The rule is a :func:`~sahelwatch.panels.build_panel` argument; its default is the setting
+``multi_month`` of :func:`sahelwatch.settings.settings`: the environment variable
+``SAHELWATCH_MULTI_MONTH`` (``spread`` or ``start``), or the command line's ``--multi-month``
+option for every panel and forecast a command builds.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Literal, cast
 
 from sahelwatch.errors import QueryError
+from sahelwatch.settings import settings
 
 MultiMonth = Literal["spread", "start"]
 
@@ -31,12 +32,12 @@ MULTI_MONTH_ENV = "SAHELWATCH_MULTI_MONTH"
 
 
 def multi_month_rule(rule: str | None = None) -> MultiMonth:
-    """``rule``, or the environment's ``SAHELWATCH_MULTI_MONTH``, or ``spread``; checked."""
-    value = rule if rule is not None else os.environ.get(MULTI_MONTH_ENV) or "spread"
-    if value not in MULTI_MONTH_RULES:
-        where = "" if rule is not None else f" (from ${MULTI_MONTH_ENV})"
-        raise QueryError(f"unknown multi-month rule '{value}'{where}; use spread or start.")
-    return cast(MultiMonth, value)
+    """``rule``, else the setting (``$SAHELWATCH_MULTI_MONTH``, default ``spread``); checked."""
+    if rule is None:
+        return settings().multi_month
+    if rule not in MULTI_MONTH_RULES:
+        raise QueryError(f"unknown multi-month rule '{rule}'; use spread or start.")
+    return cast(MultiMonth, rule)
 
 
 def month_sql(column: str) -> str:

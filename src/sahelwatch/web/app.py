@@ -42,7 +42,6 @@ response cache keys on the parameters a route reads, so unknown ones cannot bypa
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -64,6 +63,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import sahelwatch
 from sahelwatch.errors import MissingExtra, QueryError, SahelWatchError, StoreError
+from sahelwatch.settings import settings as environment
 from sahelwatch.web import (
     routes_alerts,
     routes_briefs,
@@ -80,7 +80,7 @@ from sahelwatch.web.deps import AppState, NotFound, Settings, error_body
 from sahelwatch.web.routes_store import PayloadTooLarge, Unauthorized, WritingDisabled
 from sahelwatch.web.throttle import Throttle
 
-__all__ = ["MIN_KEY_LENGTH", "create_app", "keys_from_env", "static_dir"]
+__all__ = ["MIN_KEY_LENGTH", "create_app", "static_dir"]
 
 log = logging.getLogger("sahelwatch.web")
 
@@ -99,11 +99,6 @@ SECRET_PARAMS = re.compile(r"(?i)(key|token|secret|password|passwd|auth|signatur
 def static_dir() -> Path:
     """The dashboard's static files inside the package."""
     return Path(str(resources.files("sahelwatch") / "web" / "static"))
-
-
-def keys_from_env(name: str = "SAHELWATCH_API_KEYS") -> tuple[str, ...]:
-    """Comma-separated keys from an environment variable (empty entries dropped)."""
-    return tuple(k.strip() for k in os.environ.get(name, "").split(",") if k.strip())
 
 
 class RedactQuery(logging.Filter):
@@ -363,16 +358,15 @@ def create_app(
     --------
     >>> app = create_app("store.duckdb", cors_origins=["https://example.org"])  # doctest: +SKIP
     """
-    keys = tuple(api_keys) + (keys_from_env() if read_env else ())
+    env = environment() if read_env else None
+    keys = tuple(api_keys) + (env.api_keys if env else ())
     short = [k for k in keys if len(k) < MIN_KEY_LENGTH]
     if short:
         raise QueryError(f"API keys must be at least {MIN_KEY_LENGTH} characters long.")
-    origins = _check_origins(
-        [*cors_origins, *(keys_from_env("SAHELWATCH_CORS_ORIGINS") if read_env else ())]
-    )
-    if read_env and tiles_url is None:
-        tiles_url = os.environ.get("SAHELWATCH_TILES_URL") or None
-        tiles_attribution = tiles_attribution or os.environ.get("SAHELWATCH_TILES_ATTRIBUTION", "")
+    origins = _check_origins([*cors_origins, *(env.cors_origins if env else ())])
+    if env is not None and tiles_url is None:
+        tiles_url = env.tiles_url
+        tiles_attribution = tiles_attribution or env.tiles_attribution
     settings = Settings(
         api_keys=tuple(dict.fromkeys(keys)),
         cors_origins=origins,

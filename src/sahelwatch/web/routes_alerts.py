@@ -11,8 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from sahelwatch.alerts import SEVERITY_RANK, list_alerts
-from sahelwatch.config import FeedSettings
-from sahelwatch.delivery import atom_feed, sse_stream
+from sahelwatch.delivery import FeedSettings, atom_feed, sse_stream
 from sahelwatch.errors import QueryError
 from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
