@@ -50,7 +50,6 @@ export function followAlerts() {
   clear($("alerts")).append(el("li", { class: "empty note", text: "No alerts raised yet." }));
   if (!window.EventSource) { setLive("off", "this browser cannot follow a stream"); return; }
   const source = new EventSource("api/alerts/stream");
-  app.alerts.source = source;
   source.addEventListener("open", () => { app.alerts.live = true; setLive("live", "following new alerts"); });
   source.addEventListener("error", () => { app.alerts.live = false; setLive("reconnecting", "the stream dropped; the browser reconnects and resumes"); });
   source.addEventListener("alert", (e) => addAlert(JSON.parse(e.data)));

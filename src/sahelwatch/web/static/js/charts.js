@@ -8,7 +8,7 @@ import { app } from "./state.js";
 
 /** The width a chart may take in `box` (at least 260 px). @param {HTMLElement} box */
 export function chartWidth(box) {
-  return Math.max(box.clientWidth || box.parentElement.clientWidth || 300, 260);
+  return Math.max(box.clientWidth || (box.parentElement ? box.parentElement.clientWidth : 0) || 300, 260);
 }
 
 /** Remove a chart and forget it. @param {string} id */

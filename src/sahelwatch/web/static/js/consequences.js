@@ -187,7 +187,7 @@ export function idpSeries(rows, years) {
     if (r && r.idps_carried_forward) return r.idps;
     return r && next && next.idps_carried_forward ? r.idps : null;
   });
-  const carried = years.filter((y) => byYear.has(y) && byYear.get(y).idps_carried_forward);
+  const carried = years.filter((y) => { const r = byYear.get(y); return Boolean(r && r.idps_carried_forward); });
   return { measured: measured, repeated: repeated, carried: carried };
 }
 
@@ -206,8 +206,8 @@ async function loadDisplacement() {
       $("q-disp-note").textContent = "The store holds no UNHCR figures (sahelwatch ingest --bundled).";
       return;
     }
-    Q.idps = body.rows;
     const years = Array.from(new Set(body.rows.map((r) => r.year))).filter((y) => y >= 2012).sort((a, b) => a - b);
+    /** @type {(number | null)[][]} */
     const data = [years.map((y) => Date.UTC(y, 11, 31) / 1000)];
     const value = (/** @type {uPlot} */ u, /** @type {number | null} */ v) => fmt(v, 0);
     /** @type {Record<string, any>[]} */

@@ -35,35 +35,33 @@ function popup(c) {
   return box;
 }
 
-/** @param {{corridors: any[] | null}} body */
-function draw(body) {
-  C.layer.clearLayers();
-  C.data = body;
-  C.lines = 0;
+/** @param {L.LayerGroup} layer @param {{corridors: any[] | null}} body */
+function draw(layer, body) {
+  layer.clearLayers();
   const rows = body.corridors;
   if (rows === null) { C.status = "no data"; return; }
   const most = Math.max(0, ...rows.map((c) => c.best_a + c.best_b));
   for (const c of rows) {
     L.polyline([[c.lat_a, c.lon_a], [c.lat_b, c.lon_b]], { color: "#1b5e20", weight: corridorWeight(c.best_a + c.best_b, most), opacity: 0.8, className: "corridor" })
-      .bindPopup(() => popup(c)).addTo(C.layer);
-    C.lines += 1;
+      .bindPopup(() => popup(c)).addTo(layer);
   }
   C.status = rows.length ? "drawn" : "none";
 }
 
 async function load() {
   const year = shownYear();
-  if (!C.layer || !theMap().hasLayer(C.layer) || year === null || year === C.year) return;
+  const layer = C.layer;
+  if (!layer || !theMap().hasLayer(layer) || year === null || year === C.year) return;
   C.year = year;
   C.status = "loading";
   let body;
   try {
     body = await api("corridors", { year: year });
   } catch (err) {
-    if (year === C.year) { C.status = "error: " + err.message; C.layer.clearLayers(); }
+    if (year === C.year) { C.status = "error: " + err.message; layer.clearLayers(); }
     return;
   }
-  if (year === C.year) draw(body);  // else the slider moved on
+  if (year === C.year) draw(layer, body);  // else the slider moved on
 }
 
 /** Offer the layer in the layer control, and follow the year. */

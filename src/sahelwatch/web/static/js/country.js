@@ -98,7 +98,7 @@ function renderCards(info, national, focus, monthly, regionName) {
     ? "What the data hold, " + filters.start + " – " + filters.end + ": " + monthly.notes.join(". ") + "." : "";
   const shown = last ? monthly.months.find((r) => r.month === last.month) : null;
   const totalsOnly = Boolean(shown && !HAS_EVENTS.has(shown.state));
-  const source = totalsOnly ? " (" + totalsLabel([shown]) + "; no located events)" : "";
+  const source = shown && totalsOnly ? " (" + totalsLabel([shown]) + "; no located events)" : "";
   const eventsValue = last && !(totalsOnly && last.events_total === null) ? fmt(last.events_total) : "no data";
   box.append(
     card(last ? fmt(last.deadliness) : "no data", "fatalities" + where + when + source),

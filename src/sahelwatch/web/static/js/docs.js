@@ -1,7 +1,7 @@
 // @ts-check
 /* The API page: openapi.json rendered as a readable page, offline (no Swagger UI from a CDN). */
 
-import { el } from "./dom.js";
+import { $, el } from "./dom.js";
 
 /** A parameter's type in words ("integer ≤ 5000", "string (csv, json)").
  * @param {Record<string, any> | undefined} s a JSON schema */
@@ -38,9 +38,9 @@ function route(path, method, op) {
 
 async function start() {
   const spec = await (await fetch("openapi.json")).json();
-  document.getElementById("title").textContent = spec.info.title + " " + spec.info.version;
-  document.getElementById("description").textContent = spec.info.description || "";
-  const box = document.getElementById("routes");
+  $("title").textContent = spec.info.title + " " + spec.info.version;
+  $("description").textContent = spec.info.description || "";
+  const box = $("routes");
   for (const [path, ops] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(ops)) box.append(route(path, method, op));
   }

@@ -9,7 +9,7 @@ import { bandsHook, fromZero, legendValue, makeChart, monthAxis } from "./charts
 import { $, clear, colour, dl, el } from "./dom.js";
 import { fmt, monthLabel, sourceList, sumKnown, ts } from "./format.js";
 import { familyLabel, totalsLabel, typeLabel } from "./labels.js";
-import { markerKind, theMap } from "./map.js";
+import { markerKind, theMap, theMarkers } from "./map.js";
 import { eventClass, radius } from "./scales.js";
 import { app, countryName, eventParams, filters, key, meta, period, periodMonths, TYPES } from "./state.js";
 
@@ -27,17 +27,14 @@ export async function loadEvents() {
     const params = Object.assign(eventParams(null), { format: "geojson", fields: "map", limit: 5000 });
     const features = [];
     let cursor = null;
-    let total = 0;
     do {
       const page = await api("events", Object.assign({}, params, { cursor: cursor }));
       features.push(...page.features);
       cursor = page.next_cursor;
-      total = page.total;
     } while (cursor && features.length < MAX_EVENTS && app.loaded.events === k);
     const monthly = await api("months", Object.assign(eventParams(null), { period: period() }));
     if (app.loaded.events !== k) return;
     app.events = features;
-    app.eventsTotal = total;
     app.months = Object.fromEntries(monthly.months.map((r) => [r.month, r]));
     app.monthNotes = monthly.notes;
     renderEvents();
@@ -92,24 +89,21 @@ export function renderEvents() {
     marker.on("click", () => openEvent(marker, f.properties.uid));
     markers.push(marker);
   }
-  app.markers.clearLayers();
-  app.markers.addLayers(markers);
+  theMarkers().clearLayers();
+  theMarkers().addLayers(markers);
   const when = month ? monthLabel(month) : filters.start + " – " + filters.end;
   let note = countryName(filters.country) + ", " + when + ".";
   if (counted.length) {
-    app.counts = { events: selected.length, fatalities: fatalities, located: markers.length };
     setCount("count-events", selected.length.toLocaleString("en"), "events");
     setCount("count-fatalities", fatalities.toLocaleString("en"), "fatalities");
     setCount("count-located", markers.length.toLocaleString("en"), "on the map");
   } else if (totalsOnly.length) {
     // only country-month totals: say so, never a 0 of located events
     const best = sumKnown(totalsOnly, "totals_best");
-    app.counts = { events: null, fatalities: best, located: null };
     setCount("count-events", "none", "located events");
     setCount("count-fatalities", fmt(best), "deaths in " + totalsLabel(totalsOnly));
     setCount("count-located", "none", "on the map");
   } else {
-    app.counts = { events: null, fatalities: null, located: null };
     setCount("count-events", "no data", "events");
     setCount("count-fatalities", "no data", "fatalities");
     setCount("count-located", "no data", "on the map");
@@ -200,11 +194,12 @@ export function renderMonthlyChart() {
   for (const f of app.events) {
     const m = f.properties.date_start.slice(0, 7);
     const k = byFamily ? f.properties.actor_family : f.properties.violence_type;
-    if (counts[k] && m in counts[k]) counts[k][m] += 1;
+    if (k && counts[k] && m in counts[k]) counts[k][m] += 1;
   }
   const info = app.months || {};
   /** @param {string} m */
   const usable = (m) => info[m] && HAS_EVENTS.has(info[m].state) && (!byFamily || info[m].actors);
+  /** @type {(number | null)[][]} */
   const data = [months.map(ts)];
   keys.forEach((k) => data.push(months.map((m) => (usable(m) ? counts[k][m] : null))));
   /** @type {Record<string, any>[]} */

@@ -49,8 +49,9 @@ export function syncControls() {
 export function monthChoices(families, today) {
   const ucdp = families.find((f) => f.family === "ucdp") || families.find((f) => f.kind === "event");
   const last = ucdp && ucdp.last_month ? ucdp.last_month : today;
-  const oldest = families.map((f) => f.first_month).filter(Boolean).sort()[0] || addMonths(last, -11);
-  const first = [ucdp && ucdp.first_month, addMonths(last, -13)].filter(Boolean).sort().pop();
+  const oldest = families.map((f) => f.first_month || "").filter(Boolean).sort()[0] || addMonths(last, -11);
+  const newest14 = addMonths(last, -13);
+  const first = ucdp && ucdp.first_month && ucdp.first_month > newest14 ? ucdp.first_month : newest14;
   return { all: monthsBetween(oldest < first ? oldest : addMonths(first, -12), last), first: first, last: last };
 }
 
@@ -67,7 +68,6 @@ export function setupFilters() {
   ], filters.country);
   const { all, first, last } = monthChoices(m.families, new Date().toISOString().slice(0, 7));
   app.lastMonth = last;
-  app.firstMonth = first;
   if (!filters.start || !all.includes(filters.start)) filters.start = first;
   if (!filters.end || !all.includes(filters.end)) filters.end = last;
   const options = all.map((month) => ({ value: month, label: month }));

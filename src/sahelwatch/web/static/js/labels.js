@@ -8,21 +8,23 @@ import { app } from "./state.js";
 /** Country-month families as the counters name them. */
 export const TOTALS_LABEL = { ucdp_ged_cm: "UCDP totals", ucdp_candidate_cm: "UCDP Candidate totals", views_cm: "VIEWS totals" };
 
-/** A violence type's label ("sb" -> "state-based"); the code when unknown. @param {string | null} code */
+/** A violence type's label ("sb" -> "state-based"); the code when unknown, "" for none.
+ * @param {string | null | undefined} code @returns {string} */
 export function typeLabel(code) {
-  return (app.reference && app.reference.violence_types[code]) || code;
+  return (code && app.reference && app.reference.violence_types[code]) || code || "";
 }
 
-/** An actor family's label; the code when unknown. @param {string | null} code */
+/** An actor family's label; the code when unknown, "" for none.
+ * @param {string | null | undefined} code @returns {string} */
 export function familyLabel(code) {
-  return (app.meta && app.meta.actor_families[code]) || code;
+  return (code && app.meta && app.meta.actor_families[code]) || code || "";
 }
 
 /** The label of the country-month family of some month rows (the first that has one).
  * @param {{totals_family?: string | null}[]} rows */
 export function totalsLabel(rows) {
   const family = rows.map((r) => r.totals_family).find(Boolean);
-  return TOTALS_LABEL[family] || "country totals";
+  return (family && TOTALS_LABEL[family]) || "country totals";
 }
 
 /** ISO3 codes of a named country group of the gazetteer ("central_sahel": MLI, BFA, NER).
@@ -31,5 +33,5 @@ export function groupIso3(group) {
   const ref = app.reference;
   if (!ref) return [];
   const iso = new Map(ref.countries.map((c) => [c.gw, c.iso3]));
-  return ref.groups[group].map((gw) => iso.get(gw)).filter(Boolean);
+  return ref.groups[group].map((gw) => iso.get(gw) || "").filter(Boolean);
 }

@@ -109,8 +109,9 @@ export function layerMonth() {
   const v = app.choroplethValues;
   if (!v) return null;
   if (v.kind === "probability") {
-    const want = filters.month || v.months[0];
-    return v.months.includes(want) ? want : v.months[0];
+    const months = v.months || [];
+    const want = filters.month || months[0];
+    return months.includes(want) ? want : months[0];
   }
   return filters.month || filters.end;
 }
@@ -139,7 +140,7 @@ export function paintChoropleth() {
     el("div", { class: "title", text: LAYER_LABEL[filters.layer] + " · " + (month ? monthLabel(month) : "") }),
     [...rows, [NODATA, "no data (gap)"]].map(([fill, label]) => el("div", { class: "row" }, swatch("key sq", fill), label)));
   if (v.kind === "probability") {
-    $("c-note").textContent = "Forecast made at " + v.origin + " by " + v.model + " for " + monthLabel(month) +
+    $("c-note").textContent = "Forecast made at " + v.origin + " by " + v.model + " for " + (month ? monthLabel(month) : "no month") +
       (filters.month && filters.month !== month ? " (the selected month is not forecast)" : "") + "." + app.forecastNote;
   }
   renderLegend();
@@ -152,7 +153,7 @@ function unitPopup(feature, latlng) {
   const p = feature.properties;
   const month = layerMonth();
   const x = v ? v.values.get(p.unit_id + "|" + month) : null;
-  const shown = x === null || x === undefined ? "no data" : v.kind === "probability" ? fmt(x * 100, 0) + " %" : fmt(x);
+  const shown = !v || x === null || x === undefined ? "no data" : v.kind === "probability" ? fmt(x * 100, 0) + " %" : fmt(x);
   const region = filters.level === "admin1" && v && v.level === "admin1" ? "&region=" + encodeURIComponent(p.unit_id) : "";
   const link = el("a", { href: "#country?country=" + encodeURIComponent(p.iso3 || "") + region, text: "Open the country page" });
   const names = [p.unit_name, p.admin1_name, countryName(p.iso3 || p.country_gw)].filter((x, i, a) => x && a.indexOf(x) === i);

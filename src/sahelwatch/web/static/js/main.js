@@ -39,7 +39,7 @@ async function start() {
   await busy("Drawing the basemap", drawBasemap);
   zoomToCountry();
   for (const link of document.querySelectorAll(".tabs a[data-view]")) {
-    link.addEventListener("click", (e) => { e.preventDefault(); showView(/** @type {HTMLElement} */ (link).dataset.view); });
+    link.addEventListener("click", (e) => { e.preventDefault(); showView(/** @type {HTMLElement} */ (link).dataset.view || "map"); });
   }
   $("cty-country").addEventListener("change", (/** @type {any} */ e) => {
     filters.country = e.target.value;

@@ -36,6 +36,13 @@ export function setupMap() {
   map.addLayer(app.markers);
 }
 
+/** The event markers' cluster group, or an error if the map is not drawn yet.
+ * @returns {L.MarkerClusterGroup} */
+export function theMarkers() {
+  if (!app.markers) throw new Error("the map is not drawn yet");
+  return app.markers;
+}
+
 /** Fit the map to the chosen country (or the Sahel, or everything). */
 export function zoomToCountry() {
   if (!app.map || !app.baseLayer) return;
@@ -115,11 +122,11 @@ export async function drawBasemap() {
   if (tiles && tiles.url) {
     bases["Online tiles"] = L.tileLayer(tiles.url, { attribution: tiles.attribution || "", maxZoom: 18 });
   }
-  app.layerControl = L.control.layers(bases, {
-    "Rivers and lakes": water, "Urban areas": towns, "Place names": names, "Admin-1 boundaries": app.admin1Layer,
-  }, { collapsed: true, position: "topright" }).addTo(map);
+  /** @type {Record<string, L.Layer>} */
+  const overlays = { "Rivers and lakes": water, "Urban areas": towns, "Place names": names };
+  if (app.admin1Layer) overlays["Admin-1 boundaries"] = app.admin1Layer;
+  app.layerControl = L.control.layers(bases, overlays, { collapsed: true, position: "topright" }).addTo(map);
   map.attributionControl.addAttribution("Basemap: Natural Earth; places: Natural Earth, GeoNames (CC BY 4.0)");
-  app.basemap = { water: water, urban: towns, names: names, places: places.features.length };
   emit("basemap", app.layerControl);
 }
 
@@ -151,5 +158,4 @@ export async function drawBase() {
     pane: "lines", interactive: false,
     style: () => ({ color: "#a89e89", weight: 0.6, fill: false, dashArray: "3 3" }),
   }).addTo(map);
-  app.baseCounts = { country: countries.features.length, admin1: admin1.features.length };
 }

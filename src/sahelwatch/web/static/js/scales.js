@@ -30,7 +30,7 @@ export function presenceFill(category) {
 /** Class breaks of a numeric layer: the 20/40/60/80 % quantiles of its positive values (0 and
  * missing values have colours of their own). @param {(number | null)[]} values */
 export function breaks(values) {
-  const positive = values.filter((x) => x !== null && x > 0).sort((a, b) => a - b);
+  const positive = /** @type {number[]} */ (values.filter((x) => x !== null && x > 0)).sort((a, b) => a - b);
   if (!positive.length) return [];
   const out = [];
   for (const q of [0.2, 0.4, 0.6, 0.8]) {
@@ -76,7 +76,7 @@ export const PROBABILITY_LEGEND = ["0–20 %", "20–40 %", "40–60 %", "60–8
  * @param {string} colourBy "type" or "family" @param {readonly string[]} types */
 export function eventClass(p, colourBy, types) {
   if (colourBy === "family") return "ev fam-" + (p.actor_family || "unknown");
-  return "ev ev-" + (types.includes(p.violence_type) ? p.violence_type : "none");
+  return "ev ev-" + (p.violence_type && types.includes(p.violence_type) ? p.violence_type : "none");
 }
 
 /** A marker's radius in pixels by its deaths (none or unknown: the smallest).

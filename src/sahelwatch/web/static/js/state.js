@@ -14,8 +14,8 @@ export const VIEWS = ["map", "country", "data"];
  * @typedef {object} Filters
  * @property {string} view "map", "country" or "data"
  * @property {string} country ISO3, "SAHEL" or "ALL"
- * @property {string | null} start first month ("YYYY-MM")
- * @property {string | null} end last month
+ * @property {string} start first month ("YYYY-MM"; "" until the months are known)
+ * @property {string} end last month
  * @property {string[]} types violence types shown
  * @property {string} family actor family ("" for all)
  * @property {string} colour markers coloured by "type" or "family"
@@ -78,8 +78,8 @@ export const VIEWS = ["map", "country", "data"];
 export const filters = {
   view: "map",
   country: "SAHEL",
-  start: null,
-  end: null,
+  start: "",
+  end: "",
   types: TYPES.slice(),
   family: "",
   colour: "type",
@@ -101,11 +101,9 @@ export const app = {
   meta: null,
   /** @type {Reference | null} */
   reference: null,
-  /** @type {string | null} newest month of the event data */
-  lastMonth: null,
-  /** @type {string | null} first month shown by default */
-  firstMonth: null,
-  /** which filter key each view was last loaded for */
+  /** newest month of the event data */
+  lastMonth: "",
+  /** @type {{events: string | null, country: string | null, data: string | null}} which filter key each view was last loaded for */
   loaded: { events: null, country: null, data: null },
   // map
   /** @type {L.Map | null} */
@@ -118,20 +116,13 @@ export const app = {
   baseLayer: null,
   /** @type {L.GeoJSON | null} */
   admin1Layer: null,
-  /** @type {Record<string, number> | null} */
-  baseCounts: null,
   /** @type {L.Control | null} */
   layerControl: null,
-  /** @type {Record<string, any> | null} */
-  basemap: null,
   // events
   /** @type {EventFeature[]} */
   events: [],
   /** @type {EventFeature[]} the events of the slider's month (or all) */
   shown: [],
-  eventsTotal: 0,
-  /** @type {{events: number | null, fatalities: number | null, located: number | null} | null} */
-  counts: null,
   /** @type {Record<string, MonthRow> | null} */
   months: null,
   /** @type {string[]} */
@@ -152,7 +143,8 @@ export const app = {
   forecastRendered: false,
   /** @type {string | null} the country whose years since 1990 are drawn */
   yearsRendered: null,
-  alerts: { seen: new Set(), live: false, /** @type {EventSource | null} */ source: null },
+  /** @type {{seen: Set<number>, live: boolean}} alerts shown (by sequence number); the stream open */
+  alerts: { seen: new Set(), live: false },
   // the consequences box (consequences.js)
   consequences: {
     ready: false,
@@ -165,7 +157,6 @@ export const app = {
     /** @type {{key: string, body: any} | null} */ pairs: null,
     /** @type {any[]} */ scatterRows: [],
     /** @type {uPlot | null} */ scatter: null,
-    /** @type {any[] | null} */ idps: null,
     /** @type {uPlot | null} */ chart: null,
     /** @type {string[]} */ carried: [],
   },
@@ -174,8 +165,6 @@ export const app = {
     /** @type {L.LayerGroup | null} */ layer: null,
     /** @type {number | null} */ year: null,
     status: "off",
-    /** @type {any} */ data: null,
-    lines: 0,
   },
   // the forecast track record (trackrecord.js)
   trackRecord: {
@@ -296,7 +285,7 @@ export function parseHash(hash) {
   for (const k of HASH_KEYS) {
     if (params.has(k)) out[k] = params.get(k) || (k === "month" ? null : "");
   }
-  if (params.has("types")) out.types = params.get("types").split(",").filter((t) => TYPES.includes(t));
+  if (params.has("types")) out.types = (params.get("types") || "").split(",").filter((t) => TYPES.includes(t));
   return out;
 }
 

@@ -14,7 +14,6 @@ declare namespace L {
   }
   interface Layer extends Evented {
     options: Options;
-    feature?: { properties: Record<string, any> };
     addTo(target: Map | LayerGroup): this;
     bindPopup(content: HTMLElement | string | (() => HTMLElement)): this;
     setStyle(style: Options): this;
@@ -27,7 +26,12 @@ declare namespace L {
     getLayers(): Layer[];
     getBounds(): Bounds;
   }
-  interface GeoJSON extends LayerGroup {}
+  /** A layer drawn from a GeoJSON feature. */
+  interface FeatureLayer extends Layer { feature: { properties: Record<string, any> } }
+  interface GeoJSON extends LayerGroup {
+    eachLayer(fn: (layer: FeatureLayer) => void): this;
+    getLayers(): FeatureLayer[];
+  }
   interface Marker extends Layer { getLatLng(): LatLng }
   interface MarkerCluster { getChildCount(): number; getAllChildMarkers(): Marker[] }
   interface MarkerClusterGroup extends LayerGroup { addLayers(layers: Layer[]): this }

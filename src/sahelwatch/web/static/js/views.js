@@ -27,7 +27,8 @@ export function refreshView(changed) {
   const loaded = app.loaded;
   if (changed) { loaded.events = null; loaded.country = null; loaded.data = null; }
   if (filters.view === "map") {
-    if (app.map) setTimeout(() => app.map.invalidateSize(), 0);
+    const map = app.map;
+    if (map) setTimeout(() => map.invalidateSize(), 0);
     if (loaded.events !== key()) loadEvents().then(loadChoropleth);
     else renderMonthlyChart();
   } else if (filters.view === "country") {
