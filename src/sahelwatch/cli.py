@@ -129,7 +129,8 @@ def run(
     from sahelwatch.main_job import build_store, forecast_and_alert
     from sahelwatch.store import Store, default_path
 
-    require(*[extra for extra, wanted in (("forecast", forecast), ("web", serve)) if wanted])
+    if serve:
+        require("web")
     with Store(db) as store:
         typer.echo(build_store(store, progress=_err))
     if forecast:
@@ -461,9 +462,9 @@ def forecast_cmd(
     model: Annotated[
         str,
         typer.Option(
-            help="blend (the model), ratio, lgbm (the earlier LightGBM model), located (below "
-            "country level: learnt on the units), or a benchmark: zero, last_historical, "
-            "bootstrap, conflictology, conflictology_nb (grid only)."
+            help="blend (the model), ratio, lgbm (the earlier LightGBM model, with the forecast "
+            "extra), located (below country level: learnt on the units), or a benchmark: zero, "
+            "last_historical, bootstrap, conflictology, conflictology_nb (grid only)."
         ),
     ] = "blend",
     workers: Annotated[int, typer.Option(help="Local worker processes.")] = 2,
@@ -480,12 +481,10 @@ def forecast_cmd(
     db: DbOption = None,
 ) -> None:
     """Forecast fatalities (sb, ns, os, total) per unit and month as 1,000 samples each."""
-    from sahelwatch.extras import require
     from sahelwatch.forecast import forecast, store_forecast, summarize
     from sahelwatch.snapshot import result_wait
     from sahelwatch.store import Store
 
-    require("forecast", *(["dask"] if scheduler else []))
     with Store(db, read_only=True) as snapshot:  # writers are not kept out while it computes
         frame = forecast(
             snapshot,

@@ -1,10 +1,10 @@
 """Optional features and the extras that install them.
 
-``pip install sahelwatch`` holds the store, ingest, places, panels, indicators, alerts and the
-command line. Forecasts, the dashboard and briefs need an extra
-(``pip install 'sahelwatch[forecast]'``, ``[web]``, ``[brief]``, ``[dask]``, or ``[all]``);
-their libraries are imported only when the feature is used, and a missing one is a
-:class:`~sahelwatch.errors.MissingExtra` naming the extra to install::
+``pip install sahelwatch`` holds the store, ingest, places, panels, indicators, forecasts with
+the default models, alerts and the command line. The LightGBM model and backtests, the
+dashboard and briefs need an extra (``pip install 'sahelwatch[forecast]'``, ``[web]``,
+``[brief]``, ``[dask]``, or ``[all]``); their libraries are imported only when the feature is
+used, and a missing one is a :class:`~sahelwatch.errors.MissingExtra` naming the extra::
 
     with needs("forecast"):
         import lightgbm
@@ -20,7 +20,7 @@ from sahelwatch.errors import MissingExtra
 
 #: The modules each extra of ``pyproject.toml`` installs, and what needs them.
 EXTRAS: dict[str, tuple[tuple[str, ...], str]] = {
-    "forecast": (("lightgbm", "scipy"), "forecasts need"),
+    "forecast": (("lightgbm", "scipy"), "the LightGBM model and backtests need"),
     "web": (("fastapi", "uvicorn", "multipart"), "the dashboard and the API need"),
     "brief": (("jinja2", "markupsafe", "matplotlib", "weasyprint"), "briefs need"),
     "dask": (("distributed",), "a Dask scheduler needs"),

@@ -71,16 +71,13 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 @pytest.mark.parametrize(
     ("missing", "args", "message"),
     [
-        ("lightgbm", ["forecast", "--out", "x.parquet"],
-         "forecasts need the [forecast] extra (lightgbm is not installed): "
-         "pip install 'sahelwatch[forecast]'"),
-        ("lightgbm", ["evaluate", "--out", "report"],
-         "forecasts need the [forecast] extra (lightgbm is not installed): "
+        ("scipy", ["evaluate", "--out", "report"],
+         "the LightGBM model and backtests need the [forecast] extra (scipy is not installed): "
          "pip install 'sahelwatch[forecast]'"),
         ("fastapi", ["serve"],
          "the dashboard and the API need the [web] extra (fastapi is not installed): "
          "pip install 'sahelwatch[web]'"),
-        ("fastapi", ["run", "--no-forecast"],
+        ("fastapi", ["run"],
          "the dashboard and the API need the [web] extra (fastapi is not installed): "
          "pip install 'sahelwatch[web]'"),
         ("weasyprint", ["brief", "--country", "MLI"],
@@ -102,6 +99,25 @@ def test_a_missing_extra_is_one_sentence(
     code, err = run_cli(monkeypatch, capsys, *args, "--db", str(db))
     assert (code, err) == (1, f"error: {message}\n")
     assert not db.exists()  # said before any work
+
+
+def test_the_lightgbm_model_without_its_extra_is_one_sentence(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    bundled_path: Path,
+    tmp_path: Path,
+) -> None:
+    # The default models need no extra; the LightGBM model fails when it is fitted.
+    monkeypatch.setitem(sys.modules, "lightgbm", None)
+    out = tmp_path / "x.parquet"
+    args = ["forecast", "--model", "lgbm", "--horizons", "1", "--draws", "10", "--workers", "1"]
+    code, err = run_cli(monkeypatch, capsys, *args, "--out", str(out), "--db", str(bundled_path))
+    assert (code, err) == (
+        1,
+        "error: the LightGBM model and backtests need the [forecast] extra (lightgbm is not "
+        "installed): pip install 'sahelwatch[forecast]'\n",
+    )
+    assert not out.exists()
 
 
 def test_needs_turns_only_its_own_modules_into_missing_extra(
