@@ -12,7 +12,7 @@ bash scripts/system_packages.sh
 .venv/bin/ruff check src synthetic tests benchmarks scripts
 .venv/bin/python -m mypy
 # the dashboard's ES modules: ESLint, TypeScript on their JSDoc types, node's test runner
-npm ci --no-audit --no-fund --loglevel=error
+npm ci --no-audit --no-fund --loglevel=error >/dev/null  # its errors still reach stderr
 npm run --silent lint
 npm run --silent typecheck
 npm run --silent test:js
