@@ -351,8 +351,9 @@ def _write_config(tmp_path: Path, store_path: Path, server: ReplayServer) -> Pat
 
 def _spawn(config: Path) -> subprocess.Popen:
     env = {**os.environ, **ENV}
+    command = ["watch", "--config", str(config), "--once"]
     return subprocess.Popen(
-        [sys.executable, "-m", "sahelwatch.watch", "--config", str(config), "--once"],
+        [sys.executable, "-c", "from sahelwatch.cli import main; main()", *command],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
