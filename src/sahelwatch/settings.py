@@ -14,8 +14,6 @@ file writes as text; :func:`explain` turns one validation error into words.
 
 Examples
 --------
->>> settings().store_wait
-10.0
 >>> with overridden(multi_month="start"):
 ...     settings().multi_month
 'start'
