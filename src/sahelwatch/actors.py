@@ -30,6 +30,32 @@ FAMILIES = (
     "civilians",
     "other",
 )
+#: Order in which an event's actor families decide its single actor family (a map colour): the
+#: armed group involved rather than the state it fights or the civilians it targets.
+FAMILY_PRIORITY: tuple[str, ...] = (
+    "jihadist",
+    "separatist",
+    "communal_militia",
+    "progov_militia",
+    "other",
+    "foreign",
+    "state",
+    "civilians",
+)
+#: The family of an event neither of whose sides the dictionary knows.
+UNKNOWN_FAMILY = "unknown"
+#: Words for each family (and for :data:`UNKNOWN_FAMILY`), for views.
+FAMILY_LABELS: dict[str, str] = {
+    "jihadist": "Jihadist groups",
+    "state": "State forces",
+    "foreign": "Foreign forces",
+    "progov_militia": "Pro-government militias",
+    "separatist": "Separatist groups",
+    "communal_militia": "Communal militias",
+    "civilians": "Civilians",
+    "other": "Other actors",
+    UNKNOWN_FAMILY: "Not in the actor dictionary",
+}
 _ENTRY_KEYS = {"canonical", "family", "country", "names", "patterns"}
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 

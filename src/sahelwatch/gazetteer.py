@@ -6,7 +6,7 @@ Countries (Gleditsch-Ward code, ISO 3166 codes, name) come from the bundled
 
 >>> iso3_to_gw()["MLI"], gw_to_iso3()[439], country_names()[436]
 (432, 'BFA', 'Niger')
->>> [gw_to_iso3()[gw] for gw in CENTRAL_SAHEL]
+>>> iso3_codes(CENTRAL_SAHEL)
 ['MLI', 'BFA', 'NER']
 """
 
@@ -29,6 +29,7 @@ __all__ = [
     "EVENT_FAMILIES",
     "EVENT_SOURCES",
     "SAHEL",
+    "SOURCE_NAMES",
     "VIOLENCE_LABELS",
     "capitals",
     "countries",
@@ -36,6 +37,7 @@ __all__ = [
     "event_family",
     "gw_codes",
     "gw_to_iso3",
+    "iso3_codes",
     "iso3_to_gw",
     "iso_nums",
     "reference",
@@ -63,6 +65,16 @@ EVENT_SOURCES: tuple[str, ...] = tuple(s for sources in EVENT_FAMILIES.values() 
 
 #: Country-month aggregate families (each its own single source).
 CM_FAMILIES: tuple[str, ...] = ("views_cm", "ucdp_ged_cm", "ucdp_candidate_cm")
+
+#: Names of the event and country-month sources, for sentences.
+SOURCE_NAMES: dict[str, str] = {
+    "ucdp_ged": "UCDP GED",
+    "ucdp_candidate": "UCDP Candidate",
+    "ucdp_ged_cm": "UCDP GED",
+    "ucdp_candidate_cm": "UCDP Candidate",
+    "views_cm": "VIEWS",
+    "acled": "ACLED",
+}
 
 #: The types of organised violence (UCDP's, ACLED's events mapped onto them) and their labels.
 VIOLENCE_LABELS: dict[str, str] = {"sb": "state-based", "ns": "non-state", "os": "one-sided"}
@@ -131,6 +143,12 @@ def country_names() -> dict[int, str]:
     return {int(gw): str(name) for gw, name in zip(table["gw"], table["name"], strict=True)}
 
 
+def iso3_codes(gws: Iterable[int]) -> list[str]:
+    """ISO 3166 alpha-3 codes of Gleditsch-Ward codes, in order (``[432, 439]`` -> ``["MLI",
+    "BFA"]``)."""
+    return [gw_to_iso3()[gw] for gw in gws]
+
+
 def gw_codes(codes: Iterable[str], where: str) -> list[int]:
     """Gleditsch-Ward codes of ISO3 codes (any case) or Gleditsch-Ward numbers, in order.
 
@@ -187,7 +205,8 @@ def reference() -> dict[str, Any]:
     dict
         ``countries`` (``gw``, ``iso3``, ``name``, ``capital`` and ``seat_of_government``:
         ``name``, ``latitude``, ``longitude`` or None), ``violence_types`` (code -> label),
-        ``source_families`` (``event``: family -> sources; ``country_month``: families) and
+        ``source_families`` (``event``: family -> sources; ``country_month``: families),
+        ``source_names`` (source -> name) and
         ``groups`` (``sahel``, ``central_sahel``, ``admin2``: Gleditsch-Ward codes).
     """
     columns = ["country_gw", "role", "name", "latitude", "longitude"]
@@ -212,6 +231,7 @@ def reference() -> dict[str, Any]:
             "event": {family: list(sources) for family, sources in EVENT_FAMILIES.items()},
             "country_month": list(CM_FAMILIES),
         },
+        "source_names": dict(SOURCE_NAMES),
         "groups": {
             "sahel": list(SAHEL),
             "central_sahel": list(CENTRAL_SAHEL),

@@ -121,6 +121,14 @@ def gid_centroid(
     return lat, lon
 
 
+def cell_polygons(gid: ArrayLike) -> NDArray[np.object_]:
+    """The squares of PRIO-GRID cells as shapely polygons (EPSG:4326), in order."""
+    cells = np.asarray(gid, dtype=np.int64).reshape(-1)
+    lat, lon = gid_centroid(cells) if len(cells) else (np.array([]), np.array([]))
+    half = CELL_DEG / 2
+    return shapely.box(lon - half, lat - half, lon + half, lat + half)
+
+
 def gid_neighbours(gid: ArrayLike) -> pd.DataFrame:
     """Queen (8-cell) neighbours of PRIO-GRID cells, as a long table for spatial lags.
 
@@ -216,6 +224,34 @@ def _fill_admin1(admin2: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame) -> gpd.GeoD
     for column in ("admin1_pcode", "admin1_name"):
         filled.iloc[rows, filled.columns.get_loc(column)] = admin1[column].to_numpy()[parents]
     return filled
+
+
+def bundled_countries() -> pd.DataFrame:
+    """The countries with bundled admin-0 boundaries and a Gleditsch-Ward code, by ISO3 code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gw``, ``iso3``, ``name`` (Natural Earth's), ``sahel`` (one of the countries followed,
+        :data:`sahelwatch.gazetteer.SAHEL`), ``admin1`` and ``admin2`` (whether units of that
+        level are bundled).
+    """
+    from sahelwatch.gazetteer import SAHEL, iso3_to_gw
+
+    admin0 = _admin(0).sort_values("iso3")
+    gw = admin0["iso3"].map(iso3_to_gw())
+    known = admin0[gw.notna().to_numpy()]
+    codes = gw.dropna().astype(int).to_numpy()
+    return pd.DataFrame(
+        {
+            "gw": codes,
+            "iso3": known["iso3"].to_numpy(dtype=object),
+            "name": known["country_name"].to_numpy(dtype=object),
+            "sahel": np.isin(codes, SAHEL),
+            "admin1": known["iso3"].isin(set(_admin(1)["iso3"])).to_numpy(),
+            "admin2": known["iso3"].isin(set(_admin(2)["iso3"])).to_numpy(),
+        }
+    )
 
 
 @cache

@@ -25,6 +25,7 @@ from sahelwatch.errors import InputError, ReleaseError, StoreError
 from sahelwatch.formats import ucdp
 from sahelwatch.formats.base import Format
 from sahelwatch.formats.reader import load_raw, precheck, read_header
+from sahelwatch.gazetteer import CM_FAMILIES, EVENT_FAMILIES
 from sahelwatch.periods import compress_months, format_runs, month_range
 from sahelwatch.progress import Progress
 from sahelwatch.store import Store, raw_table, retry_conflicts, rollback, row_number_sql
@@ -40,12 +41,10 @@ WITHDRAWING_SOURCES = ("acled", "ucdp_ged")
 EXTRACT_MIN_MISSING = 20
 
 SOURCES_BY_FAMILY = {
-    "ucdp": ("ucdp_ged", "ucdp_candidate"),
-    "acled": ("acled",),
-    "views_cm": ("views_cm",),
-    "ucdp_ged_cm": ("ucdp_ged_cm",),
-    "ucdp_candidate_cm": ("ucdp_candidate_cm",),
-    # Food insecurity and displacement: one source per family, named as the family.
+    **EVENT_FAMILIES,
+    # Country-month totals, food insecurity and displacement: one source per family, named as
+    # the family.
+    **{family: (family,) for family in CM_FAMILIES},
     **{f.family: (f.family,) for f in formats.FORMATS if f.kind == "consequence"},
 }
 

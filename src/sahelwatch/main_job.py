@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sahelwatch.gazetteer import CENTRAL_SAHEL
 from sahelwatch.progress import Progress, step
 from sahelwatch.store import Store, bundled_file
 
@@ -16,8 +17,6 @@ if TYPE_CHECKING:
     from sahelwatch.alerts import Alert
 
 
-#: Countries summarised by the main job: Mali and its two partners in the tri-border crisis.
-FOCUS: tuple[str, ...] = ("MLI", "BFA", "NER")
 #: Models stored by the main job: the model and the benchmark it must beat, side by side.
 MODELS: tuple[str, ...] = ("blend", "conflictology")
 HORIZONS = range(1, 37)
@@ -33,8 +32,9 @@ def build_store(store: Store, progress: Progress | None = None) -> str:
     return "\n".join([*lines, "", status(store).to_text(), "", indicator_summary(store)])
 
 
-def indicator_summary(store: Store, countries: tuple[str, ...] = FOCUS) -> str:
-    """The country indicators of the newest covered month (docs/methodology.md) as a table."""
+def indicator_summary(store: Store, countries: tuple[int, ...] = CENTRAL_SAHEL) -> str:
+    """The country indicators of the newest covered month (docs/methodology.md) as a table
+    (default: Mali and its two partners in the tri-border crisis)."""
     import pandas as pd
 
     from sahelwatch.forecast.data import newest_covered_month

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -10,15 +11,14 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from sahelwatch.errors import QueryError
+from sahelwatch.errors import NotFound, QueryError
+from sahelwatch.gazetteer import EVENT_SOURCES, VIOLENCE_LABELS
 from sahelwatch.output import write_output
 from sahelwatch.periods import add_months
 from sahelwatch.store import Store
 
 ExportFormat = Literal["csv", "parquet", "geojson", "jsonl"]
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "geojson", "jsonl")
-VIOLENCE_TYPES = ("sb", "ns", "os")
-EVENT_SOURCES = ("ucdp_ged", "ucdp_candidate", "acled")
 
 
 @dataclass
@@ -88,6 +88,21 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
+def source_record(store: Store, file_id: int, row: int) -> tuple[str | None, dict[str, Any]]:
+    """The path of ingested file ``file_id`` and its record at row ``row`` as the file had it
+    (a JSON object named by the file's header).
+
+    Raises
+    ------
+    NotFound : the file has no such row (or there is no such file).
+    """
+    found = store.raw_records([file_id], [row])[0]
+    if found is None:
+        raise NotFound(f"no record at row {row} of file {file_id}.")
+    path = store.con.execute("SELECT path FROM ingest_log WHERE file_id = ?", [file_id]).fetchone()
+    return (str(path[0]) if path else None), json.loads(found)
+
+
 def resolve_release(store: Store, text: str, kind: str = "event") -> int:
     """The id of a release named ``RELEASE`` or ``SOURCE:RELEASE``."""
     source, _, release = text.rpartition(":")
@@ -119,7 +134,7 @@ def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
         params["end"] = add_months(flt.end, 1)
         clauses.append("date_start < $end")
     if flt.violence_types:
-        unknown = set(flt.violence_types) - set(VIOLENCE_TYPES)
+        unknown = set(flt.violence_types) - set(VIOLENCE_LABELS)
         if unknown:
             raise QueryError(
                 f"unknown violence type {', '.join(sorted(unknown))}; use sb, ns or os."

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sahelwatch.consequences.summary import status_lines
+from sahelwatch.gazetteer import SAHEL
 from sahelwatch.periods import compress_months, format_runs, month_range
 from sahelwatch.store import Store
 
@@ -44,10 +45,6 @@ class SourceStatus:
     newest: date | None
     stale_days: int | None
 
-
-#: The Sahel countries SahelWatch follows (Gleditsch-Ward codes, in the order shown): Mali,
-#: Burkina Faso, Niger, Mauritania, Algeria, Senegal, Guinea, Côte d'Ivoire.
-SAHEL: tuple[int, ...] = (432, 439, 436, 435, 615, 433, 438, 437)
 
 COUNTRY_SQL = """
 WITH cov AS (
@@ -208,3 +205,141 @@ def status(store: Store, countries: list[int] | None = None, today: date | None 
         int(con.execute("SELECT count(flags) FROM event_versions").fetchall()[0][0]),
         status_lines(store, countries),
     )
+
+
+@dataclass
+class FamilyMonths:
+    """The months one release family covers in the store.
+
+    Attributes
+    ----------
+    family, kind : the family and its kind (``event``, ``cm``, ``consequence``, ...).
+    sources : its sources in the store, sorted.
+    covered : months some release of the family covers (any country), oldest first.
+    located : of those, the months covered by a release with event locations (events only).
+    """
+
+    family: str
+    kind: str
+    sources: list[str]
+    covered: list[date]
+    located: list[date]
+
+
+def family_months(store: Store) -> list[FamilyMonths]:
+    """The months each release family in the store covers, and covers with event locations,
+    by family name."""
+    con = store.con
+    families = con.execute(
+        "SELECT family, any_value(kind) AS kind, list(DISTINCT source ORDER BY source) AS "
+        "sources FROM releases GROUP BY family ORDER BY family"
+    ).fetchall()
+    out = []
+    for family, kind, sources in families:
+        months = con.execute(
+            "SELECT DISTINCT c.month FROM coverage c JOIN releases r USING (release_id) "
+            "WHERE r.family = ? ORDER BY 1",
+            [family],
+        ).fetchall()
+        located = []
+        if kind == "event":
+            located = con.execute(
+                "SELECT DISTINCT c.month FROM coverage c JOIN releases r USING (release_id) "
+                "WHERE r.family = ? AND c.release_id IN (SELECT release_id FROM "
+                "event_versions WHERE where_prec IS NOT NULL) ORDER BY 1",
+                [family],
+            ).fetchall()
+        covered = [m for (m,) in months]
+        out.append(FamilyMonths(family, kind, list(sources), covered, [m for (m,) in located]))
+    return out
+
+
+@dataclass
+class CoverageRow:
+    """One country and source in :func:`coverage_grid`.
+
+    Attributes
+    ----------
+    covered, gaps : runs of the grid's months that a release covers, and that none covers
+        between the source's first and last month there (a gap: no data, not zero).
+    first, last : the first and last month the source covers in the country (at any time).
+    flags : per month of the grid, whether a release covers it.
+    """
+
+    country_gw: int
+    country: str | None
+    source: str
+    covered: list[tuple[date, date]]
+    gaps: list[tuple[date, date]]
+    first: date
+    last: date
+    newest_event: date | None
+    flags: list[bool]
+
+
+@dataclass
+class CoverageGrid:
+    """The months each source covers in each country, on one grid of months."""
+
+    months: list[date]
+    rows: list[CoverageRow]
+
+
+def coverage_grid(
+    store: Store,
+    countries: list[int] | None = None,
+    sources: list[str] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    max_months: int = 480,
+) -> CoverageGrid:
+    """For each country and source, which months of a period a release covers.
+
+    Parameters
+    ----------
+    countries : Gleditsch-Ward codes (default: :data:`sahelwatch.gazetteer.SAHEL`).
+    sources : only these sources (default: all).
+    start, end : the period (default: from the first to the last month any selected source
+        covers; this month when none does); its newest ``max_months`` months at most.
+    """
+    gws = list(SAHEL) if countries is None else countries
+    rows = store.con.execute(
+        "SELECT c.country_gw, r.source, list(DISTINCT c.month ORDER BY c.month) AS months "
+        "FROM coverage c JOIN releases r USING (release_id) "
+        "WHERE list_contains($gws, c.country_gw) AND (len($sources) = 0 OR "
+        "list_contains($sources, r.source)) GROUP BY ALL ORDER BY 1, 2",
+        {"gws": gws, "sources": sources or []},
+    ).fetchall()
+    newest = dict(
+        ((gw, src), day)
+        for gw, src, day in store.con.execute(
+            f"SELECT country_gw, source, max(date_start) FROM ({store.current_sql()}) "
+            "WHERE list_contains($gws, country_gw) GROUP BY ALL",
+            {"gws": gws},
+        ).fetchall()
+    )
+    names_of = dict(
+        store.con.execute(
+            "SELECT gw, name FROM countries WHERE list_contains($gws, gw)", {"gws": gws}
+        ).fetchall()
+    )
+    every = sorted({m for _, _, months in rows for m in months})
+    if start is None or end is None:
+        if not every:
+            start = end = date.today().replace(day=1)
+        else:
+            start, end = start or every[0], end or every[-1]
+    grid = month_range(start, end)[-max_months:]
+    out = []
+    for gw, src, months in rows:
+        have = set(months)
+        inside = [m for m in grid if m in have]
+        gaps = [m for m in grid if m not in have and months[0] <= m <= months[-1]]
+        out.append(
+            CoverageRow(
+                gw, names_of.get(gw), src, compress_months(inside), compress_months(gaps),
+                months[0], months[-1], newest.get((gw, src)), [m in have for m in grid],
+            )
+        )  # fmt: skip
+    return CoverageGrid(grid, out)

@@ -29,6 +29,7 @@ from sahelwatch.alerts import (
     list_alerts,
     record,
 )
+from sahelwatch.alerts.storage import count_alerts
 from sahelwatch.connectors.state import ensure_state_schema, record_run
 from sahelwatch.errors import ConfigError
 from sahelwatch.store import Store, bundled_file
@@ -250,8 +251,9 @@ def test_alerts_are_stored_with_evidence_and_listed(store):
     assert [a.title for a in list_alerts(store, after_seq=1, oldest_first=True)] == ["second"]
     row = store.con.execute("SELECT id, rule, key, severity, delivered FROM alerts ORDER BY seq")
     assert row.fetchall()[0] == (alert_id("r1:a"), "r1", "r1:a", "info", "{}")
+    assert count_alerts(store) == 2
     with Store(store.path.with_name("empty.duckdb")) as empty:
-        assert list_alerts(empty) == []
+        assert list_alerts(empty) == [] and count_alerts(empty) is None
 
 
 def test_rules_from_the_configuration(tmp_path):

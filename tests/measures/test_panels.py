@@ -524,3 +524,17 @@ def test_cli_multi_month_option_reaches_the_panels(
         cli.main()
     assert bad.value.code == 1
     assert "unknown multi-month rule 'middle'; use spread or start." in capsys.readouterr().err
+
+
+def test_unit_boundaries_carry_the_panel_keys() -> None:
+    mali = panels.unit_boundaries("admin2", [MALI])
+    assert len(mali) == 53 and set(mali["iso3"]) == {"MLI"}
+    assert mali["admin1_pcode"].notna().all() and mali["unit_id"].str.startswith("ML").all()
+    countries = panels.unit_boundaries("country")
+    assert set(SAHEL) <= set(countries["unit_id"].astype(int))
+    cells = panels.unit_boundaries("cell", [MALI])
+    assert 150109 in set(cells["unit_id"])  # the cell of Niono
+    inside = panels.cells_in_units("country")
+    assert set(cells["unit_id"]) == set(inside.loc[inside["unit_id"] == MALI, "gid"])
+    with pytest.raises(QueryError, match="unknown level 'province'"):
+        panels.unit_boundaries("province")

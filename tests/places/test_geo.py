@@ -437,3 +437,18 @@ def test_jittered_events_are_placed_like_their_neighbours(candidate: pd.DataFram
     located = events["where_prec"].le(5)
     assert placed.loc[located, "admin1_pcode"].notna().mean() > 0.8
     assert placed.loc[~located, "admin1_pcode"].isna().all()
+
+
+def test_bundled_countries_with_their_admin_levels() -> None:
+    countries = geo.bundled_countries().set_index("iso3")
+    assert len(countries) == 23 and countries.loc["MLI", "gw"] == 432
+    assert sorted(countries.index[countries["admin1"]]) == ["BFA", "CIV", "MLI", "NER", "SEN"]
+    assert sorted(countries.index[countries["admin2"]]) == ["BFA", "MLI", "NER"]
+    assert countries["sahel"].sum() == 8 and not countries.loc["NGA", "sahel"]
+
+
+def test_cell_polygons_are_the_cells_squares() -> None:
+    niono = geo.priogrid_gid(14.2526, -5.993)  # UCDP's priogrid_gid of an event at Niono
+    (square,) = geo.cell_polygons([niono])
+    assert niono == 150109 and square.bounds == (-6.0, 14.0, -5.5, 14.5)
+    assert len(geo.cell_polygons([])) == 0

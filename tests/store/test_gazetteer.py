@@ -15,6 +15,7 @@ def test_country_codes_agree_with_the_store_table(store: Store) -> None:
     assert {iso: gw for gw, iso, _, _ in rows if iso} == gazetteer.iso3_to_gw()
     assert {gw: name for gw, _, _, name in rows} == gazetteer.country_names()
     assert gazetteer.gw_to_iso3()[437] == "CIV"
+    assert ",".join(gazetteer.iso3_codes(gazetteer.SAHEL)) == "MLI,BFA,NER,MRT,DZA,SEN,GIN,CIV"
 
 
 def test_codes_resolve_in_order_and_unknown_ones_are_named() -> None:

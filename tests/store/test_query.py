@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from sahelwatch import EventFilter, QueryError, Store, events, export_events, ingest
-from sahelwatch.query import events_sql, resolve_country, resolve_release
+from sahelwatch.errors import NotFound
+from sahelwatch.query import events_sql, resolve_country, resolve_release, source_record
 
 DATA = Path(__file__).parents[1] / "data"
 CANDIDATE_1 = "ucdp_candidate_26.0.1_events_global.csv.gz"
@@ -277,3 +278,18 @@ def test_events_sql_uses_parameters(bundled_store):
     assert "DROP" not in sql and params["actor"] == "x'; drop"
     assert params["countries"] == [432]
     assert len(events(bundled_store, EventFilter(actor="x'; DROP"))) == 0
+
+
+def test_source_record_is_the_row_as_the_file_had_it(bundled_store):
+    file_id, row, uid = bundled_store.con.execute(
+        "SELECT file_id, row_number, uid FROM event_versions WHERE uid = 'ucdp:609655'"
+    ).fetchone()
+    path, record = source_record(bundled_store, file_id, row)
+    assert path.endswith("ucdp_candidate_26.0.1_events_global.csv.gz")
+    assert (record["id"], record["where_description"], record["side_b"]) == (
+        uid.split(":")[1],
+        "Niono town",
+        "JNIM",
+    )
+    with pytest.raises(NotFound, match=f"no record at row 99999999 of file {file_id}"):
+        source_record(bundled_store, file_id, 99_999_999)

@@ -101,6 +101,14 @@ def _alert(row: tuple[Any, ...]) -> Alert:
     )
 
 
+def count_alerts(store: Store) -> int | None:
+    """How many alerts the store holds; None while it has no alerts table."""
+    if not store.has_table("alerts"):
+        return None
+    row = store.con.execute("SELECT count(*) FROM alerts").fetchone()
+    return int(row[0]) if row else 0
+
+
 def list_alerts(
     store: Store,
     *,

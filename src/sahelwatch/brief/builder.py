@@ -38,6 +38,13 @@ from sahelwatch.brief.consequences import consequences_section
 from sahelwatch.errors import QueryError
 from sahelwatch.extras import needs
 from sahelwatch.forecast.data import newest_covered_month
+from sahelwatch.gazetteer import (
+    ADMIN2_COUNTRIES,
+    CENTRAL_SAHEL,
+    EVENT_FAMILIES,
+    SAHEL,
+    VIOLENCE_LABELS,
+)
 from sahelwatch.output import write_atomic
 from sahelwatch.periods import add_months, format_month, month_range, parse_month
 from sahelwatch.query import EventFilter, events
@@ -57,14 +64,11 @@ __all__ = [
 BriefFormat = Literal["html", "pdf", "md"]
 FORMATS: tuple[str, ...] = ("html", "pdf", "md")
 #: Named regions and their countries (Gleditsch-Ward codes).
-REGIONS: dict[str, tuple[int, ...]] = {"sahel": ind.SAHEL}
-#: Countries with bundled admin-2 boundaries (cercles, provinces, départements).
-ADMIN2_COUNTRIES: tuple[int, ...] = (432, 439, 436)
+REGIONS: dict[str, tuple[int, ...]] = {"sahel": SAHEL}
 #: Sources of the ``ucdp`` event family (what the panels count).
-EVENT_SOURCES: list[str] = ["ucdp_ged", "ucdp_candidate"]
+EVENT_SOURCES: list[str] = list(EVENT_FAMILIES["ucdp"])
 WINDOW = 6
 HORIZONS: tuple[int, ...] = (1, 2, 3, 12)
-TYPE_LABELS = {"sb": "state-based", "ns": "non-state", "os": "one-sided"}
 #: Where evidence links point by default: the API of ``sahelwatch serve`` on this machine.
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 #: First date of the drivers chart (its markers are numbered).
@@ -255,7 +259,7 @@ def build(
     rows: list[Row] = []
     family_rows: list[Row] = []
     figs: dict[str, Figure] = {}
-    labels = [("total", "all types", None)] + [(t, TYPE_LABELS[t], t) for t in ("sb", "ns", "os")]
+    labels = [("total", "all types", None)] + [(t, VIOLENCE_LABELS[t], t) for t in VIOLENCE_LABELS]
     slots = (("now", target), ("previous", prev), ("year_ago", year))
     for measure, what in (("best", "fatalities"), ("events", "events")):
         for code, label, vtype in labels:
@@ -586,12 +590,13 @@ def _spillover(
     store: Store, gws: Sequence[int], iso3s: Sequence[str], target: date, cov: pd.DataFrame
 ) -> list[dict[str, Any]]:
     """Violence within 50 km of the Mali-Burkina Faso-Niger borders in the month."""
-    trio = (432, 436, 439)
-    if not set(gws) & set(trio):
+    if not set(gws) & set(CENTRAL_SAHEL):
         return []
     start = add_months(target, 1 - WINDOW)
-    ev = panels.placed_events(store, "country", countries=list(trio), start=start, end=target)
-    frame = ind.spillover(ev, cov, countries=trio, window=WINDOW)
+    ev = panels.placed_events(
+        store, "country", countries=list(CENTRAL_SAHEL), start=start, end=target
+    )
+    frame = ind.spillover(ev, cov, countries=CENTRAL_SAHEL, window=WINDOW)
     frame = frame[frame["month"] == np.datetime64(target, "s")]
     out = []
     for r in _records(frame):

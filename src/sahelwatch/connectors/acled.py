@@ -33,9 +33,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sahelwatch.connectors.base import Connector, Context, Pull, iso3_to_gw, iso3_to_iso_num
+from sahelwatch.connectors.base import Connector, Context, Pull
 from sahelwatch.connectors.settings import AcledSource
 from sahelwatch.errors import AuthError, ResponseError
+from sahelwatch.gazetteer import gw_codes, iso_nums
 from sahelwatch.output import write_atomic, write_csv_rows
 
 __all__ = ["ACLED_COLUMNS", "Acled", "AcledAuth", "rows_to_acled_csv"]
@@ -180,8 +181,8 @@ class Acled(Connector):
         settings, ctx = self.settings, self.ctx
         where = f"source {settings.name}"
         self.auth = AcledAuth(ctx, settings)
-        iso = iso3_to_iso_num(ctx.store, settings.countries, where)
-        gws = iso3_to_gw(ctx.store, settings.countries, where)
+        iso = iso_nums(settings.countries, where)
+        gws = gw_codes(settings.countries, where)
         state = ctx.state
         newest = state.get("max_timestamp")
         folder = ctx.work_dir / "pages"

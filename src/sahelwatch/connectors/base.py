@@ -28,7 +28,7 @@ from sahelwatch.ingest import file_sha256
 from sahelwatch.settings import secret
 from sahelwatch.store import Store
 
-__all__ = ["Connector", "Context", "Pull", "file_sha256", "iso3_to_gw", "iso3_to_iso_num"]
+__all__ = ["Connector", "Context", "Pull", "file_sha256"]
 
 log = logging.getLogger("sahelwatch.connectors")
 
@@ -144,34 +144,3 @@ class Connector(ABC):
         ConnectorError : the source could not be pulled (nothing of this attempt is loaded;
             paging progress is kept).
         """
-
-
-def _countries(store: Store) -> list[tuple[int, str, int | None]]:
-    return [
-        (int(r[0]), str(r[1]), int(r[2]) if r[2] is not None else None)
-        for r in store.con.execute("SELECT gw, iso3, iso_num FROM countries").fetchall()
-    ]
-
-
-def iso3_to_gw(store: Store, codes: list[str], where: str) -> list[int]:
-    """Gleditsch-Ward codes of ISO3 codes (or numbers), in order; unknown ones are an error."""
-    table = _countries(store)
-    out: list[int] = []
-    for code in codes:
-        found = [gw for gw, iso3, _ in table if iso3.upper() == code.upper() or str(gw) == code]
-        if not found:
-            raise ConfigError(f"{where}: unknown country '{code}'; give an ISO3 code such as MLI.")
-        out.append(found[0])
-    return out
-
-
-def iso3_to_iso_num(store: Store, codes: list[str], where: str) -> list[int]:
-    """ISO 3166 numeric codes (ACLED's ``iso``) of ISO3 codes."""
-    table = _countries(store)
-    out: list[int] = []
-    for code in codes:
-        found = [num for _, iso3, num in table if iso3.upper() == code.upper() and num]
-        if not found:
-            raise ConfigError(f"{where}: unknown country '{code}'; give an ISO3 code such as MLI.")
-        out.append(found[0])
-    return out

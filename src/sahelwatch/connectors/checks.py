@@ -37,11 +37,12 @@ from pathlib import Path
 from typing import Any
 
 from sahelwatch import formats
-from sahelwatch.connectors.base import Pull, iso3_to_gw
+from sahelwatch.connectors.base import Pull
 from sahelwatch.connectors.settings import CheckSettings
 from sahelwatch.errors import SahelWatchError
 from sahelwatch.formats import ucdp
 from sahelwatch.formats.reader import load_raw, read_header
+from sahelwatch.gazetteer import gw_codes
 from sahelwatch.ingest import SOURCES_BY_FAMILY, release_key
 from sahelwatch.periods import add_months, format_month, month_range, parse_month
 from sahelwatch.store import Store, row_number_sql
@@ -199,7 +200,7 @@ def _zero_months(store: Store, pull: Pull, prof: Profile, settings: CheckSetting
         span = (months[0], months[-1]) if months else None
     if span is None:
         return []
-    watched = iso3_to_gw(store, settings.countries, "[checks] countries")
+    watched = gw_codes(settings.countries, "[checks] countries")
     if pull.countries is not None:
         watched = [gw for gw in watched if gw in pull.countries]
     scope = month_range(*span)

@@ -34,10 +34,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from sahelwatch.connectors.base import Connector, Pull, iso3_to_gw
+from sahelwatch.connectors.base import Connector, Pull
 from sahelwatch.connectors.settings import UcdpApiSource, UcdpBulkSource
 from sahelwatch.errors import NotPublished, ResponseError, SourceChanged
 from sahelwatch.formats.ucdp import GED_COLUMNS, release_from_filename
+from sahelwatch.gazetteer import gw_codes
 from sahelwatch.ingest import release_key
 from sahelwatch.output import write_atomic, write_csv_rows
 
@@ -291,7 +292,7 @@ class UcdpApi(Connector):
             headers[settings.token_header] = ctx.secret(settings.token_env, "token_env")
         self.headers = headers
         self.countries = (
-            iso3_to_gw(ctx.store, settings.countries, f"source {settings.name}")
+            gw_codes(settings.countries, f"source {settings.name}")
             if settings.countries
             else None
         )

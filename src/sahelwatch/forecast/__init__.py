@@ -19,7 +19,8 @@ Modules: :mod:`~sahelwatch.forecast.data` (series from the store, forecast frame
 :mod:`~sahelwatch.forecast.subnational` (admin-1 and grid level),
 :mod:`~sahelwatch.forecast.covariates` (GDELT, coups, VIEWS WDI/V-Dem),
 :mod:`~sahelwatch.forecast.scores`, :mod:`~sahelwatch.forecast.backtest`,
-:mod:`~sahelwatch.forecast.report`, :mod:`~sahelwatch.forecast.evaluation`. Heavy libraries
+:mod:`~sahelwatch.forecast.report`, :mod:`~sahelwatch.forecast.evaluation`,
+:mod:`~sahelwatch.forecast.stored` (stored runs read back). Heavy libraries
 (LightGBM, SciPy, Dask: the [forecast] and [dask] extras) are imported only when used.
 """
 
@@ -36,7 +37,6 @@ from sahelwatch.forecast.backtest import (
 )
 from sahelwatch.forecast.benchmarks import BENCHMARKS
 from sahelwatch.forecast.data import (
-    SAHEL,
     TARGETS,
     CountryPanel,
     load_country_panel,
@@ -49,6 +49,7 @@ from sahelwatch.forecast.models import DEFAULT_MODEL, MODEL_VERSION, ModelConfig
 from sahelwatch.forecast.ratio import BlendConfig
 from sahelwatch.forecast.record import headline, track_record
 from sahelwatch.forecast.run import FORECAST_LEVELS, forecast
+from sahelwatch.forecast.stored import forecast_runs, observed_history, pick_run, stored_summary
 from sahelwatch.forecast.subnational import DOWNSCALE_VERSION
 
 __all__ = [
@@ -59,7 +60,6 @@ __all__ = [
     "FORECAST_LEVELS",
     "MODEL_VERSION",
     "ROLLING_WINDOWS",
-    "SAHEL",
     "TARGETS",
     "TUNING_WINDOWS",
     "BlendConfig",
@@ -71,12 +71,16 @@ __all__ = [
     "backtest_units",
     "evaluate",
     "forecast",
+    "forecast_runs",
     "headline",
     "load_country_panel",
     "load_evaluation",
     "load_forecast",
+    "observed_history",
+    "pick_run",
     "store_evaluation",
     "store_forecast",
+    "stored_summary",
     "summarize",
     "track_record",
     "tune",

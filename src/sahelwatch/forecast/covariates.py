@@ -28,6 +28,7 @@ import pandas as pd
 
 from sahelwatch.errors import QueryError
 from sahelwatch.forecast.data import CountryPanel, month_number
+from sahelwatch.gazetteer import iso3_to_gw
 from sahelwatch.store import bundled_file
 
 GDELT_FILE = "gdelt_country_month_sahel8_1985-01_2025-12.csv.gz"
@@ -63,8 +64,7 @@ def _long(name: str) -> pd.DataFrame:
     """One covariate set as a long table: country_gw, mo (month number), feature columns."""
     if name == "gdelt":
         raw = pd.read_csv(bundled_file(GDELT_FILE))
-        iso = pd.read_csv(bundled_file("countries.csv"), usecols=["gw", "iso3"])
-        gw = raw["country_iso3"].map(dict(zip(iso["iso3"], iso["gw"], strict=True)))
+        gw = raw["country_iso3"].map(iso3_to_gw())
         ym = raw["year_month"].str.split("-", expand=True).astype(int)
         return pd.DataFrame({
             "country_gw": gw.astype(np.int64), "mo": ym[0] * 12 + ym[1] - 1,

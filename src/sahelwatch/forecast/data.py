@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sahelwatch.errors import QueryError
+from sahelwatch.gazetteer import CM_FAMILIES, EVENT_FAMILIES
 from sahelwatch.panels.build import totals_months
 from sahelwatch.panels.schema import TOTALS_FAMILIES
 from sahelwatch.panels.spread import MultiMonth, month_sql, multi_month_rule, spread_sql
@@ -46,18 +47,6 @@ from sahelwatch.store import Store
 TARGETS: tuple[str, ...] = ("sb", "ns", "os", "total")
 """Forecast targets: UCDP best estimates by type of violence, and their total."""
 
-SAHEL: dict[int, str] = {
-    432: "Mali",
-    439: "Burkina Faso",
-    436: "Niger",
-    435: "Mauritania",
-    615: "Algeria",
-    433: "Senegal",
-    438: "Guinea",
-    437: "Côte d'Ivoire",
-}
-"""The Sahel countries reported one by one (Gleditsch-Ward code -> name)."""
-
 # Sources of each series, in order of precedence.
 PRECEDENCE: dict[str, tuple[str, ...]] = {
     "sb": ("ucdp_ged", "views_cm", "ucdp_candidate", "ucdp_candidate_cm"),
@@ -65,7 +54,6 @@ PRECEDENCE: dict[str, tuple[str, ...]] = {
     "os": ("ucdp_ged", "views_cm", "ucdp_candidate", "ucdp_candidate_cm"),
     "total": ("ucdp_ged", "ucdp_ged_cm", "views_cm", "ucdp_candidate", "ucdp_candidate_cm"),
 }
-_EVENT_SOURCES = ("ucdp_ged", "ucdp_candidate")
 
 # unit_id: Gleditsch-Ward code (country) or PRIO-GRID gid (grid); unit_code: the P-code of an
 # admin unit (unit_id NULL). Tables made before admin-1 forecasts gain unit_code when written to.
@@ -168,8 +156,8 @@ def forecast_units(store: Store) -> np.ndarray:
     if not rows:
         rows = store.con.execute(
             "SELECT DISTINCT c.country_gw FROM coverage c JOIN releases r USING (release_id) "
-            "WHERE r.source IN ('ucdp_ged', 'ucdp_candidate', 'ucdp_ged_cm', "
-            "'ucdp_candidate_cm') ORDER BY 1"
+            "WHERE list_contains($sources, r.source) ORDER BY 1",
+            {"sources": [*EVENT_FAMILIES["ucdp"], *TOTALS_FAMILIES["ucdp"]]},
         ).fetchall()
     if not rows:
         raise QueryError("the store holds no country-month or UCDP data to forecast from.")
@@ -272,14 +260,13 @@ def _cm_rows(store: Store, until: date) -> pd.DataFrame:
         f"WITH cur AS ({store.current_sql('cm_versions')}) "
         "SELECT source, country_gw, month, best_sb, best_ns, best_os, "
         "coalesce(best_total, CASE WHEN source = 'views_cm' THEN best_sb + best_ns + best_os END)"
-        " AS best_total FROM cur WHERE month <= $until AND source IN "
-        "('views_cm', 'ucdp_ged_cm', 'ucdp_candidate_cm')"
+        " AS best_total FROM cur WHERE month <= $until AND list_contains($sources, source)"
     )
-    return store.con.execute(sql, {"until": until}).df()
+    return store.con.execute(sql, {"until": until, "sources": list(CM_FAMILIES)}).df()
 
 
 def _event_rows(store: Store, until: date, rule: MultiMonth) -> pd.DataFrame:
-    sources = ", ".join(f"'{s}'" for s in _EVENT_SOURCES)
+    sources = ", ".join(f"'{s}'" for s in EVENT_FAMILIES["ucdp"])
     spread = spread_sql(rule, month_sql("date_start"), month_sql("date_end"))
     sql = f"""
     WITH cov AS (

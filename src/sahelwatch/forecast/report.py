@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sahelwatch.forecast.data import SAHEL
 from sahelwatch.forecast.models import DEFAULT_MODEL
 from sahelwatch.forecast.scores import IGNORANCE_BINS, SCORES, TARGET_RATIO, pit_histogram
 from sahelwatch.forecast.subnational_eval import unit_target_lines
-from sahelwatch.store import bundled_file
+from sahelwatch.gazetteer import SAHEL, country_names
 
 LABELS = {
     "blend": "model (blend: ratio + conflictology)",
@@ -199,7 +198,9 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
             "model's median forecast summed over the year (a rough guide to level)."
         ),
     ]
-    for gw, name in SAHEL.items():
+    names = country_names()
+    for gw in SAHEL:
+        name = names[gw]
         rows = scores[scores["unit_id"] == gw]
         if rows.empty:
             continue
@@ -212,12 +213,6 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
         table.insert(1, "model median (year)", lg["q50"].sum())
         blocks += [Block(f"{name} ({gw})", 4), Block(table=table.reset_index())]
     return blocks
-
-
-def country_names() -> dict[int, str]:
-    """Gleditsch-Ward code -> country name, from the bundled country table."""
-    table = pd.read_csv(bundled_file("countries.csv"), usecols=["gw", "name"])
-    return dict(zip(table["gw"].astype(int), table["name"].astype(str), strict=True))
 
 
 def _where_it_loses(scores: pd.DataFrame, crps: pd.DataFrame, models: list[str]) -> list[Block]:
@@ -358,7 +353,8 @@ def target_lines(country: pd.DataFrame) -> list[str]:
                               f"{low:.2f}-{high:.2f})"))  # fmt: skip
         sahel = total[total["unit_id"].isin(list(SAHEL))]
         per = sahel.pivot_table(index="unit_id", columns="model", values="crps")
-        worse = [SAHEL[int(str(u))] for u in per.index[per[model] > per["conflictology"]]]
+        names = country_names()
+        worse = [names[int(str(u))] for u in per.index[per[model] > per["conflictology"]]]
         together = sahel.groupby("model")["crps"].mean()
         lines.append(_verdict(
             not worse and together[model] <= together["conflictology"],
@@ -395,7 +391,8 @@ def rolling_blocks(scores: pd.DataFrame) -> list[Block]:
     table = sahel.pivot_table(index="unit_id", columns="model", values="crps", aggfunc="mean")
     table = table.reindex(columns=models)
     table.loc["together"] = sahel.groupby("model")["crps"].mean().reindex(models)
-    names = [SAHEL.get(int(u), str(u)) if u != "together" else "together" for u in table.index]
+    known = country_names()
+    names = [known.get(int(u), str(u)) if u != "together" else "together" for u in table.index]
     table = table.rename(columns=LABELS).reset_index(drop=True)
     table.insert(0, "country", names)
     blocks.append(Block(table=table))

@@ -45,9 +45,10 @@ import pandas as pd
 
 from sahelwatch.errors import QueryError
 from sahelwatch.forecast.benchmarks import benchmarks_for
-from sahelwatch.forecast.data import SAHEL, TARGETS, CountryPanel, load_country_panel
+from sahelwatch.forecast.data import TARGETS, CountryPanel, load_country_panel
 from sahelwatch.forecast.located import LOCATED_VERSION, located
 from sahelwatch.forecast.models import MODEL_VERSIONS, forecast_array, model_version
+from sahelwatch.gazetteer import SAHEL
 from sahelwatch.periods import add_months
 from sahelwatch.store import Store
 

@@ -31,6 +31,7 @@ writes the result as CSV, Parquet or GeoJSON (with the units' boundaries, for QG
 
 from __future__ import annotations
 
+from sahelwatch.gazetteer import capitals  # re-exported: the capitals' places
 from sahelwatch.indicators.armed_groups import (
     ACLED_DIRECTED,
     armed_presence,
@@ -46,7 +47,7 @@ from sahelwatch.indicators.borders import (
     tri_border,
     tri_point,
 )
-from sahelwatch.indicators.capital import capital_threat, capital_years, capitals
+from sahelwatch.indicators.capital import capital_threat, capital_years
 from sahelwatch.indicators.common import haversine_km
 from sahelwatch.indicators.corridors import border_pairs, corridors
 from sahelwatch.indicators.pressure import (
@@ -57,14 +58,12 @@ from sahelwatch.indicators.pressure import (
 )
 from sahelwatch.indicators.series import covered_months, indicator_series
 from sahelwatch.indicators.violence import danger_to_civilians, deadliness, diffusion
-from sahelwatch.status import SAHEL  # re-exported: the countries followed
 
 __all__ = [
     "ACLED_DIRECTED",
     "EXPORT_FORMATS",
     "PRESSURE_SCALES",
     "PRESSURE_WEIGHTS",
-    "SAHEL",
     "armed_presence",
     "attacks_on_forces",
     "border_distances",

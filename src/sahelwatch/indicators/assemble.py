@@ -158,24 +158,16 @@ def export_indicators(
 def to_geojson(frame: pd.DataFrame, level: str) -> str:
     """A GeoJSON FeatureCollection of unit rows with their boundaries (EPSG:4326)."""
     import geopandas as gpd
-    import shapely
 
     from sahelwatch import geo
 
     if level == "cell":
-        gid = frame["unit_id"].to_numpy(dtype=np.int64)
-        lat, lon = geo.gid_centroid(gid) if len(gid) else (np.array([]), np.array([]))
-        half = geo.CELL_DEG / 2
-        shapes = shapely.box(lon - half, lat - half, lon + half, lat + half)
-    elif level in ("country", "admin1", "admin2"):
-        lvl = {"country": 0, "admin1": 1, "admin2": 2}[level]
-        units = geo.load_admin(lvl)
-        key = units["iso3"].map(panels.iso3_to_gw()) if lvl == 0 else units[panels.ADMIN_ID[lvl]]
-        lookup = pd.Series(units.geometry.to_numpy(), index=key.to_numpy())
+        shapes = geo.cell_polygons(frame["unit_id"].to_numpy(dtype=np.int64))
+    else:
+        units = panels.unit_boundaries(level)
+        lookup = pd.Series(units.geometry.to_numpy(), index=units["unit_id"].to_numpy())
         lookup = lookup[~lookup.index.duplicated()]
         shapes = lookup.reindex(frame["unit_id"].to_numpy()).to_numpy()
-    else:
-        raise QueryError(f"unknown level '{level}'.")
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):

@@ -11,6 +11,7 @@ import pandas as pd
 
 from sahelwatch import panels
 from sahelwatch.errors import QueryError
+from sahelwatch.gazetteer import CENTRAL_SAHEL, iso3_codes, iso3_to_gw
 from sahelwatch.indicators.common import (
     KEYS,
     align,
@@ -36,7 +37,7 @@ def _borders() -> pd.DataFrame:
     from sahelwatch import geo
 
     units = geo.load_admin(0).to_crs(_SAHEL_AEQD)
-    gw = units["iso3"].map(panels.iso3_to_gw())
+    gw = units["iso3"].map(iso3_to_gw())
     geoms = units.geometry.to_numpy()
     grown = shapely.buffer(geoms, 2000.0)  # 2 km: simplified neighbours may not touch exactly
     left, right = units.sindex.query(grown, predicate="intersects")
@@ -133,7 +134,7 @@ def spillover(
     events: pd.DataFrame,
     coverage: pd.DataFrame,
     *,
-    countries: Sequence[int] = (432, 436, 439),
+    countries: Sequence[int] = CENTRAL_SAHEL,
     km: float = 50.0,
     window: int = 6,
 ) -> pd.DataFrame:
@@ -149,7 +150,7 @@ def spillover(
     ----------
     events : placed events (any level) of at least these countries.
     coverage : :func:`sahelwatch.panels.coverage` of the same family.
-    countries : Gleditsch-Ward codes (default Mali, Niger, Burkina Faso).
+    countries : Gleditsch-Ward codes (default Mali, Burkina Faso, Niger).
 
     Returns
     -------
@@ -204,19 +205,20 @@ def _rolling_corr(x: pd.Series, y: pd.Series, months: np.ndarray, window: int) -
 
 
 @cache
-def tri_point(countries: tuple[str, str, str] = ("MLI", "BFA", "NER")) -> tuple[float, float]:
-    """(lat, lon) where three countries' bundled boundaries meet (default Mali, Burkina Faso,
-    Niger: the Liptako-Gourma tri-border)."""
+def tri_point(countries: tuple[int, ...] = CENTRAL_SAHEL) -> tuple[float, float]:
+    """(lat, lon) where three countries' bundled boundaries meet (Gleditsch-Ward codes; default
+    Mali, Burkina Faso, Niger: the Liptako-Gourma tri-border)."""
     import shapely
     from pyproj import Transformer
 
     from sahelwatch import geo
 
     units = geo.load_admin(0).to_crs(_SAHEL_AEQD).set_index("iso3")
-    grown = [shapely.buffer(units.geometry[c], 5000.0) for c in countries]
+    codes = iso3_codes(countries)
+    grown = [shapely.buffer(units.geometry[c], 5000.0) for c in codes]
     meet = shapely.intersection_all(grown)
     if shapely.is_empty(meet):
-        raise QueryError(f"{'-'.join(countries)} do not meet in the bundled boundaries.")
+        raise QueryError(f"{'-'.join(codes)} do not meet in the bundled boundaries.")
     centre = shapely.centroid(meet)
     lon, lat = Transformer.from_crs(_SAHEL_AEQD, "EPSG:4326", always_xy=True).transform(
         centre.x, centre.y
@@ -239,7 +241,7 @@ def tri_border(
         ``best``, and ``events_<ISO3>`` / ``best_<ISO3>`` per country; NaN when not covered.
     """
     lat, lon = tri_point()
-    iso = {432: "MLI", 439: "BFA", 436: "NER"}
+    iso = dict(zip(CENTRAL_SAHEL, iso3_codes(CENTRAL_SAHEL), strict=True))
     ev = with_month(events[events["violence_type"].notna()])
     ev = ev[(ev["place_level"] == "point") & ev["country_gw"].isin(list(iso))]
     km = haversine_km(ev["latitude"].to_numpy(float), ev["longitude"].to_numpy(float), lat, lon)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
 from sahelwatch import panels
+from sahelwatch.gazetteer import capitals
 from sahelwatch.indicators.common import (
     haversine_km,
     month_of,
@@ -18,19 +17,6 @@ from sahelwatch.indicators.common import (
     with_month,
 )
 from sahelwatch.store import Store
-
-
-def capitals() -> pd.DataFrame:
-    """Capitals of the Sahel countries (Natural Earth populated places; ``data/capitals.csv``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``name``, ``iso3``, ``country_gw``, ``role`` (``capital`` or ``seat of government``),
-        ``latitude``, ``longitude``, ``source``.
-    """
-    path = resources.files("sahelwatch") / "data" / "capitals.csv"
-    return pd.read_csv(io.StringIO(path.read_text(encoding="utf-8")))
 
 
 def capital_threat(

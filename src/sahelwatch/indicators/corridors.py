@@ -11,18 +11,16 @@ import numpy as np
 import pandas as pd
 
 from sahelwatch import panels
+from sahelwatch.gazetteer import CENTRAL_SAHEL
 from sahelwatch.indicators.common import violent_events
 from sahelwatch.panels.units import admin_units
 from sahelwatch.store import Store
-
-#: The countries whose borders are searched by default: Mali, Niger, Burkina Faso.
-CORRIDOR_COUNTRIES = (432, 436, 439)
 
 _SIDE = ("unit", "name", "iso3", "lat", "lon")
 
 
 @cache
-def border_pairs(countries: tuple[int, ...] = CORRIDOR_COUNTRIES) -> pd.DataFrame:
+def border_pairs(countries: tuple[int, ...] = CENTRAL_SAHEL) -> pd.DataFrame:
     """Neighbouring admin-2 units of two different ``countries`` (the queen contiguity the
     panels' spatial lags use, :func:`sahelwatch.panels.admin_neighbours`).
 
@@ -69,7 +67,7 @@ def corridors(
     store: Store,
     year: int,
     *,
-    countries: Sequence[int] = CORRIDOR_COUNTRIES,
+    countries: Sequence[int] = CENTRAL_SAHEL,
     family: str = "ucdp",
     as_of: str | None = None,
 ) -> pd.DataFrame:

@@ -52,7 +52,6 @@ from sahelwatch.panels.grid import months_since, rolling_sum, spatial_lag
 from sahelwatch.panels.months import STATES, describe_months, month_states, status_sentence
 from sahelwatch.panels.request import PanelRequest, coverage, request
 from sahelwatch.panels.schema import (
-    CM_FAMILIES,
     LEVELS,
     PANEL_COLUMNS,
     TOTALS_FAMILIES,
@@ -68,13 +67,12 @@ from sahelwatch.panels.units import (
     ADMIN_NAME,
     admin_neighbours,
     cells_in_units,
-    iso3_to_gw,
+    unit_boundaries,
 )
 
 __all__ = [
     "ADMIN_ID",
     "ADMIN_NAME",
-    "CM_FAMILIES",
     "LEVELS",
     "MULTI_MONTH_ENV",
     "MULTI_MONTH_RULES",
@@ -91,7 +89,6 @@ __all__ = [
     "coverage",
     "describe_months",
     "event_families",
-    "iso3_to_gw",
     "month_ordinal",
     "month_states",
     "month_status",
@@ -107,4 +104,5 @@ __all__ = [
     "spatial_lag",
     "status_sentence",
     "totals_months",
+    "unit_boundaries",
 ]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from sahelwatch.actors import FAMILIES as ACTOR_FAMILIES
 from sahelwatch.errors import QueryError
+from sahelwatch.gazetteer import VIOLENCE_LABELS
 from sahelwatch.periods import parse_month
 
 Level = Literal["country", "admin1", "admin2", "cell"]
@@ -18,15 +19,12 @@ Level = Literal["country", "admin1", "admin2", "cell"]
 LEVELS: tuple[str, ...] = ("country", "admin1", "admin2", "cell")
 
 
-CM_FAMILIES: tuple[str, ...] = ("views_cm", "ucdp_ged_cm", "ucdp_candidate_cm")
-
-
 #: Country-month totals whose figures an event family's country panel follows where they are
 #: newer than the family's events (UCDP GED 25.1 totals over GED 24.1 events).
 TOTALS_FAMILIES: dict[str, tuple[str, ...]] = {"ucdp": ("ucdp_ged_cm", "ucdp_candidate_cm")}
 
 
-VIOLENCE_TYPES: tuple[str, ...] = ("sb", "ns", "os")
+VIOLENCE_TYPES: tuple[str, ...] = tuple(VIOLENCE_LABELS)
 
 
 WINDOWS: tuple[int, ...] = (3, 6, 12)

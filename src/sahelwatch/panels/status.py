@@ -13,20 +13,11 @@ from datetime import date
 
 import numpy as np
 
+from sahelwatch.gazetteer import SOURCE_NAMES
 from sahelwatch.panels.build import build_panel
 from sahelwatch.panels.request import request, store_coverage
 from sahelwatch.periods import month_range, parse_period
 from sahelwatch.store import Store
-
-#: Human names of the sources, for sentences.
-SOURCE_NAMES: dict[str, str] = {
-    "ucdp_ged": "UCDP GED",
-    "ucdp_candidate": "UCDP Candidate",
-    "ucdp_ged_cm": "UCDP GED",
-    "ucdp_candidate_cm": "UCDP Candidate",
-    "views_cm": "VIEWS",
-    "acled": "ACLED",
-}
 
 _TOTALS_SUFFIX = "_cm"
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sahelwatch.errors import QueryError
-from sahelwatch.store import bundled_file
+from sahelwatch.gazetteer import country_names, gw_to_iso3, iso3_to_gw
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # Tolerance (degrees) when deciding that two simplified admin polygons touch.
 _TOUCH_DEG = 0.01
@@ -24,18 +28,6 @@ ADMIN_ID = {0: "iso3", 1: "admin1_pcode", 2: "admin2_pcode"}
 
 
 ADMIN_NAME = {0: "country_name", 1: "admin1_name", 2: "admin2_name"}
-
-
-@cache
-def iso3_to_gw() -> dict[str, int]:
-    table = pd.read_csv(bundled_file("countries.csv"), dtype=str)
-    return {iso: int(gw) for iso, gw in zip(table["iso3"], table["gw"], strict=True)}
-
-
-@cache
-def gw_names() -> dict[int, str]:
-    table = pd.read_csv(bundled_file("countries.csv"), dtype=str)
-    return {int(gw): name for gw, name in zip(table["gw"], table["name"], strict=True)}
 
 
 @cache
@@ -189,7 +181,7 @@ def admin_panel_units(level: str, countries: Sequence[int]) -> PanelUnits:
     mine = every[every["country_gw"].isin(countries)]
     lacking = sorted(set(countries) - set(mine["country_gw"].astype(int)))
     if lacking and level != "country":
-        listed = ", ".join(gw_names().get(gw, str(gw)) for gw in lacking)
+        listed = ", ".join(country_names().get(gw, str(gw)) for gw in lacking)
         raise QueryError(f"no {level} boundaries are bundled for {listed}.")
     links = _admin_contiguity(lvl)
     links = links[links["unit_id"].isin(mine["unit_id"])]
@@ -199,7 +191,7 @@ def admin_panel_units(level: str, countries: Sequence[int]) -> PanelUnits:
     frame = pd.concat([mine.assign(in_panel=True), extra.assign(in_panel=False)], ignore_index=True)
     if level == "country":  # countries without bundled boundaries have no known neighbours
         missing = sorted(set(countries) - set(frame["unit_id"]))
-        names = gw_names()
+        names = country_names()
         outside = pd.DataFrame(
             {
                 "unit_id": pd.array(missing, dtype="Int64"),
@@ -245,3 +237,59 @@ def cell_panel_units(countries: Sequence[int] | None, events: pd.DataFrame) -> P
     frame["known"] = True
     frame["unit_id"] = frame["unit_id"].astype(np.int64)
     return PanelUnits.make(frame, links)
+
+
+def unit_boundaries(level: str, countries: Sequence[int] | None = None) -> gpd.GeoDataFrame:
+    """The bundled units of a level with their boundaries (EPSG:4326).
+
+    Parameters
+    ----------
+    level : ``country``, ``admin1``, ``admin2`` or ``cell`` (the PRIO-GRID cells of the
+        countries with bundled boundaries).
+    countries : only the units of these countries (Gleditsch-Ward codes; default all).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``unit_id`` (the key of panels, indicators and forecasts: Gleditsch-Ward code, P-code
+        or gid), ``unit_name``, ``country_gw``, ``iso3``, at ``admin2`` also ``admin1_pcode``
+        and ``admin1_name``, and ``geometry``.
+    """
+    import geopandas as gpd
+
+    from sahelwatch import geo
+
+    if level == "cell":
+        cells = cells_in_units("country").rename(columns={"unit_id": "country_gw"})
+        if countries is not None:
+            cells = cells[cells["country_gw"].isin(countries)]
+        gid = cells["gid"].to_numpy(dtype=np.int64)
+        iso = gw_to_iso3()
+        return gpd.GeoDataFrame(
+            {
+                "unit_id": gid,
+                "unit_name": [f"cell {g}" for g in gid],
+                "country_gw": cells["country_gw"].to_numpy(dtype=np.int64),
+                "iso3": [iso.get(int(g)) for g in cells["country_gw"]],
+            },
+            geometry=geo.cell_polygons(gid),
+            crs="EPSG:4326",
+        )
+    if level not in ADMIN_LEVEL:
+        raise QueryError(f"unknown level '{level}'; use country, admin1, admin2 or cell.")
+    number = ADMIN_LEVEL[level]
+    units = geo.load_admin(number)
+    gw = units["iso3"].map(iso3_to_gw()).astype("Int64")
+    columns: dict[str, Any] = {
+        "unit_id": gw if number == 0 else units[ADMIN_ID[number]],
+        "unit_name": units[ADMIN_NAME[number]],
+        "country_gw": gw,
+        "iso3": units["iso3"],
+    }
+    if number == 2:
+        columns["admin1_pcode"] = units["admin1_pcode"]
+        columns["admin1_name"] = units["admin1_name"]
+    frame = gpd.GeoDataFrame(columns, geometry=units.geometry.to_numpy(), crs="EPSG:4326")
+    if countries is not None:
+        frame = frame[frame["country_gw"].isin(countries)]
+    return frame.dropna(subset=["unit_id"])

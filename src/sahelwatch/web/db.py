@@ -24,36 +24,20 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from sahelwatch import snapshot
 from sahelwatch.errors import StoreError
-from sahelwatch.store import LAKE_PREFIX, Store, bundled_file
+from sahelwatch.gazetteer import countries
+from sahelwatch.store import LAKE_PREFIX, Store
 
 __all__ = ["RequestStore", "StoreAccess", "StoreBusy"]
 
 
 class StoreBusy(StoreError):
     """The store is being written (by this server or another process); retry shortly."""
-
-
-@cache
-def _countries() -> pd.DataFrame:
-    """The bundled country table, typed as :class:`~sahelwatch.store.Store` makes it."""
-    frame = pd.read_csv(bundled_file("countries.csv"), dtype=str, keep_default_na=False)
-    return pd.DataFrame(
-        {
-            "gw": frame["gw"].astype("int32"),
-            "iso3": frame["iso3"].replace("", None),
-            "iso_num": pd.to_numeric(frame["iso_num"], errors="coerce").astype("Int32"),
-            "name": frame["name"],
-            "aliases": frame["aliases"].replace("", None),
-        }
-    )
 
 
 class RequestStore(Store):
@@ -68,7 +52,7 @@ class RequestStore(Store):
         self.path = path
         self.read_only = True
         self.con = con
-        con.register("countries", _countries())
+        con.register("countries", countries())
 
 
 class StoreAccess:

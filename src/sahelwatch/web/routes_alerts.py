@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from sahelwatch.alerts import SEVERITY_RANK, list_alerts
+from sahelwatch.alerts.storage import count_alerts
 from sahelwatch.delivery import FeedSettings, atom_feed, sse_stream
 from sahelwatch.errors import QueryError
 from sahelwatch.web import render
@@ -44,12 +45,11 @@ def alerts(
     found = list_alerts(
         store, limit=limit, rule=rule, min_severity=_severity(severity), after_seq=after
     )
-    available = store.has_table("alerts")
-    row = store.con.execute("SELECT count(*) FROM alerts").fetchone() if available else None
+    total = count_alerts(store)
     return render.json_response(
         {
-            "available": available,
-            "total": int(row[0]) if row else 0,
+            "available": total is not None,
+            "total": total or 0,
             "alerts": [a.to_dict() for a in found],
         }
     )

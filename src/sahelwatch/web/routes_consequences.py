@@ -271,15 +271,7 @@ def record(
     row: Annotated[int, Path(ge=2)],
 ) -> Response:
     """The record at row `row` of ingested file `file_id`, as the file had it."""
-    found = store.raw_records([file_id], [row])[0]
-    if found is None:
-        raise NotFound(f"no record at row {row} of file {file_id}.")
-    path = store.con.execute("SELECT path FROM ingest_log WHERE file_id = ?", [file_id]).fetchone()
-    return render.json_response(
-        {
-            "file_id": file_id,
-            "row": row,
-            "file": path[0] if path else None,
-            "record": json.loads(found),
-        }
-    )
+    from sahelwatch.query import source_record
+
+    path, found = source_record(store, file_id, row)
+    return render.json_response({"file_id": file_id, "row": row, "file": path, "record": found})

@@ -5,64 +5,24 @@ request; ``/api/forecasts/headline``: which forecast to show first and why;
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
-import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from sahelwatch.errors import QueryError
+from sahelwatch.forecast.data import DEFAULT_QUANTILES, TARGETS, THRESHOLDS
 from sahelwatch.forecast.models import MODEL_VERSION
-from sahelwatch.periods import format_month
+from sahelwatch.forecast.stored import forecast_runs, observed_history, pick_run, stored_summary
 from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
-from sahelwatch.web.deps import NotFound, app_state, month_arg, read_store, split_list
+from sahelwatch.web.deps import app_state, month_arg, read_store, split_list
 
 router = APIRouter(tags=["forecasts"])
 
-QUANTILES: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-THRESHOLDS: tuple[int, ...] = (1, 25, 100)
-TARGETS: tuple[str, ...] = ("sb", "ns", "os", "total")
-BENCHMARK_PREFIX = "benchmark-"
 #: Most units whose samples one request may ask for.
 MAX_SAMPLE_UNITS = 12
-
-
-class NoForecasts(NotFound):
-    """The store holds no forecasts (matching the request)."""
-
-
-def forecast_runs(store: RequestStore) -> pd.DataFrame:
-    """One row per stored run: origin, model_version, level, created_at, units, first and
-    last month, targets, draws, and whether the model is a benchmark."""
-    if not store.has_table("forecasts"):
-        return pd.DataFrame(
-            columns=[
-                "origin",
-                "model_version",
-                "level",
-                "created_at",
-                "units",
-                "first_month",
-                "last_month",
-                "targets",
-                "draws",
-                "benchmark",
-            ]
-        )
-    runs = store.con.execute(
-        "SELECT origin, model_version, level, max(created_at) AS created_at, "
-        "count(DISTINCT unit_id) AS units, min(month) AS first_month, max(month) AS last_month, "
-        "list(DISTINCT target ORDER BY target) AS targets, max(draw) + 1 AS draws "
-        "FROM forecasts GROUP BY ALL ORDER BY origin DESC, model_version, level"
-    ).df()
-    runs["benchmark"] = runs["model_version"].str.startswith(BENCHMARK_PREFIX)
-    for column in ("origin", "first_month", "last_month"):
-        runs[column] = pd.to_datetime(runs[column]).dt.strftime("%Y-%m")
-    runs["created_at"] = pd.to_datetime(runs["created_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S")
-    return runs
 
 
 def _runs(request: Request, store: RequestStore) -> pd.DataFrame:
@@ -76,88 +36,6 @@ def runs(request: Request, store: Annotated[RequestStore, Depends(read_store)]) 
     Benchmarks (the VIEWS challenge benchmarks) have model versions `benchmark-...`. An empty
     list when no forecast has been stored."""
     return render.json_response({"runs": render.frame_records(_runs(request, store))})
-
-
-def _pick_run(
-    runs: pd.DataFrame,
-    origin: date | None,
-    model: str | None,
-    level: str,
-    preferred: tuple[str, ...] = (),
-) -> tuple[str, str, list[str]]:
-    """The origin and model version asked for (default: newest origin, the first
-    ``preferred`` version stored there, else the model rather than a benchmark), and the
-    benchmarks of the same origin and level."""
-    mine = runs[runs["level"] == level]
-    if mine.empty:
-        raise NoForecasts(f"the store holds no {level}-level forecasts.")
-    if origin is not None:
-        mine = mine[mine["origin"] == format_month(origin)]
-        if mine.empty:
-            raise NoForecasts(f"the store holds no forecasts made at {format_month(origin)}.")
-    chosen_origin = str(mine["origin"].max())
-    mine = mine[mine["origin"] == chosen_origin]
-    if model is not None:
-        if model not in set(mine["model_version"]):
-            held = ", ".join(sorted(mine["model_version"]))
-            raise NoForecasts(f"no run of model '{model}' at {chosen_origin} (there are {held}).")
-        chosen = model
-    else:
-        stored = set(mine["model_version"])
-        models = mine[~mine["benchmark"]]["model_version"].tolist()
-        fallback = sorted(models)[-1] if models else sorted(stored)[0]
-        chosen = next((v for v in preferred if v in stored), fallback)
-    benchmarks = sorted(
-        m for m in mine["model_version"] if m != chosen and m.startswith(BENCHMARK_PREFIX)
-    )
-    return chosen_origin, chosen, benchmarks
-
-
-def forecast_summary(
-    store: RequestStore,
-    origin: str,
-    models: list[str],
-    level: str,
-    units: list[int] | None,
-    targets: list[str],
-    months: list[date],
-    samples: bool,
-) -> pd.DataFrame:
-    """Quantiles, mean and exceedance probabilities of each model, unit, month and target."""
-    params: dict[str, Any] = {
-        "origin": date.fromisoformat(origin + "-01"),
-        "models": models,
-        "level": level,
-        "q": list(QUANTILES),
-    }
-    clauses = ["origin = $origin", "list_contains($models, model_version)", "level = $level"]
-    if units:
-        params["units"] = units
-        clauses.append("list_contains($units, unit_id)")
-    if targets:
-        params["targets"] = targets
-        clauses.append("list_contains($targets, target)")
-    if months:
-        params["months"] = months
-        clauses.append("list_contains($months, month)")
-    probs = ", ".join(f"avg((value >= {t})::DOUBLE) AS p_ge_{t}" for t in THRESHOLDS)
-    extra = ", list(value ORDER BY draw) AS samples" if samples else ""
-    unit = "unit_code AS unit_id" if level.startswith("admin") else "unit_id"  # P-codes
-    frame = store.con.execute(
-        f"SELECT model_version, {unit}, month, target, count(*) AS draws, avg(value) AS mean, "
-        f"quantile_cont(value, $q) AS q, {probs}{extra} FROM forecasts "
-        f"WHERE {' AND '.join(clauses)} GROUP BY ALL "
-        "ORDER BY model_version, unit_id, month, target",
-        params,
-    ).df()
-    qs = np.array(frame["q"].tolist(), dtype=float).reshape(len(frame), len(QUANTILES))
-    for i, q in enumerate(QUANTILES):
-        frame.insert(6 + i, f"q{round(q * 100):02d}", qs[:, i])
-    frame = frame.drop(columns="q")
-    frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
-    frame.insert(0, "origin", origin)
-    frame.insert(2, "level", level)
-    return frame
 
 
 @router.get("/api/forecasts", summary="Forecast quantiles and probabilities")
@@ -211,18 +89,18 @@ def forecasts(
     months = [m for m in (month_arg(t) for t in split_list(month, "month", 36)) if m]
     top = _headline(request, store, level, targets[0] if len(targets) == 1 else "sb")
     preferred = (top["model_version"], MODEL_VERSION)
-    chosen_origin, chosen, bench = _pick_run(
+    chosen_origin, chosen, bench = pick_run(
         _runs(request, store), month_arg(origin), model, level, preferred
     )
     models = [chosen, *bench] if benchmarks else [chosen]
-    frame = forecast_summary(store, chosen_origin, models, level, units, targets, months, samples)
+    frame = stored_summary(store, chosen_origin, models, level, units, targets, months, samples)
     meta = {
         "origin": chosen_origin,
         "model_version": chosen,
         "benchmarks": bench if benchmarks else [],
         "level": level,
         "headline": top,
-        "quantiles": list(QUANTILES),
+        "quantiles": list(DEFAULT_QUANTILES),
         "thresholds": list(THRESHOLDS),
         "count": len(frame),
     }
@@ -305,20 +183,6 @@ def track_record(
     return render.json_response(record(store, key, level, target))
 
 
-def history_frame(store: RequestStore, gws: list[int], start: date | None) -> pd.DataFrame:
-    """Observed monthly fatalities by target of the countries (the series forecasts use)."""
-    from sahelwatch.forecast.data import TARGETS as PANEL_TARGETS
-    from sahelwatch.forecast.data import load_country_panel
-
-    panel = load_country_panel(store, units=gws, start=start)
-    frame = panel.frame()
-    wide = frame.pivot_table(
-        index=["unit_id", "month"], columns="target", values="value", dropna=False, sort=True
-    ).reset_index()
-    wide.columns.name = None
-    return wide[["unit_id", "month", *PANEL_TARGETS]]
-
-
 @router.get("/api/history", summary="Observed monthly fatalities of countries")
 def history(
     request: Request,
@@ -339,7 +203,7 @@ def history(
     state = app_state(request)
     frame = state.memo.get(
         ("history", state.access.generation(), tuple(gws), first),
-        lambda: history_frame(store, gws, first),
+        lambda: observed_history(store, gws, first),
     )
     if format == "csv":
         return render.csv_response(frame, "history.csv")

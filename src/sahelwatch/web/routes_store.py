@@ -19,29 +19,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 import sahelwatch
+from sahelwatch.actors import FAMILY_LABELS
 from sahelwatch.errors import QueryError, SahelWatchError
-from sahelwatch.periods import compress_months, format_month, month_range, parse_period
-from sahelwatch.status import SAHEL
+from sahelwatch.gazetteer import SAHEL, VIOLENCE_LABELS
+from sahelwatch.panels.listing import ACTOR_FAMILIES
+from sahelwatch.periods import compress_months, format_month, parse_period
 from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
 from sahelwatch.web.deps import MAX_MONTHS, app_state, period_arg, read_store, split_list
-from sahelwatch.web.routes_events import ACTOR_FAMILIES
 
 router = APIRouter(tags=["store"])
 log = logging.getLogger("sahelwatch.web")
-
-VIOLENCE_TYPES = {"sb": "state-based", "ns": "non-state", "os": "one-sided"}
-FAMILY_LABELS = {
-    "jihadist": "Jihadist groups",
-    "state": "State forces",
-    "foreign": "Foreign forces",
-    "progov_militia": "Pro-government militias",
-    "separatist": "Separatist groups",
-    "communal_militia": "Communal militias",
-    "civilians": "Civilians",
-    "other": "Other actors",
-    "unknown": "Not in the actor dictionary",
-}
 
 
 class Unauthorized(SahelWatchError):
@@ -64,64 +52,22 @@ def _runs_text(runs: list[tuple[date, date]]) -> list[list[str]]:
 
 
 def _meta(store: RequestStore, settings: Any) -> dict[str, Any]:
-    from sahelwatch import geo
+    from sahelwatch.geo import bundled_countries
+    from sahelwatch.status import family_months
 
-    admin0 = geo.load_admin(0)
-    from sahelwatch.panels import iso3_to_gw
-
-    iso_gw = iso3_to_gw()
-    with_admin1 = set(geo.load_admin(1)["iso3"])
-    with_admin2 = set(geo.load_admin(2)["iso3"])
-    countries = []
-    for iso3, name in sorted(zip(admin0["iso3"], admin0["country_name"], strict=True)):
-        gw = iso_gw.get(iso3)
-        if gw is None:
-            continue
-        countries.append(
-            {
-                "gw": gw,
-                "iso3": iso3,
-                "name": name,
-                "sahel": gw in SAHEL,
-                "admin1": iso3 in with_admin1,
-                "admin2": iso3 in with_admin2,
-            }
-        )
-    families = store.con.execute(
-        "SELECT family, any_value(kind) AS kind, list(DISTINCT source ORDER BY source) AS "
-        "sources FROM releases GROUP BY family ORDER BY family"
-    ).fetchall()
-    fam_rows = []
-    for family, kind, sources in families:
-        months = store.con.execute(
-            "SELECT DISTINCT c.month FROM coverage c JOIN releases r USING (release_id) "
-            "WHERE r.family = ? ORDER BY 1",
-            [family],
-        ).fetchall()
-        covered = [m for (m,) in months]
-        located = []
-        if kind == "event":
-            located = [
-                m
-                for (m,) in store.con.execute(
-                    "SELECT DISTINCT c.month FROM coverage c JOIN releases r USING (release_id) "
-                    "WHERE r.family = ? AND c.release_id IN (SELECT release_id FROM "
-                    "event_versions WHERE where_prec IS NOT NULL) ORDER BY 1",
-                    [family],
-                ).fetchall()
-            ]
-        fam_rows.append(
-            {
-                "family": family,
-                "kind": kind,
-                "sources": list(sources),
-                "covered": _runs_text(compress_months(covered)),
-                "located": _runs_text(compress_months(located)),
-                "first_month": format_month(covered[0]) if covered else None,
-                "last_month": format_month(covered[-1]) if covered else None,
-                "last_located_month": format_month(located[-1]) if located else None,
-            }
-        )
+    fam_rows = [
+        {
+            "family": f.family,
+            "kind": f.kind,
+            "sources": f.sources,
+            "covered": _runs_text(compress_months(f.covered)),
+            "located": _runs_text(compress_months(f.located)),
+            "first_month": format_month(f.covered[0]) if f.covered else None,
+            "last_month": format_month(f.covered[-1]) if f.covered else None,
+            "last_located_month": format_month(f.located[-1]) if f.located else None,
+        }
+        for f in family_months(store)
+    ]
     tiles = (
         {"url": settings.tiles_url, "attribution": settings.tiles_attribution}
         if settings.tiles_url
@@ -129,9 +75,9 @@ def _meta(store: RequestStore, settings: Any) -> dict[str, Any]:
     )
     return {
         "version": sahelwatch.__version__,
-        "countries": countries,
+        "countries": render.frame_records(bundled_countries()),
         "sahel": list(SAHEL),
-        "violence_types": VIOLENCE_TYPES,
+        "violence_types": VIOLENCE_LABELS,
         "actor_families": {f: FAMILY_LABELS[f] for f in ACTOR_FAMILIES},
         "families": fam_rows,
         "tiles": tiles,
@@ -217,59 +163,29 @@ def coverage(
     covers it and `false` where none does (a gap: no data, not zero), plus the covered runs,
     the gaps and the newest event."""
     from sahelwatch.query import resolve_country
+    from sahelwatch.status import coverage_grid
 
     names = split_list(country, "country")
-    gws = sorted({gw for c in names for gw in resolve_country(store, c)}) if names else list(SAHEL)
-    sources = split_list(source, "source", 20)
+    gws = sorted({gw for c in names for gw in resolve_country(store, c)}) if names else None
     start, end = period_arg(period)
-    rows = store.con.execute(
-        "SELECT c.country_gw, r.source, list(DISTINCT c.month ORDER BY c.month) AS months "
-        "FROM coverage c JOIN releases r USING (release_id) "
-        "WHERE list_contains($gws, c.country_gw) AND (len($sources) = 0 OR "
-        "list_contains($sources, r.source)) GROUP BY ALL ORDER BY 1, 2",
-        {"gws": gws, "sources": sources},
-    ).fetchall()
-    newest = dict(
-        ((gw, src), day)
-        for gw, src, day in store.con.execute(
-            f"SELECT country_gw, source, max(date_start) FROM ({store.current_sql()}) "
-            "WHERE list_contains($gws, country_gw) GROUP BY ALL",
-            {"gws": gws},
-        ).fetchall()
+    grid = coverage_grid(
+        store, gws, split_list(source, "source", 20), start, end, max_months=MAX_MONTHS
     )
-    names_of = dict(
-        store.con.execute(
-            "SELECT gw, name FROM countries WHERE list_contains($gws, gw)", {"gws": gws}
-        ).fetchall()
-    )
-    every = sorted({m for _, _, months in rows for m in months})
-    if start is None or end is None:
-        if not every:
-            start = end = date.today().replace(day=1)
-        else:
-            start, end = start or every[0], end or every[-1]
-    grid = month_range(start, end)
-    if len(grid) > MAX_MONTHS:
-        grid = grid[-MAX_MONTHS:]
-    out = []
-    for gw, src, months in rows:
-        have = set(months)
-        inside = [m for m in grid if m in have]
-        gaps = [m for m in grid if m not in have and months[0] <= m <= months[-1]]
-        out.append(
-            {
-                "country_gw": gw,
-                "country": names_of.get(gw),
-                "source": src,
-                "covered": _runs_text(compress_months(inside)),
-                "gaps": _runs_text(compress_months(gaps)),
-                "first": format_month(months[0]),
-                "last": format_month(months[-1]),
-                "newest_event": render.clean_value(newest.get((gw, src))),
-                "months": [m in have for m in grid],
-            }
-        )
-    return render.json_response({"months": [format_month(m) for m in grid], "coverage": out})
+    out = [
+        {
+            "country_gw": row.country_gw,
+            "country": row.country,
+            "source": row.source,
+            "covered": _runs_text(row.covered),
+            "gaps": _runs_text(row.gaps),
+            "first": format_month(row.first),
+            "last": format_month(row.last),
+            "newest_event": render.clean_value(row.newest_event),
+            "months": row.flags,
+        }
+        for row in grid.rows
+    ]
+    return render.json_response({"months": [format_month(m) for m in grid.months], "coverage": out})
 
 
 # --- ingest (writes; needs an API key) ------------------------------------------------------

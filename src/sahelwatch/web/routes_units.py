@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Annotated, Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from fastapi.responses import Response
 
 from sahelwatch import panels
 from sahelwatch.errors import QueryError
+from sahelwatch.indicators import capital_years, covered_months, indicator_series
 from sahelwatch.periods import format_month, month_range
 from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
@@ -24,7 +26,6 @@ from sahelwatch.web.deps import (
     read_store,
     split_list,
 )
-from sahelwatch.web.series import capital_years, covered_months, indicator_series
 
 router = APIRouter(tags=["units"])
 
@@ -58,48 +59,8 @@ ColumnsQ = Annotated[
 
 @lru_cache(maxsize=64)
 def boundaries_geojson(level: str, countries: tuple[int, ...] | None) -> bytes:
-    """The bundled units of a level as GeoJSON with ``unit_id``, ``unit_name``, ``country_gw``
-    and ``iso3`` (the ``unit_id`` the panels, indicators and forecasts use)."""
-    import geopandas as gpd
-    import shapely
-
-    from sahelwatch import geo
-
-    if level == "cell":
-        cells = panels.cells_in_units("country").rename(columns={"unit_id": "country_gw"})
-        if countries is not None:
-            cells = cells[cells["country_gw"].isin(countries)]
-        gid = cells["gid"].to_numpy(dtype=np.int64)
-        lat, lon = geo.gid_centroid(gid) if len(gid) else (np.array([]), np.array([]))
-        half = geo.CELL_DEG / 2
-        iso = {gw: iso3 for iso3, gw in panels.iso3_to_gw().items()}
-        frame = gpd.GeoDataFrame(
-            {
-                "unit_id": gid,
-                "unit_name": [f"cell {g}" for g in gid],
-                "country_gw": cells["country_gw"].to_numpy(dtype=np.int64),
-                "iso3": [iso.get(int(g)) for g in cells["country_gw"]],
-            },
-            geometry=shapely.box(lon - half, lat - half, lon + half, lat + half),
-            crs="EPSG:4326",
-        )
-    else:
-        number = {"country": 0, "admin1": 1, "admin2": 2}[level]
-        units = geo.load_admin(number)
-        gw = units["iso3"].map(panels.iso3_to_gw()).astype("Int64")
-        columns: dict[str, Any] = {
-            "unit_id": gw if number == 0 else units[panels.ADMIN_ID[number]],
-            "unit_name": units[panels.ADMIN_NAME[number]],
-            "country_gw": gw,
-            "iso3": units["iso3"],
-        }
-        if number == 2:
-            columns["admin1_pcode"] = units["admin1_pcode"]
-            columns["admin1_name"] = units["admin1_name"]
-        frame = gpd.GeoDataFrame(columns, geometry=units.geometry.to_numpy(), crs="EPSG:4326")
-        if countries is not None:
-            frame = frame[frame["country_gw"].isin(countries)]
-        frame = frame.dropna(subset=["unit_id"])
+    """:func:`sahelwatch.panels.unit_boundaries` as GeoJSON bytes (kept)."""
+    frame = panels.unit_boundaries(level, countries)
     text: str = frame.to_json(na="null", drop_id=True, ensure_ascii=False)
     return text.encode("utf-8")
 
@@ -341,6 +302,22 @@ def panel(
 # --- indicators -----------------------------------------------------------------------------
 
 
+def _per_country(
+    request: Request,
+    key: tuple[Any, ...],
+    names: list[str],
+    compute: Callable[[str], pd.DataFrame],
+) -> pd.DataFrame:
+    """``compute(name)`` for each country, each kept while the store does not change, in one
+    frame (``key``: what else the result depends on)."""
+    state = app_state(request)
+    generation = state.access.generation()
+    frames = [
+        state.memo.get((generation, name.upper(), *key), partial(compute, name)) for name in names
+    ]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
 def _default_month(store: RequestStore, family: str, countries: list[str], level: str) -> date:
     months = covered_months(store, family, countries, located=level != "country")
     if not months:
@@ -369,18 +346,14 @@ def indicators_month(
 
     names = split_list(country, "country", MAX_UNIT_COUNTRIES) or ["MLI"]
     target = month_arg(month) or _default_month(store, family, names, level)
-    state = app_state(request)
-    generation = state.access.generation()
-    frames = [
-        state.memo.get(
-            ("indicators", generation, name.upper(), level, target, family, as_of),
-            lambda name=name: indicators(  # type: ignore[misc]
-                store, name, level, format_month(target), family=family, as_of=as_of
-            ),
-        )
-        for name in names
-    ]
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame = _per_country(
+        request,
+        ("indicators", level, target, family, as_of),
+        names,
+        lambda name: indicators(
+            store, name, level, format_month(target), family=family, as_of=as_of
+        ),
+    )
     frame = _columns(frame, split_list(columns, "columns", 200))
     meta = {"level": level, "month": format_month(target), "family": family, "count": len(frame)}
     return _respond(frame, format, level, f"indicators_{level}_{format_month(target)}", meta)
@@ -411,18 +384,12 @@ def indicators_series(
     start, end = period_arg(period)
     if start is not None and end is not None and len(month_range(start, end)) > MAX_MONTHS:
         raise QueryError(f"a series may span at most {MAX_MONTHS} months.")
-    state = app_state(request)
-    generation = state.access.generation()
-    frames = [
-        state.memo.get(
-            ("series", generation, name.upper(), level, start, end, family, as_of),
-            lambda name=name: indicator_series(  # type: ignore[misc]
-                store, name, level, start, end, family=family, as_of=as_of
-            ),
-        )
-        for name in names
-    ]
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame = _per_country(
+        request,
+        ("series", level, start, end, family, as_of),
+        names,
+        lambda name: indicator_series(store, name, level, start, end, family=family, as_of=as_of),
+    )
     units = split_list(unit, "unit", 5000)
     if units:
         frame = frame[frame["unit_id"].astype(str).isin(units)].reset_index(drop=True)
