@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         default=None,
         description="The store file; unset: sahelwatch.duckdb in the per-user data directory.",
     )
+    lake_data: str | None = Field(
+        default=None,
+        description="Folder (or URL) where a new DuckLake store (SAHELWATCH_DB=ducklake:...) "
+        "keeps its data files; the lake remembers it.",
+    )
     store_wait: float = Field(
         default=10.0,
         ge=0,

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import random
 import re
 import time
@@ -58,7 +57,7 @@ SCHEMA_VERSION = "4"
 
 #: A store location starting with this names a DuckLake (``ducklake:postgres:<libpq string>``).
 LAKE_PREFIX = "ducklake:"
-#: Folder (or URL) of a new DuckLake's data files; the lake remembers it after creation.
+#: The variable of the folder (or URL) of a new DuckLake's data files (``settings().lake_data``).
 LAKE_DATA_ENV = "SAHELWATCH_LAKE_DATA"
 #: Times a transaction that lost a commit race on DuckLake is tried in all.
 COMMIT_TRIES = 8
@@ -335,7 +334,7 @@ class Store:
             }
         )
         options = ["READ_ONLY"] if self.read_only else []
-        data = os.environ.get(LAKE_DATA_ENV)
+        data = settings().lake_data
         if data and not self.read_only:
             options.append(f"DATA_PATH {_quote(data)}")
         attach = f"ATTACH {_quote(lake)} AS lake" + (f" ({', '.join(options)})" * bool(options))
