@@ -69,11 +69,13 @@ def _reads(rng: random.Random) -> str:
 class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    by_route: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, ms: float, error: str | None) -> None:
+    def add(self, ms: float, error: str | None, path: str) -> None:
         with self.lock:
             self.latencies.append(ms)
+            self.by_route.setdefault(path.split("?")[0], []).append(ms)
             if error:
                 self.errors.append(error)
 
@@ -95,7 +97,7 @@ def _client(base: str, tally: Tally, stop: threading.Event, seed: int) -> None:
                 error = None if code == 200 else f"HTTP {code} {path}"
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__} {path}"
-            tally.add((time.perf_counter() - started) * 1000, error)
+            tally.add((time.perf_counter() - started) * 1000, error, path)
 
 
 def _probe_writers(db: Path, stop: threading.Event, spans: list[float]) -> None:
@@ -115,6 +117,10 @@ def _probe_writers(db: Path, stop: threading.Event, spans: list[float]) -> None:
                 spans.append(now - held_since)
             held_since = None
         time.sleep(0.2)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -151,7 +157,8 @@ def readers(opts: argparse.Namespace) -> int:
             except httpx.HTTPError:
                 time.sleep(0.1)
         warm = httpx.get(f"{base}/api/status", timeout=60)
-        print(f"store {db} ({db.stat().st_size / 1e6:.0f} MB); server up ({warm.status_code})")
+        print(f"store {db} ({db.stat().st_size / 1e6:.0f} MB); server up ({warm.status_code}); "
+              f"load average {_load()}, {os.cpu_count()} cores")  # fmt: skip
 
         forecast_args = ["forecast", "--db", str(db), "--out", str(work / "fc.parquet"), "--save",
                          "--horizons", str(opts.horizons), "--draws", str(opts.draws)]  # fmt: skip
@@ -204,6 +211,7 @@ def readers(opts: argparse.Namespace) -> int:
             server.kill()
 
     lat = tally.latencies
+    print(f"load average at the end {_load()}")
     print(f"\nforecast --save ({opts.horizons} months, {opts.draws} draws): exit "
           f"{job.returncode} after {ended - started:.0f} s")  # fmt: skip
     if wrote_at:
@@ -217,6 +225,9 @@ def readers(opts: argparse.Namespace) -> int:
             f"  latency ms: p50 {_pct(lat, 0.5):.0f}  p95 {_pct(lat, 0.95):.0f}  "
             f"p99 {_pct(lat, 0.99):.0f}  max {max(lat):.0f}  mean {statistics.fmean(lat):.0f}"
         )
+    for route, values in sorted(tally.by_route.items()):
+        print(f"  {route}: {len(values)} requests, p50 {_pct(values, 0.5):.0f} ms, "
+              f"p99 {_pct(values, 0.99):.0f} ms, max {max(values):.0f} ms")  # fmt: skip
     kinds = Counter(error.split(" /")[0] for error in tally.errors)
     if kinds:
         print("  errors by kind: " + ", ".join(f"{k} x{n}" for k, n in kinds.most_common()))

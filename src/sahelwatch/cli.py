@@ -134,7 +134,10 @@ def run(
     with Store(db) as store:
         typer.echo(build_store(store, progress=_err))
     if forecast:
-        typer.echo(forecast_and_alert(db, n_draws=draws, progress=_err))
+        from sahelwatch.priority import run_yielding
+
+        # In a process of its own that gives way to readers; the dashboard below does not.
+        typer.echo(run_yielding(forecast_and_alert, db, n_draws=draws, progress=_err))
     if serve:
         from sahelwatch.web import serve as serve_web
 
@@ -467,7 +470,9 @@ def forecast_cmd(
             "last_historical, bootstrap, conflictology, conflictology_nb (grid only)."
         ),
     ] = "blend",
-    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 2,
+    workers: Annotated[
+        int, typer.Option(help="Local worker processes (at most the cores less one).")
+    ] = 2,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) to run on.")
     ] = None,
@@ -481,6 +486,9 @@ def forecast_cmd(
     db: DbOption = None,
 ) -> None:
     """Forecast fatalities (sb, ns, os, total) per unit and month as 1,000 samples each."""
+    from sahelwatch.priority import batch_workers, yield_to_readers
+
+    yield_to_readers()  # from the start: readers (the dashboard, status) are answered first
     from sahelwatch.forecast import forecast, store_forecast, summarize
     from sahelwatch.snapshot import result_wait
     from sahelwatch.store import Store
@@ -494,7 +502,7 @@ def forecast_cmd(
             n_draws=draws,
             seed=seed,
             model=model,
-            workers=workers,
+            workers=batch_workers(workers),
             scheduler=scheduler,
             countries=countries,
         )
@@ -504,8 +512,8 @@ def forecast_cmd(
         f"{frame.attrs['origin']}, {frame['unit_id'].nunique()} units) to {out}"
     )
     if save:
-        with Store(db, wait_s=result_wait()) as store:  # one short write
-            store_forecast(store, frame, frame.attrs["origin"], frame.attrs["model_version"])
+        with Store(db, wait_s=result_wait()) as store:  # one short write, from the file
+            store_forecast(store, out, frame.attrs["origin"], frame.attrs["model_version"])
     if summary is not None:
         table = summarize(frame)
         if summary.suffix == ".parquet":
@@ -520,7 +528,9 @@ def evaluate_cmd(
     out: Annotated[Path, typer.Option(help="Folder for report.md, report.html, scores.csv.gz.")],
     draws: Annotated[int, typer.Option(help="Samples per unit-month.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 2,
+    workers: Annotated[
+        int, typer.Option(help="Local worker processes (at most the cores less one).")
+    ] = 2,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) to run on.")
     ] = None,
@@ -542,6 +552,9 @@ def evaluate_cmd(
     """Backtest the model and the VIEWS benchmarks: at country level the challenge windows
     Y2018-Y2024 (state-based) and rolling origins 2010-06..2023-12 (total), rolling origins at
     admin-1, admin-2 and grid level. Prints which of the targets are met first."""
+    from sahelwatch.priority import batch_workers, yield_to_readers
+
+    yield_to_readers()  # from the start: readers (the dashboard, status) are answered first
     from sahelwatch.extras import require
     from sahelwatch.forecast import evaluate, store_evaluation
     from sahelwatch.snapshot import result_wait
@@ -554,7 +567,7 @@ def evaluate_cmd(
             out,
             n_draws=draws,
             seed=seed,
-            workers=workers,
+            workers=batch_workers(workers),
             scheduler=scheduler,
             levels=level or ("country", "admin1", "admin2", "grid"),
             unit_n_draws=unit_draws,

@@ -85,11 +85,12 @@ def forecast_and_alert(
     and one for the alerts, so other processes use it meanwhile (``docs/concurrency.md``).
     """
     from sahelwatch.forecast import forecast, store_forecast
-    from sahelwatch.forecast.data import newest_covered_month
+    from sahelwatch.forecast.data import newest_covered_month, samples_file
     from sahelwatch.forecast.models import model_version
     from sahelwatch.forecast.subnational import SERVED, UNIT_DRAWS, unit_model_version
     from sahelwatch.forecast.subnational_eval import UNIT_COUNTRIES
     from sahelwatch.periods import format_month
+    from sahelwatch.priority import batch_workers
     from sahelwatch.snapshot import result_wait
 
     say = progress or (lambda _: None)
@@ -111,9 +112,10 @@ def forecast_and_alert(
             frame = forecast(
                 snapshot, level, origin=origin, horizons=horizons, n_draws=draws, model=model,
                 progress=say, countries=None if level == "country" else UNIT_COUNTRIES,
+                workers=batch_workers(2),
             )
-            with Store(db, wait_s=result_wait()) as store:
-                store_forecast(store, frame, origin, version)
+            with samples_file(frame) as samples, Store(db, wait_s=result_wait()) as store:
+                store_forecast(store, samples, origin, version)
             lines.append(
                 f"forecast {version} ({level}) from {origin}: {frame['unit_id'].nunique()} "
                 f"units, {len(frame):,} samples stored"

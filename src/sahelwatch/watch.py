@@ -2,7 +2,7 @@
 
 One *cycle*:
 
-1. open the store (waiting a little if another process has it open);
+1. read which sources are due;
 2. poll each enabled source that is due (``every``; a failing source is tried again sooner,
    with backoff, and a 429 is respected), and for each pull it hands over: check it
    (:mod:`sahelwatch.connectors.checks`), then load it with :func:`sahelwatch.ingest.ingest`
@@ -13,12 +13,16 @@ One *cycle*:
    others' loads. A source whose page no longer looks like itself (a download index turned
    maintenance page) raises a ``data-quality`` alert. Files are read within ``[limits]``;
 3. when something was loaded: write the configured indicator tables and, when enabled, make
-   and store a new forecast (:mod:`sahelwatch.forecast`);
+   a new forecast from a snapshot and store it (:mod:`sahelwatch.forecast`);
 4. evaluate the alert rules (data rules when the data or the rules changed; ``stale`` rules
    every cycle) and store the alerts whose keys are new, plus ``source-error`` alerts for
    sources failing three polls in a row;
-5. deliver alerts not yet delivered (feed, webhooks, email);
-6. close the store, so that readers (the web app, ``sahelwatch status``) can open it.
+5. deliver alerts not yet delivered (feed, webhooks, email).
+
+The store file is open for writing only for each write (:meth:`Watch.writing_store`): a load
+with its checks and checkpoint, a paging checkpoint, a poll's record, the alerts and
+deliveries; connectors read a snapshot while they poll. So another writer (``sahelwatch
+ingest``, ``forecast --save``) waits seconds, not a cycle, and readers never wait.
 
 :func:`run` repeats cycles until stopped (SIGTERM or Ctrl-C end it after the current step);
 with ``once=True`` it does one. Every fault inside a cycle (a source down, a malformed pull, a
@@ -39,7 +43,6 @@ Examples
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 import os
@@ -47,7 +50,8 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -195,6 +199,7 @@ class Watch:
         self.state_dir = config.watch.state_dir
         self.stopping = threading.Event()
         self.writing = threading.RLock()  # store writes of the polling threads take turns
+        self._open: Store | None = None  # the store while a write holds `writing`
 
     # --- the store ---------------------------------------------------------------------------
 
@@ -216,19 +221,37 @@ class Watch:
             return store
         raise AssertionError("unreachable")
 
+    @contextmanager
+    def writing_store(self) -> Iterator[Store]:
+        """The store file opened for writing for one write, closed after it (writes of the
+        polling threads take turns; a write inside another shares its store)."""
+        with self.writing:
+            if self._open is not None:
+                yield self._open
+                return
+            with self.open_store() as store:
+                self._open = store
+                try:
+                    yield store
+                finally:
+                    self._open = None
+
     # --- one cycle ---------------------------------------------------------------------------
 
     def cycle(self, *, force: bool = False) -> CycleReport:
         """One cycle (see the module docstring). ``force`` polls every source, due or not."""
         report = CycleReport(self.now())
-        with self.open_store() as store, unpack.using(self.config.limits):
-            due = [s for s in self.config.sources if s.enabled and (force or self._due(store, s))]
+        with unpack.using(self.config.limits):
+            with self.writing_store() as store:  # made with its tables if new
+                due = [
+                    s for s in self.config.sources if s.enabled and (force or self._due(store, s))
+                ]
             report.polled = [s.name for s in due]
             parts = [CycleReport(report.started_at) for _ in due]
             pollers = [
                 threading.Thread(
                     target=self._poll_alone,
-                    args=(store, settings, part),
+                    args=(settings, part),
                     name=f"sahelwatch-poll-{settings.name}",
                     daemon=True,
                 )
@@ -243,27 +266,26 @@ class Watch:
                 report.held += part.held
                 report.failed.update(part.failed)
                 report.alerts += part.alerts
-            self._source_errors(store, report)
-            fingerprint = self._fingerprint(store)
-            service, _ = load_state(store, SERVICE_ROW)
-            changed = fingerprint != service.get("fingerprint")
             if report.loaded and any(not r.already_ingested for _, r in report.loaded):
-                self._recompute(store, report)
+                self._recompute(report)
+            with self.writing_store() as store:
+                self._source_errors(store, report)
                 fingerprint = self._fingerprint(store)
-                changed = True
-            rules = [r for r in self.config.rules if changed or r.kind == "stale"]
-            alerts = evaluate(store, rules, now=self.now())
-            report.alerts += record(store, alerts, now=self.now())
-            if changed:
-                service["fingerprint"] = fingerprint
-                save_state(store, SERVICE_ROW, service)
-            try:
-                report.delivery = deliver(
-                    store, self.config, self.http, env=self.env, sleep=self.sleep
-                )
-            except SahelWatchError as exc:
-                report.errors.append(f"delivery: {exc}")
-                log.error("delivery: %s", exc)
+                service, _ = load_state(store, SERVICE_ROW)
+                changed = fingerprint != service.get("fingerprint")
+                rules = [r for r in self.config.rules if changed or r.kind == "stale"]
+                alerts = evaluate(store, rules, now=self.now())
+                report.alerts += record(store, alerts, now=self.now())
+                if changed:
+                    service["fingerprint"] = fingerprint
+                    save_state(store, SERVICE_ROW, service)
+                try:
+                    report.delivery = deliver(
+                        store, self.config, self.http, env=self.env, sleep=self.sleep
+                    )
+                except SahelWatchError as exc:
+                    report.errors.append(f"delivery: {exc}")
+                    log.error("delivery: %s", exc)
         report.finished_at = self.now()
         return report
 
@@ -277,20 +299,19 @@ class Watch:
         last = _aware(polled_at)
         return last is None or (now - last).total_seconds() >= settings.every
 
-    def _poll_alone(self, store: Store, settings: SourceSettings, report: CycleReport) -> None:
-        """Poll one source in this thread, over a connection of its own, within the source's
+    def _poll_alone(self, settings: SourceSettings, report: CycleReport) -> None:
+        """Poll one source in this thread, reading a snapshot of the store, within the source's
         deadline."""
-        view = copy.copy(store)
-        view.con = store.con.cursor()
         try:
-            view._install_session()  # the per-connection country table and macros
-            with unpack.using(self.config.limits), self.http.deadline(settings.deadline):
-                self._poll(view, settings, report)
+            with (
+                Store(self.config.store, read_only=True) as snapshot,
+                unpack.using(self.config.limits),
+                self.http.deadline(settings.deadline),
+            ):
+                self._poll(snapshot, settings, report)
         except Exception:  # a bug must not take the other sources down
             log.exception("%s: unexpected failure outside the connector", settings.name)
             report.failed[settings.name] = "unexpected failure (logged)"
-        finally:
-            view.con.close()
 
     def _poll(self, store: Store, settings: SourceSettings, report: CycleReport) -> None:
         started = self.now()
@@ -298,15 +319,16 @@ class Watch:
         work = self.state_dir / "sources" / settings.name
         work.mkdir(parents=True, exist_ok=True)
         ctx = Context(
-            store, self.http, work, settings.name, state, self.env, self.now, self.writing
+            store, self.http, work, settings.name, state, self.env, self.now, self.writing,
+            self.writing_store,
         )
         connector = CONNECTORS[settings.kind](settings, ctx)
         outcome, release, message = "nothing-new", None, ""
         service = state.pop("_watch", {})
         try:
             for pull in connector.poll():
-                with self.writing:
-                    result, release, note = self._process(store, ctx, settings, pull, report)
+                with self.writing_store() as writable:
+                    result, release, note = self._process(writable, ctx, settings, pull, report)
                 outcome = "loaded" if result == "loaded" or outcome == "loaded" else result
                 message = note
                 if self.stopping.is_set():
@@ -318,9 +340,9 @@ class Watch:
         except SourceChanged as exc:
             outcome, message = "failed", str(exc)
             service = self._backoff(service, settings)
-            with self.writing:
+            with self.writing_store() as writable:
                 report.alerts += record(
-                    store, [_changed_alert(settings.name, message)], now=self.now()
+                    writable, [_changed_alert(settings.name, message)], now=self.now()
                 )
         except SahelWatchError as exc:
             outcome, message = "failed", str(exc)
@@ -334,15 +356,15 @@ class Watch:
             log.warning("%s: %s", settings.name, message)
         if service:
             ctx.state["_watch"] = service
-        with self.writing:
+        with self.writing_store() as writable:
             save_state(
-                store,
+                writable,
                 settings.name,
                 ctx.state,
                 polled_at=_naive(started) if outcome != "failed" else None,
             )
             record_run(
-                store,
+                writable,
                 settings.name,
                 _naive(started),
                 outcome,
@@ -476,47 +498,56 @@ class Watch:
             )
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
-    def _recompute(self, store: Store, report: CycleReport) -> None:
-        """Indicator tables and forecasts that depend on the new data."""
+    def _recompute(self, report: CycleReport) -> None:
+        """Indicator tables and forecasts that depend on the new data, computed from a snapshot
+        (the forecast is then stored in one short write)."""
         settings = self.config.recompute
-        for target in settings.indicators:
-            try:
-                path = _write_indicators(
-                    store,
-                    target.country,
-                    target.level,
-                    settings.out_dir or self.state_dir / "indicators",
-                )
-            except SahelWatchError as exc:
-                report.errors.append(f"indicators {target.country}/{target.level}: {exc}")
-                log.error("indicators %s/%s: %s", target.country, target.level, exc)
-                continue
-            if path is not None:
-                report.recomputed.append(f"indicators {path.name}")
-        forecast = settings.forecast
-        if forecast.enabled:
+        with Store(self.config.store, read_only=True) as snapshot:
+            for target in settings.indicators:
+                try:
+                    path = _write_indicators(
+                        snapshot,
+                        target.country,
+                        target.level,
+                        settings.out_dir or self.state_dir / "indicators",
+                    )
+                except SahelWatchError as exc:
+                    report.errors.append(f"indicators {target.country}/{target.level}: {exc}")
+                    log.error("indicators %s/%s: %s", target.country, target.level, exc)
+                    continue
+                if path is not None:
+                    report.recomputed.append(f"indicators {path.name}")
+            forecast = settings.forecast
+            if not forecast.enabled:
+                return
             try:
                 from sahelwatch.forecast import forecast as make_forecast
                 from sahelwatch.forecast import store_forecast
+                from sahelwatch.forecast.data import samples_file
             except ImportError:  # the forecast stage is optional
                 log.info("sahelwatch.forecast is not available; no forecast made")
                 return
             try:
                 frame = make_forecast(
-                    store,
+                    snapshot,
                     horizons=forecast.horizons,
                     n_draws=forecast.n_draws,
                     seed=forecast.seed,
                     model=forecast.model,
                 )
-                store_forecast(store, frame, frame.attrs["origin"], frame.attrs["model_version"])
             except SahelWatchError as exc:
                 report.errors.append(f"forecast: {exc}")
                 log.error("forecast: %s", exc)
                 return
-            report.recomputed.append(
-                f"forecast {frame.attrs['model_version']} at origin {frame.attrs['origin']}"
-            )
+        origin, version = frame.attrs["origin"], frame.attrs["model_version"]
+        try:
+            with samples_file(frame) as samples, self.writing_store() as store:
+                store_forecast(store, samples, origin, version)
+        except SahelWatchError as exc:
+            report.errors.append(f"forecast: {exc}")
+            log.error("forecast: %s", exc)
+            return
+        report.recomputed.append(f"forecast {version} at origin {origin}")
 
     # --- the loop ----------------------------------------------------------------------------
 

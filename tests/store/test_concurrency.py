@@ -15,12 +15,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from conftest import GED_SAMPLE, checksum_of, counts_of
+from replay.helpers import make_config
 
-from sahelwatch import cli
+from conftest import GED_SAMPLE, checksum_of, counts_of
+from sahelwatch import cli, priority, watch
 from sahelwatch.compact import compact, compact_if_wasteful
+from sahelwatch.connectors.base import Pull
+from sahelwatch.connectors.files import Folder
 from sahelwatch.errors import ConfigError, StoreError
+from sahelwatch.forecast import load_forecast
+from sahelwatch.settings import overridden, settings
 from sahelwatch.snapshot import busy_message
 from sahelwatch.store import Store, bundled_file
 
@@ -132,6 +138,15 @@ def test_a_forecast_keeps_no_one_out_while_it_computes(bundled_copy: Path, tmp_p
         ).fetchone()
         assert row is not None and row[0] > 0 and row[1] == 2
         assert after.has_table("analyst_notes")  # the forecast's write kept the others' work
+        origin = str(after.con.execute("SELECT max(origin) FROM forecasts").fetchone()[0])[:7]
+        stored = load_forecast(after, origin, "benchmark-conflictology")
+    written = pd.read_parquet(out)  # stored from the file it wrote first: the same samples
+
+    def rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+        columns = ["unit_id", "month", "target", "draw", "value"]
+        return sorted(frame[columns].astype(str).itertuples(index=False, name=None))
+
+    assert len(written) > 0 and rows(stored) == rows(written)
 
 
 def test_readers_read_the_state_before_a_write_in_progress(bundled_copy: Path):
@@ -240,3 +255,84 @@ def test_an_ingest_compacts_a_file_of_mostly_free_space(bundled_copy: Path):
     assert not compact(bundled_copy, only_if_wasteful=True).done
     with Store(bundled_copy, read_only=True) as after:
         assert after.has_table("after_it") and not after.has_table("scratch")
+
+
+# --------------------------------------------------------------------------------------------
+# The watch service writes in short windows; batch jobs give way to readers.
+
+# Another process's short write: it waits at most 2 s for the store file.
+QUICK_WRITER = """
+import sys
+from sahelwatch import Store
+with Store(sys.argv[1], wait_s=2) as store:
+    store.con.execute("CREATE TABLE analyst_notes AS SELECT 'seen' AS note")
+"""
+
+
+def test_another_writer_gets_in_while_the_watch_polls(
+    bundled_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The watch holds the store file only for each write: while a source is being polled
+    (here a folder whose poll waits until the test lets it go), another process writes."""
+    polling, release = threading.Event(), threading.Event()
+
+    class SlowFolder(Folder):
+        def poll(self) -> Iterator[Pull]:
+            polling.set()
+            assert release.wait(timeout=600)
+            yield from super().poll()
+
+    monkeypatch.setitem(watch.CONNECTORS, "folder", SlowFolder)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / GED_SAMPLE.name).write_bytes(GED_SAMPLE.read_bytes())
+    config = make_config(
+        tmp_path,
+        bundled_copy,
+        sources=[{"name": "inbox", "kind": "folder", "path": str(inbox), "settle": 0,
+                  "check": False}],  # a sample: the checks would hold it back
+    )
+    reports: list[watch.CycleReport] = []
+    cycle = threading.Thread(target=lambda: reports.append(watch.Watch(config).cycle()))
+    cycle.start()
+    try:
+        assert polling.wait(timeout=600)
+        other = subprocess.run([sys.executable, "-c", QUICK_WRITER, str(bundled_copy)],
+                               capture_output=True, text=True, env=_env(), timeout=600)  # fmt: skip
+        assert other.returncode == 0, other.stderr
+    finally:
+        release.set()
+        cycle.join(timeout=600)
+    (report,) = reports
+    assert [source for source, _ in report.loaded] == ["inbox"] and not report.errors
+    with Store(bundled_copy, read_only=True) as after:
+        assert after.has_table("analyst_notes")  # the other process's write
+        logged = after.con.execute("SELECT count(*) FROM ingest_log WHERE path LIKE ?",
+                                   [f"%{GED_SAMPLE.name}"]).fetchone()  # fmt: skip
+        assert logged == (1,)  # and the watch's load, after it
+
+
+def test_batch_jobs_leave_a_core_to_readers(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(priority, "cores", lambda: 2)
+    assert priority.batch_workers(2) == 1  # on two cores a forecast runs in its own process
+    assert priority.work_cores() == 1  # and the server's queries use one thread each
+    monkeypatch.setattr(priority, "cores", lambda: 16)
+    assert [priority.batch_workers(n) for n in (1, 2, 32)] == [1, 2, 15]
+    with overridden(free_cores=0):
+        assert priority.batch_workers(32) == 16
+    with overridden(free_cores=64):
+        assert priority.batch_workers(2) == 1  # never fewer than one
+    monkeypatch.setenv("SAHELWATCH_FREE_CORES", "some")
+    with pytest.raises(ConfigError, match="SAHELWATCH_FREE_CORES: expected a whole number"):
+        priority.work_cores()
+
+
+def test_a_batch_step_gives_way_with_the_same_settings():
+    """The main job's forecast step runs in a child process with a lower CPU priority (the
+    process itself goes on to serve the dashboard) and this process's settings."""
+    before = os.nice(0)
+    assert priority.run_yielding(os.nice, 0) == min(19, before + 10)
+    assert os.nice(0) == before
+    with overridden(multi_month="start", batch_nice=3):
+        assert priority.run_yielding(settings).multi_month == "start"
+        assert priority.run_yielding(os.nice, 0) == min(19, before + 3)

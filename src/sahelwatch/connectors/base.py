@@ -15,6 +15,7 @@ import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +94,9 @@ class Context:
     env : where secrets are read (None: the process environment).
     now : the clock.
     lock : held while writing the store (sources are polled in threads of their own).
+    writer : opens the store for writing for one write (the watch service: the store file,
+        only for as long as the write takes, while ``store`` is a snapshot); None: write to
+        ``store`` while holding ``lock``.
     """
 
     store: Store
@@ -103,9 +107,14 @@ class Context:
     env: Mapping[str, str] | None = None
     now: Callable[[], datetime] = field(default_factory=lambda: lambda: datetime.now(UTC))
     lock: Any = field(default_factory=threading.RLock)
+    writer: Callable[[], AbstractContextManager[Store]] | None = None
 
     def save(self) -> None:
         """Store the checkpoint as it is now (paging progress)."""
+        if self.writer is not None:
+            with self.writer() as store:
+                save_state(store, self.source, self.state)
+            return
         with self.lock:
             save_state(self.store, self.source, self.state)
 

@@ -28,13 +28,17 @@ shared evenly over the months from ``date_start`` to ``date_end`` when it spans 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sahelwatch.errors import QueryError
 from sahelwatch.gazetteer import CM_FAMILIES, EVENT_FAMILIES
@@ -413,75 +417,64 @@ def _block_size(frame: pd.DataFrame) -> int | None:
     return n
 
 
-def _text(values: pd.Series) -> pa.Array:
-    """A text column for Arrow; a categorical one as a dictionary (its categories converted
-    once, not once per sample: a full forecast has 27.5 million)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return pa.array(values.cat.rename_categories([str(c) for c in values.cat.categories]))
-    return pa.array(values.astype(str).to_numpy(dtype=object), pa.string())
-
-
-def _first_days(months: pd.Series) -> pa.Array:
-    """``YYYY-MM`` texts as the dates of their first days (each distinct month parsed once)."""
-    codes, uniques = pd.factorize(months)
-    days = pd.to_datetime(pd.Index(uniques).astype(str), format="%Y-%m").to_numpy()
-    return pa.array(days.astype("datetime64[D]")[codes])
+@contextmanager
+def samples_file(frame: pd.DataFrame) -> Iterator[Path]:
+    """The samples of ``frame`` in a temporary Parquet file (removed on exit): write it before
+    opening the store for :func:`store_forecast`, so that the store is held only for the
+    insert."""
+    with tempfile.TemporaryDirectory(prefix="sahelwatch-samples-") as folder:
+        path = Path(folder) / "samples.parquet"
+        frame.to_parquet(path, index=False)
+        yield path
 
 
 def store_forecast(
-    store: Store, frame: pd.DataFrame, origin: date | str, model_version: str
+    store: Store, samples: pd.DataFrame | str | Path, origin: date | str, model_version: str
 ) -> int:
     """Write samples to the store's ``forecasts`` table, replacing an earlier run of the same
     origin, model version and level. Returns the number of rows written.
+
+    ``samples`` is the frame :func:`sahelwatch.forecast.forecast` returned or a Parquet file it
+    was written to (``frame.to_parquet(path)``; see :func:`samples_file`): DuckDB inserts from
+    the file in one statement, with no conversion in Python while the store is held (a frame
+    is written to a temporary file first).
 
     Examples
     --------
     >>> store_forecast(store, frame, "2025-02", "lgbm-direct-1")      # doctest: +SKIP
     """
+    if isinstance(samples, pd.DataFrame):
+        with samples_file(samples) as written:
+            return store_forecast(store, written, origin, model_version)
     from sahelwatch.periods import parse_month
 
     origin_month = parse_month(origin) if isinstance(origin, str) else origin
+    path = str(samples)
+    numeric = pa.types.is_integer(pq.read_schema(path).field("unit_id").type)
+    unit_id, unit_code = ("unit_id", "NULL") if numeric else ("NULL", "unit_id::VARCHAR")
     con = store.con
     con.execute(FORECASTS_SCHEMA)
     for statement in _FORECASTS_MIGRATION:
         con.execute(statement)
-    numeric = pd.api.types.is_integer_dtype(frame["unit_id"].dtype)
-    n = len(frame)
-    table = pa.table(
-        {
-            "level": _text(frame["level"]),
-            "unit_id": pa.array(frame["unit_id"].to_numpy(dtype=np.int64))
-            if numeric
-            else pa.nulls(n, pa.int64()),
-            "unit_code": pa.nulls(n, pa.string()) if numeric else _text(frame["unit_id"]),
-            "month": _first_days(frame["month"]),
-            "target": _text(frame["target"]),
-            "draw": frame["draw"].to_numpy(dtype=np.int32),
-            "value": frame["value"].to_numpy(dtype=np.float64),
-        }
-    )
-    levels = sorted(str(level) for level in pd.unique(frame["level"]))
-    con.register("sw_forecast_frame", table)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
-            "DELETE FROM forecasts WHERE origin = ? AND model_version = ? "
-            "AND list_contains(?, level)",
-            [origin_month, model_version, levels],
+            "DELETE FROM forecasts WHERE origin = $origin AND model_version = $version AND "
+            "level IN (SELECT DISTINCT level::VARCHAR FROM read_parquet($path))",
+            {"origin": origin_month, "version": model_version, "path": path},
         )
-        con.execute(
+        row = con.execute(
             "INSERT INTO forecasts (origin, model_version, created_at, level, unit_id, month, "
-            "target, draw, value, unit_code) SELECT ?, ?, now(), level, unit_id, month, "
-            "target, draw, value, unit_code FROM sw_forecast_frame",
-            [origin_month, model_version],
-        )
+            f"target, draw, value, unit_code) SELECT $origin, $version, now(), level::VARCHAR, "
+            f"{unit_id}, strptime(month::VARCHAR, '%Y-%m')::DATE, target::VARCHAR, draw, value, "
+            f"{unit_code} FROM read_parquet($path)",
+            {"origin": origin_month, "version": model_version, "path": path},
+        ).fetchone()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    finally:
-        con.unregister("sw_forecast_frame")
-    return len(frame)
+    return int(row[0]) if row else 0
 
 
 def load_forecast(

@@ -31,6 +31,7 @@ import duckdb
 from sahelwatch import snapshot
 from sahelwatch.errors import StoreError
 from sahelwatch.gazetteer import countries
+from sahelwatch.priority import work_cores
 from sahelwatch.store import LAKE_PREFIX, Store
 
 __all__ = ["RequestStore", "StoreAccess", "StoreBusy"]
@@ -104,6 +105,9 @@ class StoreAccess:
         self._config: dict[str, str | bool | int | float | list[str]] = {
             "memory_limit": memory_limit
         }
+        # Queries of requests use every core but SAHELWATCH_FREE_CORES: one read cannot take
+        # every core from the others (on two cores: one thread per query).
+        self._read_config = {**self._config, "threads": work_cores()}
 
     # --- generation -------------------------------------------------------------------------
 
@@ -131,7 +135,9 @@ class StoreAccess:
 
     def _connect(self, target: Path) -> duckdb.DuckDBPyConnection:
         try:
-            return snapshot.connect(target, read_only=True, config=self._config, wait_s=self.wait_s)
+            return snapshot.connect(
+                target, read_only=True, config=self._read_config, wait_s=self.wait_s
+            )
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the store: {str(exc).splitlines()[0]}") from exc
 
