@@ -236,7 +236,8 @@ class Store:
 
     Parameters
     ----------
-    path : database file; default :func:`default_path`.
+    path : database file, or a DuckLake as ``ducklake:postgres:<libpq string>``
+        (``docs/concurrency.md``); default :func:`default_path`.
     read_only : read a snapshot of the store as it stood after its last write; it never keeps
         writers out (:mod:`sahelwatch.snapshot`, ``docs/concurrency.md``).
     memory_limit : DuckDB's memory budget; larger work spills to a temporary directory.
@@ -249,6 +250,9 @@ class Store:
     ...     store.ingest("GEDEvent_v26_0_2.csv")
     """
 
+    #: The DuckLake this store is (its ``ducklake:`` location), or None for a DuckDB file.
+    lake: str | None = None
+
     def __init__(
         self,
         path: str | Path | None = None,
@@ -259,7 +263,6 @@ class Store:
     ) -> None:
         self.path = Path(path).expanduser() if path is not None else default_path()
         location = str(path) if path is not None else str(self.path)
-        #: The DuckLake this store is (its ``ducklake:`` location), or None for a DuckDB file.
         self.lake = location if location.startswith(LAKE_PREFIX) else None
         if read_only and not self.lake and not self.path.exists():
             raise StoreError(
@@ -382,6 +385,15 @@ class Store:
         )
         for name, body in MACROS.items():
             self.con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
+
+    def refuse_lake(self, what: str) -> None:
+        """Refuse to keep ``what`` in a DuckLake store: its tables rely on key constraints and
+        upserts that DuckLake lacks (``docs/concurrency.md``, "Beyond one machine")."""
+        if self.lake:
+            raise StoreError(
+                f"{what} cannot be kept in the DuckLake store {self.lake} yet (DuckLake has no "
+                "key constraints); use a store file for it (docs/concurrency.md)."
+            )
 
     def has_table(self, name: str) -> bool:
         """Whether the store has a table ``name`` (tables made on first use may be missing)."""

@@ -213,3 +213,16 @@ def test_the_command_line_reads_the_lake(lake: str, lake_env: dict[str, str], tm
     assert on_lake.returncode == 0, on_lake.stderr
     assert on_lake.stdout.count("\n") > 100
     assert sorted(on_lake.stdout.splitlines()) == sorted(on_file.stdout.splitlines())
+
+
+def test_alerts_are_refused_on_the_lake_with_a_sentence(lake: str, lake_env: dict[str, str]):
+    Store(lake).close()
+    rules = str(bundled_file("alert_rules.toml"))
+    result = _sahelwatch(lake_env, "alerts", "--check", rules)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: Alerts cannot be kept in the DuckLake store {lake} yet (DuckLake has no key "
+        "constraints); use a store file for it (docs/concurrency.md).\n"
+    )
+    with Store(lake, read_only=True) as store:
+        assert not store.has_table("alerts")

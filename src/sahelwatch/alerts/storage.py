@@ -30,6 +30,7 @@ log = logging.getLogger("sahelwatch.alerts")
 def ensure_alerts_schema(store: Store) -> None:
     """Create the ``alerts`` and ``alert_deliveries`` tables if missing."""
     if not store.read_only:
+        store.refuse_lake("Alerts")
         store.con.execute(ALERTS_SCHEMA)
 
 

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS held_pulls (
 def ensure_state_schema(store: Store) -> None:
     """Create the tables above if the store lacks them (a read-only store is left alone)."""
     if not store.read_only:
+        store.refuse_lake("The watch service's state")
         store.con.execute(STATE_SCHEMA)
 
 
