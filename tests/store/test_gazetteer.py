@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sahelwatch import gazetteer, geo
@@ -51,3 +53,13 @@ def test_event_families() -> None:
     assert gazetteer.event_family("acled") == "acled"
     with pytest.raises(QueryError, match="unknown event source 'views_cm'"):
         gazetteer.event_family("views_cm")
+
+
+def test_reference_is_plain_json() -> None:
+    ref = gazetteer.reference()
+    assert json.loads(json.dumps(ref)) == ref  # only JSON types
+    niger = next(c for c in ref["countries"] if c["iso3"] == "NER")
+    assert niger["capital"] == {"name": "Niamey", "latitude": 13.5167059519,
+                                "longitude": 2.11665604514}  # fmt: skip
+    assert ref["source_names"]["ucdp_candidate_cm"] == "UCDP Candidate"
+    assert ref["groups"]["central_sahel"] == [432, 439, 436]
