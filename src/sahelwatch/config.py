@@ -32,7 +32,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from sahelwatch.alerts import BUILTIN_RULES, RULE_TYPES, Alert, AnyRule, Rule, evaluate, record
@@ -56,7 +63,7 @@ from sahelwatch.delivery import DeliverySettings, EmailSettings, FeedSettings, W
 from sahelwatch.errors import ConfigError
 from sahelwatch.formats.unpack import LimitSettings
 from sahelwatch.settings import ConfigPath, Duration, Section, explain, secret
-from sahelwatch.store import Store
+from sahelwatch.store import LAKE_PREFIX, Store
 
 __all__ = [
     "RULE_TYPES",
@@ -129,19 +136,30 @@ class AlertSettings(Section):
     rules: list[AnyRule] = Field(default_factory=list)
 
 
+_CONFIG_PATH: TypeAdapter[Path] = TypeAdapter(ConfigPath)
+
+
+def _store_location(value: object, info: ValidationInfo) -> Path | str:
+    """A DuckLake location (``ducklake:...``) as written; anything else a :data:`ConfigPath`."""
+    if isinstance(value, str) and value.startswith(LAKE_PREFIX):
+        return value
+    return _CONFIG_PATH.validate_python(value, context=info.context)
+
+
 class Config(Section):
     """The whole configuration. Build it with :func:`load_config` or :func:`parse_config`.
 
     Attributes
     ----------
-    store : the store file (None: ``$SAHELWATCH_DB`` or the per-user default).
+    store : the store file, or a shared DuckLake as ``ducklake:postgres:<libpq string>``
+        (None: ``$SAHELWATCH_DB`` or the per-user default).
     watch, http, checks, limits, recompute, alerts, delivery : the sections of those names.
     sources : the ``[[sources]]`` entries, in file order.
     """
 
     ENTRY: ClassVar[str] = "section"
 
-    store: ConfigPath | None = None
+    store: Annotated[Path | str, BeforeValidator(_store_location)] | None = None
     watch: WatchSettings
     http: HttpSettings = Field(default_factory=HttpSettings)
     checks: CheckSettings = Field(default_factory=CheckSettings)

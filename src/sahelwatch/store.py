@@ -107,9 +107,11 @@ CREATE TABLE IF NOT EXISTS quarantine (
     if f.table
 )
 
-# What DuckLake lacks (key and unique constraints, non-literal defaults); there the ingest
-# transaction checks uniqueness itself and every ingest writes `meta.ingest_serial`.
-_LAKE_UNSUPPORTED = re.compile(r" PRIMARY KEY|, UNIQUE \([^)]*\)| DEFAULT FALSE")
+# What DuckLake lacks (key and unique constraints, non-literal defaults); there every write
+# that needs them checks uniqueness itself under `meta.ingest_serial` (`Store.write_serially`).
+_LAKE_UNSUPPORTED = re.compile(
+    r",\s*(PRIMARY KEY|UNIQUE) \([^)]*\)| PRIMARY KEY| DEFAULT FALSE"
+)
 
 # The layout version and the ingest counter, added once (valid on both engines).
 _META_ROWS = """
@@ -300,6 +302,33 @@ class Store:
         self.con.execute(_LAKE_UNSUPPORTED.sub("", SCHEMA) if self.lake else SCHEMA)
         self.con.execute(_META_ROWS, {"v": SCHEMA_VERSION})
 
+    def create_tables(self, schema: str, what: str) -> None:
+        """Run ``CREATE TABLE IF NOT EXISTS`` statements of a module's own tables: as written on
+        a DuckDB file, without the key constraints on a lake (where the module's writes keep
+        them with :meth:`write_serially`); processes creating them at once are retried."""
+        sql = _LAKE_UNSUPPORTED.sub("", schema) if self.lake else schema
+        retry_conflicts(lambda: self.con.execute(sql), f"creating the tables of {what}")
+
+    def write_serially(self, work: Callable[[], _T], what: str) -> _T:
+        """``work()`` in one transaction that also claims the serial row
+        (:meth:`claim_ingest`), committed; of two overlapping writes on a lake the later is
+        run again from the start (:func:`retry_conflicts`) and sees the winner's rows, so
+        checks such as "is this key already stored" and "the next id" hold without key
+        constraints."""
+
+        def attempt() -> _T:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                self.claim_ingest()
+                result = work()
+                self.con.execute("COMMIT")
+            except BaseException:
+                rollback(self.con)
+                raise
+            return result
+
+        return retry_conflicts(attempt, what)
+
     def claim_ingest(self) -> None:
         """Advance ``meta.ingest_serial`` in the open transaction. Of two overlapping ingests on
         DuckLake the later to commit then fails and is tried again (:func:`retry_conflicts`),
@@ -385,15 +414,6 @@ class Store:
         )
         for name, body in MACROS.items():
             self.con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
-
-    def refuse_lake(self, what: str) -> None:
-        """Refuse to keep ``what`` in a DuckLake store: its tables rely on key constraints and
-        upserts that DuckLake lacks (``docs/concurrency.md``, "Beyond one machine")."""
-        if self.lake:
-            raise StoreError(
-                f"{what} cannot be kept in the DuckLake store {self.lake} yet (DuckLake has no "
-                "key constraints); use a store file for it (docs/concurrency.md)."
-            )
 
     def has_table(self, name: str) -> bool:
         """Whether the store has a table ``name`` (tables made on first use may be missing)."""

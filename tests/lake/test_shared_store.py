@@ -1,6 +1,8 @@
 """Several processes share one store on DuckLake (PostgreSQL catalog): two analysts and the
 watch ingest at the same time while a reader reads; the same file ingested twice at once loads
-once; the command line reads the lake. See ``docs/concurrency.md``, "Beyond one machine".
+once; the command line reads the lake; two processes keep the same alerts, deliveries, holds
+and checkpoint once; the real watch service runs while an analyst ingests and ``alerts
+--check`` runs. See ``docs/concurrency.md``, "Beyond one machine".
 
 They run where ``SAHELWATCH_LAKE_TEST`` names a PostgreSQL server (a libpq connection string
 without ``dbname``, e.g. ``host=/tmp/pg user=postgres``) and SahelWatch's ``[lake]`` extra is
@@ -13,11 +15,13 @@ environment of processes that open it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -215,14 +219,124 @@ def test_the_command_line_reads_the_lake(lake: str, lake_env: dict[str, str], tm
     assert sorted(on_lake.stdout.splitlines()) == sorted(on_file.stdout.splitlines())
 
 
-def test_alerts_are_refused_on_the_lake_with_a_sentence(lake: str, lake_env: dict[str, str]):
-    Store(lake).close()
-    rules = str(bundled_file("alert_rules.toml"))
-    result = _sahelwatch(lake_env, "alerts", "--check", rules)
-    assert result.returncode == 1
-    assert result.stderr == (
-        f"error: Alerts cannot be kept in the DuckLake store {lake} yet (DuckLake has no key "
-        "constraints); use a store file for it (docs/concurrency.md).\n"
+CLI = "from sahelwatch.cli import main; main()"
+
+
+def _start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """A Python process with these arguments (``finish`` waits for it)."""
+    return subprocess.Popen(
+        [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
+
+
+# Records, at once with another process, the same alerts, a failed delivery of each, a hold
+# and the checkpoint of one source into the lake at argv[1]: argv[2] rounds, one write each.
+RACER = """
+import sys
+from pathlib import Path
+from sahelwatch.alerts import Alert, mark_delivery, record
+from sahelwatch.connectors.state import ensure_state_schema, record_hold, save_state
+from sahelwatch.store import Store
+with Store(sys.argv[1]) as store:
+    ensure_state_schema(store)
+    for i in range(int(sys.argv[2])):
+        alert = Alert("race", f"race:{i}", "info", f"race {i}", "")
+        record(store, [alert])
+        mark_delivery(store, alert, "feed", ok=False, error="down", max_tries=100)
+        record_hold(store, "inbox", None, Path("held.csv"), f"sha{i}", 1, ["odd"], {})
+        save_state(store, "inbox", {"round": i})
+"""
+
+
+def test_two_processes_keep_alerts_deliveries_and_holds_once(lake: str, lake_env: dict[str, str]):
+    rounds = 12
+    Store(lake).close()
+    racers = [_start(lake_env, "-c", RACER, lake, str(rounds)) for _ in range(2)]
+    for racer in racers:
+        finish(racer)
     with Store(lake, read_only=True) as store:
-        assert not store.has_table("alerts")
+        alerts = store.con.execute(
+            "SELECT count(*), count(DISTINCT key), min(seq), max(seq), count(DISTINCT seq) "
+            "FROM alerts"
+        ).fetchone()
+        deliveries = store.con.execute(
+            "SELECT count(*), count(DISTINCT alert_id), min(attempts), max(attempts) "
+            "FROM alert_deliveries WHERE channel = 'feed'"
+        ).fetchone()
+        held = store.con.execute(
+            "SELECT count(*), count(DISTINCT hold_id), max(hold_id) FROM held_pulls"
+        ).fetchone()
+        states = store.con.execute("SELECT state FROM connector_state").fetchall()
+    assert alerts == (rounds, rounds, 1, rounds, rounds)  # each alert once, numbered 1..n
+    assert deliveries == (rounds, rounds, 2, 2)  # one row per alert: both attempts counted
+    assert held == (2 * rounds, 2 * rounds, 2 * rounds)
+    assert states == [(json.dumps({"round": rounds - 1}),)]
+
+
+def _watch_config(tmp_path: Path, lake: str) -> tuple[Path, Path]:
+    """A watch configuration on the lake whose one source is a folder holding the Candidate
+    release ``WATCH``, with the rules of a file that ``alerts --check`` reads too."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / WATCH[0]).write_bytes(bundled_file(WATCH[0]).read_bytes())
+    old = time.time() - 60
+    os.utime(inbox / WATCH[0], (old, old))
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[alerts.rules]]\nname = "near-bamako"\nkind = "proximity"\nplace = "Bamako"\n'
+        'radius_km = 100\nseverity = "critical"\n\n'
+        '[[alerts.rules]]\nname = "mali-deaths"\nkind = "threshold"\nlevel = "country"\n'
+        "threshold = 90\n"
+    )
+    config = tmp_path / "sahelwatch.toml"
+    config.write_text(
+        f"store = {json.dumps(lake)}\n[watch]\nstate_dir = {json.dumps(str(tmp_path / 'state'))}"
+        f'\n[[sources]]\nname = "inbox"\nkind = "folder"\npath = {json.dumps(str(inbox))}\n'
+        f"settle = 1\nevery = 1\n\n{rules.read_text()}"
+    )
+    return config, rules
+
+
+def test_the_watch_an_analyst_and_alert_checks_share_the_lake(
+    lake: str, lake_env: dict[str, str], tmp_path: Path
+):
+    """``watch --once`` loads a Candidate release from a folder while an analyst ingests two
+    files and ``alerts --check`` runs again and again, twice at once at the end."""
+    Store(lake).close()
+    config, rules = _watch_config(tmp_path, lake)
+    watch = _start(lake_env, "-c", CLI, "watch", "--config", str(config), "--once")
+    analyst = start_writer(lake, lake_env, *ANALYST_1)
+    checks = []
+    while watch.poll() is None or analyst.poll() is None:
+        checks.append(_sahelwatch(lake_env, "alerts", "--check", str(rules)))
+    finish(watch)
+    assert "already ingested" not in finish(analyst)
+    both = [_start(lake_env, "-c", CLI, "alerts", "--check", str(rules)) for _ in range(2)]
+    for check in both:
+        finish(check)
+    assert checks and all(c.returncode == 0 for c in checks), [c.stderr for c in checks]
+    print(f"{len(checks)} alerts --check ran while the watch and the analyst wrote")
+    finish(_start(lake_env, "-c", CLI, "watch", "--config", str(config), "--once"))
+
+    with Store(lake, read_only=True) as store:
+        counts = table_counts(store)
+        alerts = store.con.execute(
+            "SELECT count(*) - count(DISTINCT key), count(*) - count(DISTINCT seq), "
+            "list(DISTINCT rule ORDER BY rule) FROM alerts"
+        ).fetchone()
+        deliveries = store.con.execute(
+            "SELECT count(*) - count(DISTINCT (alert_id, channel)), count(*) FROM alert_deliveries"
+        ).fetchone()
+        state = store.con.execute(
+            "SELECT state, polled_at IS NOT NULL FROM connector_state WHERE source = 'inbox'"
+        ).fetchall()
+        runs = store.con.execute(
+            "SELECT outcome FROM connector_runs WHERE source = 'inbox' ORDER BY run_id"
+        ).fetchall()
+    assert counts == _reference(tmp_path, ANALYST_1 + WATCH)  # every row once
+    assert counts["ingest_log"] == 3
+    assert alerts == (0, 0, ["mali-deaths", "near-bamako"])  # every alert once
+    assert deliveries[0] == 0 and deliveries[1] > 0  # one row per alert and channel
+    seen = hashlib.sha256(bundled_file(WATCH[0]).read_bytes()).hexdigest()
+    assert len(state) == 1 and state[0][1] and json.loads(state[0][0])["seen"] == [seen]
+    assert runs == [("loaded",), ("nothing-new",)]  # the second watch found nothing new

@@ -1,4 +1,10 @@
-"""Alerts kept in the store: recorded once per key, listed, and their deliveries tracked."""
+"""Alerts kept in the store: recorded once per key, listed, and their deliveries tracked.
+
+Each write is one transaction (``Store.write_serially``) that checks what is already stored, so
+an alert is kept once per key and a delivery row once per (alert, channel) also on a shared
+DuckLake store, which has no key constraints: of two processes writing at once, the later to
+commit runs again and sees the other's rows. A DuckDB file keeps the constraints as well.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +36,7 @@ log = logging.getLogger("sahelwatch.alerts")
 def ensure_alerts_schema(store: Store) -> None:
     """Create the ``alerts`` and ``alert_deliveries`` tables if missing."""
     if not store.read_only:
-        store.refuse_lake("Alerts")
-        store.con.execute(ALERTS_SCHEMA)
+        store.create_tables(ALERTS_SCHEMA, "alerts")
 
 
 def record(store: Store, alerts: Sequence[Alert], now: datetime | None = None) -> list[Alert]:
@@ -40,47 +45,47 @@ def record(store: Store, alerts: Sequence[Alert], now: datetime | None = None) -
     ensure_alerts_schema(store)
     if not alerts:
         return []
-    now = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
-    con = store.con
-    fresh: list[Alert] = []
-    con.execute("BEGIN TRANSACTION")
-    try:
-        keys = [a.key for a in alerts]
-        stored = {
-            r[0]
-            for r in con.execute(
-                "SELECT key FROM alerts WHERE list_contains(?, key)", [keys]
-            ).fetchall()
-        }
-        row = con.execute("SELECT coalesce(max(seq), 0) FROM alerts").fetchone()
-        seq = int(row[0]) if row else 0
-        for alert in alerts:
-            if alert.key in stored:
-                continue
-            stored.add(alert.key)
-            seq += 1
-            alert.fired_at, alert.seq = now, seq
-            con.execute(
-                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
-                [
-                    alert.id,
-                    seq,
-                    alert.rule,
-                    alert.key,
-                    now,
-                    alert.severity,
-                    alert.title,
-                    alert.body,
-                    json.dumps(alert.evidence, sort_keys=True, default=str),
-                ],
-            )
-            fresh.append(alert)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    at = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    fresh = store.write_serially(lambda: _insert_new(store, alerts, at), "recording alerts")
     for alert in fresh:
         log.info("alert %s [%s] %s", alert.id, alert.severity, alert.title)
+    return fresh
+
+
+def _insert_new(store: Store, alerts: Sequence[Alert], now: datetime) -> list[Alert]:
+    """Insert the alerts whose key is not stored yet, numbered after the last; return them."""
+    con = store.con
+    fresh: list[Alert] = []
+    keys = [a.key for a in alerts]
+    stored = {
+        r[0]
+        for r in con.execute(
+            "SELECT key FROM alerts WHERE list_contains(?, key)", [keys]
+        ).fetchall()
+    }
+    row = con.execute("SELECT coalesce(max(seq), 0) FROM alerts").fetchone()
+    seq = int(row[0]) if row else 0
+    for alert in alerts:
+        if alert.key in stored:
+            continue
+        stored.add(alert.key)
+        seq += 1
+        alert.fired_at, alert.seq = now, seq
+        con.execute(
+            "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+            [
+                alert.id,
+                seq,
+                alert.rule,
+                alert.key,
+                now,
+                alert.severity,
+                alert.title,
+                alert.body,
+                json.dumps(alert.evidence, sort_keys=True, default=str),
+            ],
+        )
+        fresh.append(alert)
     return fresh
 
 
@@ -156,34 +161,41 @@ def mark_delivery(
     store: Store, alert: Alert, channel: str, *, ok: bool, error: str = "", max_tries: int = 10
 ) -> bool:
     """Record one delivery attempt; return True when the channel should not try again
-    (delivered, or ``max_tries`` reached)."""
+    (delivered, or ``max_tries`` reached). The (alert, channel) row is replaced (deleted and
+    inserted again) in one transaction with its count of attempts."""
     con = store.con
-    row = con.execute(
-        "SELECT attempts FROM alert_deliveries WHERE alert_id = ? AND channel = ?",
-        [alert.id, channel],
-    ).fetchone()
-    attempts = (int(row[0]) if row else 0) + 1
-    gave_up = not ok and attempts >= max_tries
-    con.execute(
-        "INSERT INTO alert_deliveries VALUES ($a, $c, $n, $at, $err, $gave) "
-        "ON CONFLICT (alert_id, channel) DO UPDATE SET attempts = $n, delivered_at = $at, "
-        "last_error = $err, gave_up = $gave",
-        {
-            "a": alert.id,
-            "c": channel,
-            "n": attempts,
-            "at": datetime.now(UTC).replace(tzinfo=None) if ok else None,
-            "err": None if ok else error[:1000],
-            "gave": gave_up,
-        },
-    )
     if ok:
         alert.delivered[channel] = iso_time(datetime.now(UTC)) or ""
+
+    def write() -> bool:
+        row = con.execute(
+            "SELECT attempts FROM alert_deliveries WHERE alert_id = ? AND channel = ?",
+            [alert.id, channel],
+        ).fetchone()
+        attempts = (int(row[0]) if row else 0) + 1
+        gave_up = not ok and attempts >= max_tries
         con.execute(
-            "UPDATE alerts SET delivered = ? WHERE id = ?",
-            [json.dumps(alert.delivered, sort_keys=True), alert.id],
+            "DELETE FROM alert_deliveries WHERE alert_id = ? AND channel = ?", [alert.id, channel]
         )
-    return ok or gave_up
+        con.execute(
+            "INSERT INTO alert_deliveries VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                alert.id,
+                channel,
+                attempts,
+                datetime.now(UTC).replace(tzinfo=None) if ok else None,
+                None if ok else error[:1000],
+                gave_up,
+            ],
+        )
+        if ok:
+            con.execute(
+                "UPDATE alerts SET delivered = ? WHERE id = ?",
+                [json.dumps(alert.delivered, sort_keys=True), alert.id],
+            )
+        return ok or gave_up
+
+    return store.write_serially(write, f"recording a delivery of alert {alert.id} to {channel}")
 
 
 def pending(store: Store, channel: str, limit: int = 500) -> list[Alert]:

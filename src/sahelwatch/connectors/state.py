@@ -10,8 +10,10 @@ connector_runs   one row per poll of a source: outcome (``loaded``, ``nothing-ne
 held_pulls       pulls the data-quality checks held back: the file kept on disk, its hash, the
                  reasons, and how it was resolved (``loaded`` by an operator, or ``superseded``).
 
-Every write here is one statement (DuckDB commits it at once), so a process killed at any
-point leaves each row as it was before or after the write, never half-written.
+Every write here is one transaction (``Store.write_serially``), so a process killed at any
+point leaves each row as it was before or after the write, never half-written, and on a shared
+DuckLake store (which has no key constraints) two processes' writes behave as if one followed
+the other: one checkpoint row per source, hold and run ids unique.
 """
 
 from __future__ import annotations
@@ -57,8 +59,7 @@ CREATE TABLE IF NOT EXISTS held_pulls (
 def ensure_state_schema(store: Store) -> None:
     """Create the tables above if the store lacks them (a read-only store is left alone)."""
     if not store.read_only:
-        store.refuse_lake("The watch service's state")
-        store.con.execute(STATE_SCHEMA)
+        store.create_tables(STATE_SCHEMA, "the watch service's state")
 
 
 def load_state(store: Store, source: str) -> tuple[dict[str, Any], datetime | None]:
@@ -77,12 +78,21 @@ def save_state(
     store: Store, source: str, state: dict[str, Any], *, polled_at: datetime | None = None
 ) -> None:
     """Replace a source's checkpoint (and, when given, the time it was last polled)."""
-    store.con.execute(
-        "INSERT INTO connector_state VALUES ($s, $state, $polled, now()) ON CONFLICT (source) "
-        "DO UPDATE SET state = $state, polled_at = coalesce($polled, connector_state.polled_at), "
-        "updated_at = now()",
-        {"s": source, "state": json.dumps(state, sort_keys=True), "polled": polled_at},
-    )
+    params = {"s": source, "state": json.dumps(state, sort_keys=True), "polled": polled_at}
+
+    def write() -> None:  # an upsert both engines run: update, then insert if it was missing
+        store.con.execute(
+            "UPDATE connector_state SET state = $state, polled_at = coalesce($polled, polled_at),"
+            " updated_at = now() WHERE source = $s",
+            params,
+        )
+        store.con.execute(
+            "INSERT INTO connector_state SELECT $s, $state, $polled, now() "
+            "WHERE NOT EXISTS (SELECT 1 FROM connector_state WHERE source = $s)",
+            params,
+        )
+
+    store.write_serially(write, f"saving the state of {source}")
 
 
 def record_run(
@@ -96,10 +106,13 @@ def record_run(
     finished_at: datetime | None = None,
 ) -> None:
     """Log one poll of a source (times in UTC, without a time zone)."""
-    store.con.execute(
-        "INSERT INTO connector_runs SELECT coalesce(max(run_id), 0) + 1, ?, ?, "
-        "coalesce(?, now()::TIMESTAMP), ?, ?, ? FROM connector_runs",
-        [source, started_at, finished_at, outcome, release, message[:2000]],
+    store.write_serially(
+        lambda: store.con.execute(
+            "INSERT INTO connector_runs SELECT coalesce(max(run_id), 0) + 1, ?, ?, "
+            "coalesce(?, now()::TIMESTAMP), ?, ?, ? FROM connector_runs",
+            [source, started_at, finished_at, outcome, release, message[:2000]],
+        ),
+        f"logging a poll of {source}",
     )
 
 
@@ -187,20 +200,28 @@ def record_hold(
     reasons: list[str],
     ingest: dict[str, Any],
 ) -> Hold:
-    """Record a held-back pull and return it."""
-    row = store.con.execute(
-        "INSERT INTO held_pulls SELECT coalesce(max(hold_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, "
-        f"now(), NULL, NULL FROM held_pulls RETURNING {_HOLD_COLUMNS}",
-        [
-            source,
-            release,
-            str(path),
-            sha256,
-            size,
-            json.dumps(reasons),
-            json.dumps(ingest, sort_keys=True),
-        ],
-    ).fetchone()
+    """Record a held-back pull and return it (its id one more than the highest so far)."""
+    values = [
+        source,
+        release,
+        str(path),
+        sha256,
+        size,
+        json.dumps(reasons),
+        json.dumps(ingest, sort_keys=True),
+    ]
+
+    def write() -> tuple[Any, ...] | None:
+        store.con.execute(
+            "INSERT INTO held_pulls SELECT coalesce(max(hold_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, "
+            "now(), NULL, NULL FROM held_pulls",
+            values,
+        )
+        return store.con.execute(
+            f"SELECT {_HOLD_COLUMNS} FROM held_pulls ORDER BY hold_id DESC LIMIT 1"
+        ).fetchone()
+
+    row = store.write_serially(write, f"holding back a pull of {source}")
     assert row is not None
     return _hold(row)
 
@@ -218,7 +239,10 @@ def holds(store: Store, *, unresolved: bool = False) -> list[Hold]:
 
 def resolve_hold(store: Store, hold_id: int, resolution: str) -> None:
     """Mark a hold resolved (``loaded`` or ``superseded``)."""
-    store.con.execute(
-        "UPDATE held_pulls SET resolved_at = now(), resolution = ? WHERE hold_id = ?",
-        [resolution, hold_id],
+    store.write_serially(
+        lambda: store.con.execute(
+            "UPDATE held_pulls SET resolved_at = now(), resolution = ? WHERE hold_id = ?",
+            [resolution, hold_id],
+        ),
+        f"resolving hold {hold_id}",
     )
