@@ -18,10 +18,12 @@ invalid setting is one :class:`ConfigError` sentence naming the file, the table 
 
 Examples
 --------
->>> config = load_config("sahelwatch.toml")            # doctest: +SKIP
->>> config.check_secrets()                             # doctest: +SKIP
->>> [s.name for s in config.sources]                   # doctest: +SKIP
-['ucdp-candidate', 'acled-sahel']
+>>> _ = Path("sahelwatch.toml").write_text('[[sources]]\\nname = "inbox"\\nkind = "folder"\\n'
+...                                         'path = "inbox"\\n')
+>>> config = load_config("sahelwatch.toml")
+>>> config.check_secrets()  # every secret the file names is set
+>>> [(s.name, s.kind) for s in config.sources]
+[('inbox', 'folder')]
 """
 
 from __future__ import annotations

@@ -248,8 +248,10 @@ class Store:
 
     Examples
     --------
-    >>> with Store("/tmp/sw.duckdb") as store:          # doctest: +SKIP
-    ...     store.ingest("GEDEvent_v26_0_2.csv")
+    >>> from sahelwatch.ingest import ingest
+    >>> with Store("mine.duckdb") as mine:
+    ...     ingest(mine, bundled_file("ucdp_candidate_26.0.2_events_global.csv.gz")).added
+    1298
     """
 
     #: The DuckLake this store is (its ``ducklake:`` location), or None for a DuckDB file.

@@ -36,9 +36,12 @@ Only one watch process runs per state folder (a lock file).
 
 Examples
 --------
->>> from sahelwatch.config import load_config                      # doctest: +SKIP
->>> from sahelwatch.watch import run
->>> run(load_config("sahelwatch.toml"), once=True)                 # doctest: +SKIP
+One cycle over the sources of a configuration file (``sahelwatch watch --once``)::
+
+    from sahelwatch.config import load_config
+    from sahelwatch.watch import run
+
+    run(load_config("sahelwatch.toml"), once=True)
 """
 
 from __future__ import annotations

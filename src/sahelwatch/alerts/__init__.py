@@ -31,10 +31,12 @@ covered.
 
 Examples
 --------
->>> from sahelwatch.alerts import ProximityRule, evaluate, record, list_alerts  # doctest: +SKIP
->>> rule = ProximityRule(name="near-bamako", kind="proximity", place="Bamako", radius_km=50)
->>> fresh = record(store, evaluate(store, [rule]))                            # doctest: +SKIP
->>> [a.title for a in list_alerts(store)]                                     # doctest: +SKIP
+>>> rule = ProximityRule(name="near-bamako", kind="proximity", place="Bamako", radius_km=100)
+>>> [a.title for a in evaluate(store, [rule])]
+['2 event(s) within 100 km of Bamako (2026-01-21..2026-01-28), 0 deaths']
+
+``record(store, alerts)`` keeps new alerts in a writable store (once each) and
+``list_alerts(store)`` lists those kept.
 """
 
 from __future__ import annotations

@@ -9,9 +9,8 @@ that no release covers is *no data*, never zero, and comparisons with it say so.
 
 Examples
 --------
->>> from sahelwatch.store import Store                                    # doctest: +SKIP
->>> with Store(read_only=True) as store:                                  # doctest: +SKIP
-...     brief(store, country="MLI", month="2026-02", fmt="pdf", out=Path("mli.pdf"))
+>>> brief(store, country="MLI", month="2026-02", fmt="md", out=Path("mli.md"))
+PosixPath('mli.md')
 """
 
 from __future__ import annotations

@@ -19,9 +19,11 @@ nothing beyond the limit is kept.
 
 Examples
 --------
->>> client = HttpClient(RetryPolicy(attempts=3, backoff=0.5))      # doctest: +SKIP
->>> page = client.get_json("https://ucdpapi.pcr.uu.se/api/gedevents/26.0.2",
-...                        params={"pagesize": 1000, "page": 0})   # doctest: +SKIP
+A page of the UCDP API (over the network, so not run as a doctest)::
+
+    client = HttpClient(RetryPolicy(attempts=3, backoff=0.5))
+    page = client.get_json("https://ucdpapi.pcr.uu.se/api/gedevents/26.0.2",
+                           params={"pagesize": 1000, "page": 0})
 
 Tests pass ``transport=httpx.MockTransport(handler)`` or point the client at a local server.
 """

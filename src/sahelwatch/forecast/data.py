@@ -193,8 +193,8 @@ def load_country_panel(
 
     Examples
     --------
-    >>> panel = load_country_panel(store, until=date(2025, 2, 1))     # doctest: +SKIP
-    >>> panel.values.shape                                            # doctest: +SKIP
+    >>> panel = load_country_panel(store, until=date(2025, 2, 1))
+    >>> panel.values.shape  # countries, months, targets
     (191, 434, 4)
     """
     until = until or newest_covered_month(store)
@@ -441,7 +441,11 @@ def store_forecast(
 
     Examples
     --------
-    >>> store_forecast(store, frame, "2025-02", "lgbm-direct-1")      # doctest: +SKIP
+    >>> from sahelwatch.forecast import forecast
+    >>> frame = forecast(store, origin="2026-02", horizons=[1], n_draws=100, targets=["total"])
+    >>> with Store("mine.duckdb") as mine:
+    ...     store_forecast(mine, frame, "2026-02", frame.attrs["model_version"])
+    19100
     """
     if isinstance(samples, pd.DataFrame):
         with samples_file(samples) as written:

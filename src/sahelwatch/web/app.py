@@ -356,7 +356,11 @@ def create_app(
 
     Examples
     --------
-    >>> app = create_app("store.duckdb", cors_origins=["https://example.org"])  # doctest: +SKIP
+    >>> from sahelwatch.store import Store
+    >>> with Store("store.duckdb"):
+    ...     pass
+    >>> create_app("store.duckdb", cors_origins=["https://example.org"]).title
+    'SahelWatch API'
     """
     env = environment() if read_env else None
     keys = tuple(api_keys) + (env.api_keys if env else ())

@@ -70,9 +70,13 @@ class StoreAccess:
 
     Examples
     --------
-    >>> access = StoreAccess("store.duckdb")                  # doctest: +SKIP
-    >>> with access.reader() as store:                        # doctest: +SKIP
-    ...     store.con.execute("SELECT count(*) FROM events").fetchone()
+    >>> from sahelwatch.store import Store
+    >>> with Store("store.duckdb"):
+    ...     pass
+    >>> access = StoreAccess("store.duckdb")
+    >>> with access.reader() as reader:
+    ...     reader.con.execute("SELECT count(*) FROM event_versions").fetchone()
+    (0,)
     """
 
     def __init__(

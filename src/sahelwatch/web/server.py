@@ -41,7 +41,7 @@ def serve(
 
     Examples
     --------
-    >>> serve("store.duckdb", port=8080)                  # doctest: +SKIP
+    ``serve("store.duckdb", port=8080)`` answers on http://127.0.0.1:8080/ until stopped.
     """
     import uvicorn
 
