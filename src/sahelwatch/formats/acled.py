@@ -184,63 +184,39 @@ def _acled(name: str, title: str, required: tuple[str, ...], civilian_target: st
     )
 
 
+# Header columns both layouts have.
+_COLUMNS = (
+    "event_id_cnty",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "inter1",
+    "actor2",
+    "inter2",
+    "iso",
+    "country",
+    "admin1",
+    "admin2",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "notes",
+    "fatalities",
+    "timestamp",
+)
+
 CURRENT = _acled(
     "acled_current",
     "ACLED export (2023+ layout)",
-    (
-        "event_id_cnty",
-        "event_date",
-        "disorder_type",
-        "event_type",
-        "sub_event_type",
-        "actor1",
-        "inter1",
-        "actor2",
-        "inter2",
-        "civilian_targeting",
-        "iso",
-        "country",
-        "admin1",
-        "admin2",
-        "location",
-        "latitude",
-        "longitude",
-        "geo_precision",
-        "source",
-        "notes",
-        "fatalities",
-        "timestamp",
-    ),
+    (*_COLUMNS, "disorder_type", "civilian_targeting"),
     f"(lower(trim(civilian_targeting)) = 'civilian targeting' OR {_CIVILIAN_TARGET})",
 )
 
 PRE2023 = _acled(
-    "acled_pre2023",
-    "ACLED export (pre-2023 layout)",
-    (
-        "data_id",
-        "iso",
-        "event_id_cnty",
-        "event_date",
-        "event_type",
-        "sub_event_type",
-        "actor1",
-        "inter1",
-        "actor2",
-        "inter2",
-        "country",
-        "admin1",
-        "admin2",
-        "location",
-        "latitude",
-        "longitude",
-        "geo_precision",
-        "source",
-        "notes",
-        "fatalities",
-        "timestamp",
-    ),
-    _CIVILIAN_TARGET,
+    "acled_pre2023", "ACLED export (pre-2023 layout)", ("data_id", *_COLUMNS), _CIVILIAN_TARGET
 )
 
 _DELETED_ON = (
