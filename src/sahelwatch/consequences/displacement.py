@@ -63,15 +63,15 @@ def displacement_country(
     Rows run over every year either table holds; a stock absent that year is NaN. Years
     before a country's first row of any kind are dropped.
     """
-    if not (store.has_table("unhcr_population_versions") and store.has_table("idmc_idp_versions")):
+    frame = _read_current(
+        store,
+        _COUNTRY_SQL,
+        countries,
+        population="unhcr_population_versions",
+        idmc="idmc_idp_versions",
+    )
+    if frame is None:
         return pd.DataFrame()
-    frame = store.con.execute(
-        _COUNTRY_SQL.format(
-            population=store.current_sql("unhcr_population_versions"),
-            idmc=store.current_sql("idmc_idp_versions"),
-        ),
-        {"countries": list(countries)},
-    ).df()
     stocks = list(COUNTRY_STOCKS)
     frame[stocks] = frame[stocks].astype("float64")
     known = frame[stocks].notna().any(axis=1)
@@ -82,6 +82,27 @@ def displacement_country(
     for stock, flag in (("idps", "idps_carried_forward"), ("idmc_idps", "idmc_carried_forward")):
         frame.loc[frame[flag].fillna(False).astype(bool), f"{stock}_change"] = float("nan")
     return frame
+
+
+def _read_current(
+    store: Store, sql: str, countries: tuple[str, ...], **tables: str
+) -> pd.DataFrame | None:
+    """The rows of ``sql`` for ``countries``, each of its ``{name}`` placeholders filled with the
+    current rows of the versions table ``tables[name]``; None when one of them is not stored."""
+    if not all(store.has_table(table) for table in tables.values()):
+        return None
+    current = {name: store.current_sql(table) for name, table in tables.items()}
+    return store.con.execute(sql.format(**current), {"countries": list(countries)}).df()
+
+
+def _with_admin1(places: pd.DataFrame) -> pd.DataFrame:
+    """Add to the ``country_iso3``, ``location`` rows the admin-1 unit each location names
+    (``admin1_pcode``, ``admin1_name``) and how it was matched (``match``)."""
+    found = [location_admin1(iso3, loc) for iso3, loc in places.itertuples(index=False)]
+    places["admin1_pcode"] = [f[0] for f in found]
+    places["admin1_name"] = [f[1] for f in found]
+    places["match"] = [f[2] for f in found]
+    return places
 
 
 def with_changes(frame: pd.DataFrame, key: str | list[str], columns: list[str]) -> pd.DataFrame:
@@ -118,16 +139,10 @@ def displacement_regions(
         ``country_iso3``, ``year``, ``admin1_pcode``, ``admin1_name``, ``idps``, ``locations``
         (the source locations summed), ``idps_change``.
     """
-    if not store.has_table("unhcr_location_versions"):
+    rows = _read_current(store, _REGION_SQL, countries, current="unhcr_location_versions")
+    if rows is None:
         return pd.DataFrame()
-    rows = store.con.execute(
-        _REGION_SQL.format(current=store.current_sql("unhcr_location_versions")),
-        {"countries": list(countries)},
-    ).df()
-    places = rows[["country_iso3", "location"]].drop_duplicates()
-    found = [location_admin1(iso3, loc) for iso3, loc in places.itertuples(index=False)]
-    places["admin1_pcode"] = [f[0] for f in found]
-    places["admin1_name"] = [f[1] for f in found]
+    places = _with_admin1(rows[["country_iso3", "location"]].drop_duplicates())
     rows = rows.merge(places, on=["country_iso3", "location"], how="left")
     rows["admin1_name"] = rows["admin1_name"].fillna("(location not matched)")
     grouped = rows.groupby(
@@ -146,11 +161,7 @@ def location_matches(store: Store) -> pd.DataFrame:
         f"({store.current_sql('unhcr_location_versions')}) WHERE pop_type = 'IDP' "
         "AND origin_iso3 = asylum_iso3 ORDER BY ALL"
     ).df()
-    found = [location_admin1(i, loc) for i, loc in places.itertuples(index=False)]
-    places["admin1_pcode"] = [f[0] for f in found]
-    places["admin1_name"] = [f[1] for f in found]
-    places["match"] = [f[2] for f in found]
-    return places
+    return _with_admin1(places)
 
 
 _DTM_SQL = """
@@ -165,12 +176,9 @@ def dtm_regions(store: Store, countries: tuple[str, ...] = DISPLACEMENT_COUNTRIE
     """IOM DTM IDPs per country, admin-1 unit, operation and reporting date (admin-2 figures
     summed to their admin-1 unit), with ``idps_change`` since the unit's previous round of the
     same operation. Empty when no DTM figures were pulled (there is no bundled DTM file)."""
-    if not store.has_table("dtm_idp_versions"):
+    frame = _read_current(store, _DTM_SQL, countries, current="dtm_idp_versions")
+    if frame is None:
         return pd.DataFrame()
-    frame = store.con.execute(
-        _DTM_SQL.format(current=store.current_sql("dtm_idp_versions")),
-        {"countries": list(countries)},
-    ).df()
     if frame.empty:
         return frame
     frame["idps"] = frame["idps"].astype("float64")
