@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -217,6 +217,11 @@ class Section(BaseModel):
                 known = ", ".join(names)
                 raise ValueError(f"unknown {cls.ENTRY} '{key}' (known: {known}).{hint}")
         return data
+
+
+def by_kind(union: Any) -> dict[str, Any]:
+    """The :class:`Section` classes of a ``union`` by the default of their ``kind`` field."""
+    return {cls.model_fields["kind"].default: cls for cls in get_args(union)}
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

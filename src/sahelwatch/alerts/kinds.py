@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal, Self, get_args
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -23,7 +23,7 @@ from sahelwatch.alerts.rules import (
 )
 from sahelwatch.errors import ConfigError
 from sahelwatch.periods import add_months, format_month
-from sahelwatch.settings import Duration
+from sahelwatch.settings import Duration, by_kind
 
 
 class ThresholdRule(Rule):
@@ -587,6 +587,4 @@ _RULES = (
 #: One ``[[alerts.rules]]`` entry: the rule class its ``kind`` names.
 AnyRule = Annotated[_RULES, Field(discriminator="kind")]
 #: The rule classes by ``kind``.
-RULE_TYPES: dict[str, type[Rule]] = {
-    cls.model_fields["kind"].default: cls for cls in get_args(_RULES)
-}
+RULE_TYPES: dict[str, type[Rule]] = by_kind(_RULES)

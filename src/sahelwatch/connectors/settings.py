@@ -13,7 +13,8 @@ from typing import Annotated, Literal, get_args
 from pydantic import AfterValidator, Field, model_validator
 
 from sahelwatch.connectors.http import USER_AGENT, RetryPolicy
-from sahelwatch.settings import ConfigPath, Day, Duration, HttpUrl, Section
+from sahelwatch.gazetteer import CENTRAL_SAHEL, SAHEL, iso3_codes
+from sahelwatch.settings import ConfigPath, Day, Duration, HttpUrl, Section, by_kind
 
 __all__ = [
     "SOURCE_TYPES",
@@ -31,9 +32,6 @@ __all__ = [
     "UnhcrApiSource",
     "UrlSource",
 ]
-
-SAHEL_ISO3: tuple[str, ...] = ("MLI", "BFA", "NER", "MRT", "DZA", "SEN", "GIN", "CIV")
-
 
 class HttpSettings(Section):
     """``[http]``: timeouts and retries of every request (connectors and webhooks)."""
@@ -69,7 +67,7 @@ class CheckSettings(Section):
 
     enabled: bool = True
     min_size_ratio: float = Field(default=0.5, ge=0, le=1)
-    countries: list[str] = Field(default_factory=lambda: list(SAHEL_ISO3))
+    countries: list[str] = Field(default_factory=lambda: iso3_codes(SAHEL))
     min_events: int = Field(default=5, ge=1)
     continuity_months: int = Field(default=2, ge=0)
     max_rejected_share: float = Field(default=0.2, ge=0, le=1)
@@ -150,7 +148,7 @@ class AcledSource(SourceSettings):
     client_id: str = "acled"
     email_env: str = "ACLED_EMAIL"
     password_env: str = "ACLED_PASSWORD"
-    countries: Countries = Field(default_factory=lambda: ["MLI", "BFA", "NER"])
+    countries: Countries = Field(default_factory=lambda: iso3_codes(CENTRAL_SAHEL))
     start_date: Day = "2024-01-01"
     limit: int = Field(default=5000, ge=1)
 
@@ -191,7 +189,7 @@ class HdxHapiSource(SourceSettings):
     kind: Literal["hdx_hapi"] = "hdx_hapi"
     base_url: HttpUrl = "https://hapi.humdata.org/api/v2"
     app_identifier_env: str = "HDX_HAPI_APP_IDENTIFIER"
-    countries: Countries = Field(default_factory=lambda: ["MLI", "BFA", "NER"])
+    countries: Countries = Field(default_factory=lambda: iso3_codes(CENTRAL_SAHEL))
     limit: PageSize = 1000
     datasets: Annotated[list[HapiDataset], Field(min_length=1)] = Field(
         default_factory=lambda: list(get_args(HapiDataset))
@@ -206,7 +204,7 @@ class UnhcrApiSource(SourceSettings):
 
     kind: Literal["unhcr_api"] = "unhcr_api"
     base_url: HttpUrl = "https://api.unhcr.org/population/v1/population/"
-    countries: Countries = Field(default_factory=lambda: ["MLI", "BFA", "NER"])
+    countries: Countries = Field(default_factory=lambda: iso3_codes(CENTRAL_SAHEL))
     year_from: int = 2000
     limit: PageSize = 1000
 
@@ -218,7 +216,7 @@ class IomDtmSource(SourceSettings):
     base_url: HttpUrl = "https://dtmapi.iom.int/v3"
     key_env: str = "DTM_API_KEY"
     key_header: str = "Ocp-Apim-Subscription-Key"
-    countries: Countries = Field(default_factory=lambda: ["MLI", "BFA", "NER"])
+    countries: Countries = Field(default_factory=lambda: iso3_codes(CENTRAL_SAHEL))
     admin_level: int = Field(default=1, ge=1, le=2)
     from_date: Day = "2014-01-01"
 
@@ -239,6 +237,4 @@ _SOURCES = (
 #: One ``[[sources]]`` entry: the class its ``kind`` names.
 AnySource = Annotated[_SOURCES, Field(discriminator="kind")]
 #: The source classes by ``kind``.
-SOURCE_TYPES: dict[str, type[SourceSettings]] = {
-    cls.model_fields["kind"].default: cls for cls in get_args(_SOURCES)
-}
+SOURCE_TYPES: dict[str, type[SourceSettings]] = by_kind(_SOURCES)
