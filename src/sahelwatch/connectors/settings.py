@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from sahelwatch.connectors.http import USER_AGENT, RetryPolicy
 from sahelwatch.gazetteer import CENTRAL_SAHEL, SAHEL, iso3_codes
-from sahelwatch.settings import ConfigPath, Day, Duration, HttpUrl, Section
+from sahelwatch.settings import ConfigPath, Day, Duration, HttpUrl, Section, by_kind
 
 __all__ = [
     "SOURCE_TYPES",
@@ -237,6 +237,4 @@ _SOURCES = (
 #: One ``[[sources]]`` entry: the class its ``kind`` names.
 AnySource = Annotated[_SOURCES, Field(discriminator="kind")]
 #: The source classes by ``kind``.
-SOURCE_TYPES: dict[str, type[SourceSettings]] = {
-    cls.model_fields["kind"].default: cls for cls in get_args(_SOURCES)
-}
+SOURCE_TYPES: dict[str, type[SourceSettings]] = by_kind(_SOURCES)
