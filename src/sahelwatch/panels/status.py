@@ -130,8 +130,8 @@ def month_status(
 
     Examples
     --------
-    >>> month_status(store, "MLI", "2024").sentence()
-    '2024: 1,901 deaths, 447 events in UCDP GED 25.1 country-month totals; no located events or actor names'
+    >>> month_status(store, "MLI", "2024").sentence()  # doctest: +ELLIPSIS
+    '2024: 1,901 deaths, 447 events in UCDP GED 25.1 country-month totals; no located events...'
     """
     first, last = _period(period)
     panel = build_panel(store, "country", family=family, countries=[country], start=first,
