@@ -109,9 +109,6 @@ class StoreAccess:
         self._config: dict[str, str | bool | int | float | list[str]] = {
             "memory_limit": memory_limit
         }
-        # Queries of requests use every core but SAHELWATCH_FREE_CORES: one read cannot take
-        # every core from the others (on two cores: one thread per query).
-        self._read_config = {**self._config, "threads": work_cores()}
 
     # --- generation -------------------------------------------------------------------------
 
@@ -139,9 +136,13 @@ class StoreAccess:
 
     def _connect(self, target: Path) -> duckdb.DuckDBPyConnection:
         try:
-            return snapshot.connect(
-                target, read_only=True, config=self._read_config, wait_s=self.wait_s
-            )
+            con = snapshot.connect(target, read_only=True, config=self._config, wait_s=self.wait_s)
+            # Queries of requests use every core but SAHELWATCH_FREE_CORES: one read cannot take
+            # every core from the others (on two cores: one thread per query). Set after opening:
+            # a connection with other settings than one already open on the same file (a
+            # notebook's Store in the same process) is refused.
+            con.execute(f"SET threads = {work_cores()}")
+            return con
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the store: {str(exc).splitlines()[0]}") from exc
 
