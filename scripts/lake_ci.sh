@@ -17,15 +17,7 @@ find_pg() {  # the folder holding initdb and pg_ctl (Debian keeps them off PATH)
 }
 
 if ! PG_BIN=$(find_pg); then
-  if ! command -v apt-get >/dev/null; then
-    echo "error: lake tests need PostgreSQL (initdb, pg_ctl, psql); install it first." >&2
-    exit 1
-  fi
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing postgresql ..." >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  bash scripts/system_packages.sh postgresql
   PG_BIN=$(find_pg) || { echo "error: postgresql installed but initdb not found." >&2; exit 1; }
 fi
 export PATH="$PG_BIN:$PATH"  # psql, used by the tests to make one database per test

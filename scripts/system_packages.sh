@@ -2,10 +2,13 @@
 # Debian packages SahelWatch needs beyond Python: Pango and HarfBuzz for PDF briefs (WeasyPrint)
 # and, for the test suite, Chromium for the dashboard's browser tests and Node.js with npm for
 # its JavaScript checks (unless node and npm are already on the PATH). Installs only what is
-# missing; needs root or sudo.   Usage: bash scripts/system_packages.sh [pdf|all]   (default all)
+# missing; needs root or sudo. Other scripts name their own packages (lake_ci.sh: postgresql).
+#   Usage: bash scripts/system_packages.sh [pdf|all|PACKAGE...]   (default all)
 set -euo pipefail
 PACKAGES=(fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1)
-if [ "${1:-all}" != "pdf" ]; then
+if [ $# -gt 0 ] && [ "$1" != pdf ] && [ "$1" != all ]; then
+  PACKAGES=("$@")
+elif [ "${1:-all}" != "pdf" ]; then
   PACKAGES+=(chromium)
   command -v node >/dev/null || PACKAGES+=(nodejs)
   command -v npm >/dev/null || PACKAGES+=(npm)

@@ -523,13 +523,10 @@ class Watch:
             forecast = settings.forecast
             if not forecast.enabled:
                 return
-            try:
-                from sahelwatch.forecast import forecast as make_forecast
-                from sahelwatch.forecast import store_forecast
-                from sahelwatch.forecast.data import samples_file
-            except ImportError:  # the forecast stage is optional
-                log.info("sahelwatch.forecast is not available; no forecast made")
-                return
+            from sahelwatch.forecast import forecast as make_forecast
+            from sahelwatch.forecast import store_forecast
+            from sahelwatch.forecast.data import samples_file
+
             try:
                 frame = make_forecast(
                     snapshot,
