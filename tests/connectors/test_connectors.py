@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from replay.acled import EMAIL, PASSWORD, AcledReplay, fixture_rows
-from replay.helpers import TIMEOUT_FAULT, Sleeps, context, make_config, tiny_client
+from replay.helpers import TIMEOUT_FAULT, Sleeps, context, make_config, tiny_client, ucdp_versions
 from replay.record import CALLS, HERE, replay
 from replay.server import Fault, ReplayServer, Reply
 from replay.ucdp import TOKEN, UcdpApiReplay, api_rows, download_site, release_csv, site_files
@@ -62,15 +62,6 @@ def _source(tmp_path: Path, server: ReplayServer, **settings):
     return config.sources[0]
 
 
-def _versions(store: Store) -> set[tuple[str, str]]:
-    """(uid, content_hash) of every stored event version of the ucdp family."""
-    return set(
-        store.con.execute(
-            "SELECT uid, content_hash FROM event_versions v JOIN releases r USING (release_id) "
-            "WHERE r.family = 'ucdp'"
-        ).fetchall()
-    )
-
 
 @pytest.fixture(scope="module")
 def reference_26_0_2(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str]]:
@@ -78,7 +69,7 @@ def reference_26_0_2(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str,
     path = tmp_path_factory.mktemp("reference") / "ref.duckdb"
     with Store(path) as store:
         ingest(store, bundled_file("ucdp_candidate_26.0.2_events_global.csv.gz"))
-        return _versions(store)
+        return ucdp_versions(store)
 
 
 # --- the HTTP client ------------------------------------------------------------------------
@@ -267,7 +258,7 @@ def test_ucdp_api_survives_every_fault(tmp_path, reference_26_0_2):
         assert all(r.headers["x-ucdp-access-token"] == TOKEN for r in server.requests())
         assert all(r.query["pagesize"] == "100" for r in server.requests())
         ingest(store, pulls[0].path, release="26.0.2")
-        assert _versions(store) == reference_26_0_2
+        assert ucdp_versions(store) == reference_26_0_2
 
 
 def _with(req, **query):
@@ -302,7 +293,7 @@ def test_ucdp_api_resumes_from_its_checkpoint(tmp_path, reference_26_0_2):
         asked = [int(r.query["page"]) for r in server.requests()[before:]]
         assert asked == list(range(5, 13))  # nothing fetched twice
         ingest(store, pulls[0].path, release="26.0.2")
-        assert _versions(store) == reference_26_0_2
+        assert ucdp_versions(store) == reference_26_0_2
 
 
 def test_ucdp_api_starts_over_when_the_release_changes_mid_pull(tmp_path):
@@ -378,7 +369,7 @@ def test_ged_csv_round_trip_keeps_every_value(tmp_path):
     with Store(tmp_path / "a.duckdb") as a, Store(tmp_path / "b.duckdb") as b:
         ingest(a, tmp_path / "GEDEvent_v26_0_1.csv")
         ingest(b, bundled_file("ucdp_candidate_26.0.1_events_global.csv.gz"))
-        assert _versions(a) == _versions(b)
+        assert ucdp_versions(a) == ucdp_versions(b)
 
 
 def test_ucdp_bulk_picks_the_newest_release_then_the_next(tmp_path):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from replay.acled import EMAIL, PASSWORD, AcledReplay, fixture_rows
-from replay.helpers import TINY, make_config
+from replay.helpers import TINY, make_config, ucdp_versions
 from replay.server import Fault, ReplayServer, Reply
 from replay.sinks import SmtpSink, WebhookSink
 from replay.ucdp import TOKEN, UcdpApiReplay, api_rows
@@ -37,14 +37,6 @@ ENV = {
 REDUCED = "ucdp_candidate_2025_reduced_global.csv.gz"
 
 
-def _ucdp_versions(store: Store) -> set[tuple[str, str]]:
-    return set(
-        store.con.execute(
-            "SELECT uid, content_hash FROM event_versions v JOIN releases r USING (release_id) "
-            "WHERE r.family = 'ucdp'"
-        ).fetchall()
-    )
-
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str]]:
@@ -53,7 +45,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str]]:
         ingest(store, bundled_file(REDUCED), release="25.01.25.12")
         ingest(store, bundled_file("ucdp_candidate_26.0.1_events_global.csv.gz"))
         ingest(store, bundled_file("ucdp_candidate_26.0.2_events_global.csv.gz"))
-        return _ucdp_versions(store)
+        return ucdp_versions(store)
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +145,7 @@ def test_watch_loads_alerts_and_delivers_once(tmp_path, store_path, reference):
         fired = {a.rule for a in report.alerts}
         assert fired == {"near-bamako", "mali-country-deaths"}
         with Store(store_path, read_only=True) as store:
-            assert _ucdp_versions(store) == reference  # nothing lost, nothing twice
+            assert ucdp_versions(store) == reference  # nothing lost, nothing twice
             stored = list_alerts(store, oldest_first=True)
         assert sink.ids() == [a.id for a in stored]
         assert [m["X-SahelWatch-Alert-Id"] for m in smtp.messages] == [
@@ -208,7 +200,7 @@ def test_a_suspicious_release_is_held_and_alerted_once(tmp_path, store_path, ref
         fixed = watch.cycle(force=True)
         assert [r.release for _, r in fixed.loaded] == ["26.0.2"] and fixed.held == []
         with Store(store_path) as store:
-            assert _ucdp_versions(store) == reference
+            assert ucdp_versions(store) == reference
             with pytest.raises(ConfigError, match="no held pull 99"):
                 release_hold(store, 99)
 
@@ -398,7 +390,7 @@ def test_a_killed_watch_resumes_without_repeating(tmp_path, store_path, referenc
     assert pages.count("0") == 1 and pages.count("3") == 1  # resumed, not restarted
     assert pages.count("4") == 2  # the page being fetched when the process died, then again
     with Store(store_path, read_only=True) as store:
-        assert _ucdp_versions(store) == reference
+        assert ucdp_versions(store) == reference
         logged = store.con.execute(
             "SELECT count(*), count(DISTINCT sha256) FROM ingest_log"
         ).fetchone()

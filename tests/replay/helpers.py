@@ -54,3 +54,13 @@ def make_config(tmp: Path, store: Path, **sections: Any) -> Config:
         else:
             document[key] = value
     return parse_config(document, base=tmp)
+
+
+def ucdp_versions(store: Store) -> set[tuple[str, str]]:
+    """(uid, content_hash) of every stored event version of the ucdp family."""
+    return set(
+        store.con.execute(
+            "SELECT uid, content_hash FROM event_versions v JOIN releases r USING (release_id) "
+            "WHERE r.family = 'ucdp'"
+        ).fetchall()
+    )
