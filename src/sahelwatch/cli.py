@@ -82,9 +82,7 @@ def ingest(
     """Load event files or country-month tables into the store, keeping every version."""
     from sahelwatch.bundled import ingest_bundled
     from sahelwatch.compact import compact_if_wasteful
-    from sahelwatch.ingest import ingest as ingest_file
-    from sahelwatch.periods import parse_period
-    from sahelwatch.query import resolve_countries
+    from sahelwatch.ingest import ingest_files
     from sahelwatch.store import Store
 
     if not files and not bundled:
@@ -93,20 +91,17 @@ def ingest(
         if bundled:
             for report in ingest_bundled(store, progress=_err):
                 typer.echo(report.summary())
-        span = parse_period(period) if period else None
-        scope = resolve_countries(store, countries)
-        for path in files or []:
-            report = ingest_file(
-                store,
-                path,
-                source=source,
-                release=release,
-                period=span,
-                countries=scope,
-                record_coverage=not no_coverage,
-                encoding=encoding,
-                progress=_err,
-            )
+        for report in ingest_files(
+            store,
+            files or [],
+            source=source,
+            release=release,
+            period=period,
+            countries=countries,
+            record_coverage=not no_coverage,
+            encoding=encoding,
+            progress=_err,
+        ):
             typer.echo(report.summary())
     compacted = compact_if_wasteful(db)  # space an interrupted ingest left behind
     if compacted.done:

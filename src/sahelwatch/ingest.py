@@ -13,6 +13,7 @@ none of it: a failure or a killed process leaves the store as it was.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from sahelwatch.formats import ucdp
 from sahelwatch.formats.base import Format
 from sahelwatch.formats.reader import load_raw, precheck, read_header
 from sahelwatch.gazetteer import CM_FAMILIES, EVENT_FAMILIES
-from sahelwatch.periods import compress_months, format_runs, month_range
+from sahelwatch.periods import compress_months, format_runs, month_range, parse_period
 from sahelwatch.progress import Progress
 from sahelwatch.store import Store, raw_table, retry_conflicts, rollback, row_number_sql
 
@@ -179,6 +180,43 @@ def ingest(
                 con.execute(f"DROP TABLE IF EXISTS {temp}")
 
     return retry_conflicts(attempt, f"ingesting {path.name}")
+
+
+def ingest_files(
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    source: str | None = None,
+    release: str | None = None,
+    period: str | None = None,
+    countries: str | None = None,
+    record_coverage: bool = True,
+    encoding: str = "utf-8",
+    progress: Progress | None = None,
+) -> Iterator[IngestReport]:
+    """:func:`ingest` each file in turn, with the period (``YYYY-MM..YYYY-MM``) and the
+    countries (comma-separated names or codes) as text, as the CLI and the API take them.
+
+    Both are checked at once, before any file is read; each report comes as its file is done.
+    """
+    from sahelwatch.query import resolve_countries
+
+    span = parse_period(period) if period else None
+    scope = resolve_countries(store, countries)
+    return (
+        ingest(
+            store,
+            path,
+            source=source,
+            release=release,
+            period=span,
+            countries=scope,
+            record_coverage=record_coverage,
+            encoding=encoding,
+            progress=progress,
+        )
+        for path in paths
+    )
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -121,6 +122,15 @@ def resolve_release(store: Store, text: str, kind: str = "event") -> int:
     return int(rows[0][0])
 
 
+def _known(values: Iterable[str], known: Iterable[str], what: str, use: str) -> list[str]:
+    """``values`` as a list, or a QueryError naming those not ``known`` (and what to ``use``)."""
+    listed = list(values)
+    unknown = set(listed) - set(known)
+    if unknown:
+        raise QueryError(f"unknown {what} {', '.join(sorted(unknown))}; use {use}.")
+    return listed
+
+
 def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = []
     params: dict[str, Any] = {}
@@ -134,12 +144,9 @@ def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
         params["end"] = add_months(flt.end, 1)
         clauses.append("date_start < $end")
     if flt.violence_types:
-        unknown = set(flt.violence_types) - set(VIOLENCE_LABELS)
-        if unknown:
-            raise QueryError(
-                f"unknown violence type {', '.join(sorted(unknown))}; use sb, ns or os."
-            )
-        params["types"] = list(flt.violence_types)
+        params["types"] = _known(
+            flt.violence_types, VIOLENCE_LABELS, "violence type", "sb, ns or os"
+        )
         clauses.append("list_contains($types, violence_type)")
     if flt.actor:
         params["actor"] = flt.actor.lower()
@@ -157,12 +164,7 @@ def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
         params["min_fatalities"] = flt.min_fatalities
         clauses.append("best >= $min_fatalities")
     if flt.sources:
-        unknown = set(flt.sources) - set(EVENT_SOURCES)
-        if unknown:
-            raise QueryError(
-                f"unknown source {', '.join(sorted(unknown))}; use {', '.join(EVENT_SOURCES)}."
-            )
-        params["sources"] = list(flt.sources)
+        params["sources"] = _known(flt.sources, EVENT_SOURCES, "source", ", ".join(EVENT_SOURCES))
         clauses.append("list_contains($sources, source)")
     return " AND ".join(clauses) or "TRUE", params
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal, Self
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -14,19 +14,24 @@ from sahelwatch.alerts.consequences import FoodPhaseRule, IdpJumpRule
 from sahelwatch.alerts.model import Alert, iso_time
 from sahelwatch.alerts.rules import (
     EvalContext,
+    PanelRule,
     Rule,
     as_month,
     country_gws,
     events_evidence,
-    recent_panel,
     violence_types,
 )
 from sahelwatch.errors import ConfigError
 from sahelwatch.periods import add_months, format_month
 from sahelwatch.settings import Duration, by_kind
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-class ThresholdRule(Rule):
+    from sahelwatch.store import Store
+
+
+class ThresholdRule(PanelRule):
     """Fatalities or events in a unit over ``window_months`` months reach ``threshold``.
 
     The window ends in each of the ``lookback_months`` newest months the family covers (with
@@ -45,17 +50,16 @@ class ThresholdRule(Rule):
     violence: list[Literal["sb", "ns", "os"]] = Field(default_factory=list)
     family: str = "ucdp"
 
-    def evaluate(self, ctx: EvalContext) -> list[Alert]:
+    def months_back(self) -> int:
+        return self.lookback_months + self.window_months - 2
+
+    def evaluate_panel(
+        self, store: Store, newest: date, first: date, panel: pd.DataFrame
+    ) -> list[Alert]:
         import numpy as np
 
         from sahelwatch import panels
 
-        store = ctx.store
-        back = self.lookback_months + self.window_months - 2
-        found = recent_panel(store, self.family, self.level, self.country, back)
-        if found is None:
-            return []
-        newest, first, panel = found
         prefix = "best" if self.measure == "fatalities" else "events"
         columns = [f"{prefix}_{t}" for t in violence_types(list(self.violence))]
         panel = panel.assign(value=panel[columns].sum(axis=1, min_count=len(columns)))
@@ -234,7 +238,7 @@ class ProximityRule(Rule):
         return [self._make(digest, title, body, evidence)]
 
 
-class NewActorRule(Rule):
+class NewActorRule(PanelRule):
     """An actor family appears in a unit where it was absent for ``absent_months`` months.
 
     In the newest month the family covers with actors, a unit with at least ``min_events``
@@ -262,16 +266,16 @@ class NewActorRule(Rule):
             raise ValueError(f"unknown actor_family '{value}'; use one of {', '.join(FAMILIES)}")
         return value
 
-    def evaluate(self, ctx: EvalContext) -> list[Alert]:
+    def months_back(self) -> int:
+        return self.absent_months
+
+    def evaluate_panel(
+        self, store: Store, newest: date, first: date, panel: pd.DataFrame
+    ) -> list[Alert]:
         import numpy as np
 
         from sahelwatch import panels
 
-        store = ctx.store
-        found = recent_panel(store, self.family, self.level, self.country, self.absent_months)
-        if found is None:
-            return []
-        newest, _, panel = found
         column = f"events_{self.actor_family}"
         now_key = np.datetime64(newest, "s")
         need = self.absent_months if self.min_known_months is None else self.min_known_months
@@ -419,7 +423,7 @@ _INDICATOR_ALIASES = {
 }
 
 
-class ZScoreRule(Rule):
+class ZScoreRule(PanelRule):
     """An indicator jumps: its newest value is ``z`` standard deviations from the mean of
     its ``baseline_months`` months before.
 
@@ -448,16 +452,16 @@ class ZScoreRule(Rule):
             raise ValueError("need 2 <= min_baseline <= baseline_months")
         return self
 
-    def evaluate(self, ctx: EvalContext) -> list[Alert]:
+    def months_back(self) -> int:
+        return self.baseline_months
+
+    def evaluate_panel(
+        self, store: Store, newest: date, first: date, panel: pd.DataFrame
+    ) -> list[Alert]:
         import numpy as np
 
         from sahelwatch.indicators import deadliness
 
-        store = ctx.store
-        found = recent_panel(store, self.family, self.level, self.country, self.baseline_months)
-        if found is None:
-            return []
-        newest, _, panel = found
         column = _INDICATOR_ALIASES.get(self.indicator, self.indicator)
         if column == "fatalities_per_event":
             panel = panel.merge(

@@ -83,27 +83,45 @@ def newest_month(store: Store, family: str, countries: list[int], located: bool)
     return date(newest.year, newest.month, 1)
 
 
-def recent_panel(
-    store: Store, family: str, level: str, country: str, back: int
-) -> tuple[date, date, pd.DataFrame] | None:
-    """The unit-month panel of a country from ``back`` months before the newest month the
-    family covers there (with locations below country level) to that month; None when the
-    family covers nothing there."""
-    from sahelwatch import panels
+class PanelRule(Rule):
+    """A rule over the recent unit-month panel of one country: :meth:`evaluate` builds it from
+    :meth:`months_back` months before the newest month the family covers there (with locations
+    below country level) to that month, and hands it to :meth:`evaluate_panel`; nothing fires
+    where the family covers nothing."""
 
-    newest = newest_month(store, family, country_gws(store, country), level != "country")
-    if newest is None:
-        return None
-    first = add_months(newest, -back)
-    panel = panels.build_panel(
-        store,
-        level,  # type: ignore[arg-type]
-        family=family,
-        countries=[country],
-        start=first,
-        end=newest,
-    )
-    return newest, first, panel
+    if TYPE_CHECKING:  # each kind declares these settings itself, with its own defaults
+        country: str
+        level: str
+        family: str
+
+    def months_back(self) -> int:
+        """How many months before the newest the panel starts."""
+        raise NotImplementedError
+
+    def evaluate_panel(
+        self, store: Store, newest: date, first: date, panel: pd.DataFrame
+    ) -> list[Alert]:
+        """Alerts from the panel of months ``first`` .. ``newest``."""
+        raise NotImplementedError
+
+    def evaluate(self, ctx: EvalContext) -> list[Alert]:
+        from sahelwatch import panels
+
+        store = ctx.store
+        located = self.level != "country"
+        newest = newest_month(store, self.family, country_gws(store, self.country), located)
+        if newest is None:
+            return []
+        first = add_months(newest, -self.months_back())
+        panel = panels.build_panel(
+            store,
+            self.level,  # type: ignore[arg-type]
+            family=self.family,
+            countries=[self.country],
+            start=first,
+            end=newest,
+        )
+        return self.evaluate_panel(store, newest, first, panel)
 
 
 def country_gws(store: Store, country: str) -> list[int]:

@@ -23,7 +23,7 @@ from sahelwatch.actors import FAMILY_LABELS
 from sahelwatch.errors import QueryError, SahelWatchError
 from sahelwatch.gazetteer import SAHEL, VIOLENCE_LABELS
 from sahelwatch.panels.listing import ACTOR_FAMILIES
-from sahelwatch.periods import compress_months, format_month, parse_period
+from sahelwatch.periods import compress_months, format_month
 from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
 from sahelwatch.web.deps import MAX_MONTHS, app_state, period_arg, read_store, split_list
@@ -326,19 +326,16 @@ def _ingest_file(
     countries_text: str | None,
     record_coverage: bool,
 ) -> dict[str, Any]:
-    from sahelwatch.ingest import ingest
-    from sahelwatch.query import resolve_countries
+    from sahelwatch.ingest import ingest_files
 
-    span = parse_period(period_text) if period_text else None
     with state.access.writer() as store:
-        scope = resolve_countries(store, countries_text)
-        report = ingest(
+        [report] = ingest_files(
             store,
-            path,
+            [path],
             source=source,
             release=release,
-            period=span,
-            countries=scope,
+            period=period_text,
+            countries=countries_text,
             record_coverage=record_coverage,
         )
     return {
