@@ -204,7 +204,7 @@ def test_default_model_forecast(store: Store) -> None:
     lines: list[str] = []
     frame = forecast(store, origin="2024-04", horizons=[1, 12], n_draws=50, targets=["sb", "total"],
                      progress=lines.append)
-    assert frame.attrs["model_version"] == "blend-ratio-1"
+    assert frame.attrs["model_version"] == "blend-ratio-2"
     assert len(lines) == 2 and "sb (1/2)" in lines[0] and "191 countries" in lines[0]
     assert frame.equals(forecast(store, origin="2024-04", horizons=[1, 12], n_draws=50,
                                  targets=["sb", "total"]))  # reproducible

@@ -10,9 +10,10 @@ the data are cut there (:meth:`CountryPanel.until`) before anything is fitted.
   after its origin).
 * :data:`ROLLING_WINDOWS`: total fatalities, origins every 6 months 2010-06..2023-12, horizons
   1..12, scored against the store's own series.
-* :data:`TUNING_WINDOWS` (Y2014..Y2017, total fatalities) are where :func:`tune` chooses the
-  model's settings; they end before the first challenge window begins, so those windows play
-  no part in choosing anything.
+* :data:`TUNING_WINDOWS` (Y2014..Y2017, total fatalities) are where :func:`tune` chose the
+  LightGBM model's settings, :data:`BLEND_TUNING_WINDOWS` (Y2006..Y2017) the default model's;
+  they end before the first challenge window begins, so those windows play no part in
+  choosing anything.
 """
 
 from __future__ import annotations
@@ -324,12 +325,18 @@ TUNING_GRID: tuple[ModelConfig, ...] = (
     ModelConfig(baseline="mean12", min_bin=100, params={"num_leaves": 31}),
 )
 # The settings of the ratio model and the blend weight tried by `tune` (the chosen one is
-# `BlendConfig()`), on the longer tuning windows the model's low cost allows.
+# `BlendConfig()`), on the longer tuning windows the model's low cost allows: first with the
+# plain mean as the level (blend-ratio-1 chose 3 months, weight 0.4), then the geometric mean.
 BLEND_GRID: tuple[BlendConfig, ...] = tuple(
-    BlendConfig(level_months=k, min_bin=b, train_months=t, weight=w)
+    BlendConfig(level_months=k, min_bin=b, train_months=t, weight=w, geometric=False)
     for k, b, t in ((3, 2000, 240), (6, 2000, 240), (12, 2000, 240), (3, 1000, 240),
                     (3, 2000, 400))
     for w in (0.3, 0.4, 0.5, 0.7, 1.0)
+) + tuple(
+    BlendConfig(level_months=k, min_bin=b, train_months=t, weight=w)
+    for k, b, t in ((2, 2000, 240), (3, 2000, 240), (4, 2000, 240), (6, 2000, 240),
+                    (3, 1000, 240), (3, 4000, 240), (3, 2000, 400))
+    for w in (0.3, 0.4, 0.5, 0.7)
 )
 BLEND_TUNING_WINDOWS: tuple[Window, ...] = tuple(challenge_window(y) for y in range(2006, 2018))
 """Origins 2005-10..2016-10 (total fatalities): where the blend's settings were chosen."""
@@ -382,7 +389,8 @@ def tune(
 
 def _settings(config: Config) -> str:
     if isinstance(config, BlendConfig):
-        return (f"blend weight={config.weight} level_months={config.level_months} "
-                f"min_bin={config.min_bin} train_months={config.train_months}")
+        mean = "geometric" if config.geometric else "plain"
+        return (f"blend weight={config.weight} level_months={config.level_months} ({mean} "
+                f"mean) min_bin={config.min_bin} train_months={config.train_months}")
     return (f"params={config.params or 'default'} train_months={config.train_months} "
             f"baseline={config.baseline} monotone={config.monotone} min_bin={config.min_bin}")

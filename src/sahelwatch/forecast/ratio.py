@@ -3,7 +3,8 @@
 Model ``ratio``
 ---------------
 Each unit's forecast is its own recent level times a ratio learnt from every unit's history:
-``draw = expm1(b + r)``, where ``b = log1p(mean of the unit's last 3 months with data)`` and ``r``
+``draw = expm1(b + r)``, where ``b`` is the mean of ``log1p`` over the unit's last 3 months with
+data (a geometric mean of ``y + 1``: one peak month weighs less than in the plain mean) and ``r``
 is a quantile of the errors ``log1p(y[t + h]) - b[t]`` of all units and the four series over the
 newest 240 feature months before the origin, taken among the rows whose level ``b[t]`` falls in
 the same bin (units with ``b = 0`` form a bin of their own: onsets; the others are split into
@@ -32,9 +33,9 @@ import numpy as np
 from sahelwatch.forecast.benchmarks import conflictology
 from sahelwatch.forecast.data import CountryPanel
 
-BLEND_VERSION = "blend-ratio-1"
+BLEND_VERSION = "blend-ratio-2"
 """Version stored with forecasts of the ``blend`` model."""
-RATIO_VERSION = "ratio-1"
+RATIO_VERSION = "ratio-2"
 """Version stored with forecasts of the ``ratio`` model."""
 
 
@@ -45,21 +46,33 @@ class BlendConfig:
     Attributes
     ----------
     level_months : months whose mean (over the months with data) is the unit's level ``b``.
+    geometric : the level is the mean of ``log1p`` over those months (a geometric mean of
+        ``y + 1``, which discounts a peak month) rather than ``log1p`` of their mean.
     train_months : newest feature months whose errors make the ratio distribution.
     min_bin : least number of rows in one level bin.
     weight : weight of the ratio model in the quantile average with conflictology (``blend``).
     """
 
     level_months: int = 3
+    geometric: bool = True
     train_months: int = 240
     min_bin: int = 2000
-    weight: float = 0.4
+    weight: float = 0.5
 
 
-def level(series: np.ndarray, months: int) -> np.ndarray:
+def level(series: np.ndarray, months: int, geometric: bool = False) -> np.ndarray:
     """``log1p`` of each unit's mean over the last ``months`` calendar months with data, at
     every month (the last known value when none of those months has data; ``NaN`` before the
-    first month with data). ``series``: ``(units, months)``, ``NaN`` = no data."""
+    first month with data). ``series``: ``(units, months)``, ``NaN`` = no data. ``geometric``:
+    the mean of ``log1p`` over those months instead (a geometric mean of ``y + 1``)."""
+    if geometric:
+        return _window_mean(np.log1p(series), months)
+    return np.log1p(_window_mean(series, months))
+
+
+def _window_mean(series: np.ndarray, months: int) -> np.ndarray:
+    """Each row's mean over its last ``months`` months with data, at every month (see
+    :func:`level`)."""
     known = ~np.isnan(series)
     filled = np.where(known, series, 0.0)
     zeros = np.zeros((series.shape[0], 1))
@@ -71,8 +84,10 @@ def level(series: np.ndarray, months: int) -> np.ndarray:
     last = np.maximum.accumulate(np.where(known, idx, -1), axis=1)
     last_value = np.take_along_axis(series, np.maximum(last, 0), axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(count > 0, total / count, np.where(last >= 0, last_value, np.nan))
-    return np.log1p(mean)
+        out: np.ndarray = np.where(
+            count > 0, total / count, np.where(last >= 0, last_value, np.nan)
+        )
+    return out
 
 
 def _bins(levels: np.ndarray, min_bin: int) -> np.ndarray:
@@ -102,7 +117,8 @@ def ratio(
     config = config or BlendConfig()
     values = panel.values
     n_units, n_months, n_series = values.shape
-    levels = np.stack([level(values[:, :, s], config.level_months) for s in range(n_series)])
+    levels = np.stack([level(values[:, :, s], config.level_months, config.geometric)
+                       for s in range(n_series)])
     probs = (np.arange(n_draws) + 0.5) / n_draws
     out = np.full((n_units, len(horizons), len(targets), n_draws), np.nan)
     for i, h in enumerate(horizons):

@@ -153,7 +153,8 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
             f"Windows {', '.join(windows)}: each forecast from data cut at October of the year "
             "before (horizons 3-14 = January-December), scored against the challenge's "
             f"actuals. {n_draws:,} draws per unit-month, seed {seed}. Model settings were "
-            "chosen on windows Y2014-Y2017 (total fatalities), never on these windows."
+            "chosen on windows Y2006-Y2017 (origins 2005-10..2016-10, total fatalities; the "
+            "LightGBM model's on Y2014-Y2017), never on these windows."
         ),
         Block(
             "Scores: CRPS (empirical, own kernel; checked against scoringrules in the tests), the "

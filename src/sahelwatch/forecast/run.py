@@ -78,9 +78,9 @@ def forecast(
     --------
     >>> frame = forecast(store, origin="2026-02", horizons=[1], n_draws=100, targets=["total"])
     >>> frame.attrs["model_version"], len(frame)  # 191 countries x 100 draws
-    ('blend-ratio-1', 19100)
+    ('blend-ratio-2', 19100)
     >>> float(frame.query("unit_id == 432")["value"].median())  # Mali, all deaths in 2026-03
-    101.5
+    94.0
     """
     if level not in FORECAST_LEVELS:
         raise QueryError(f"unknown level '{level}'; use one of {', '.join(FORECAST_LEVELS)}.")
