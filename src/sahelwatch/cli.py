@@ -134,8 +134,11 @@ def run(
         # In a process of its own that gives way to readers; the dashboard below does not.
         typer.echo(run_yielding(forecast_and_alert, db, n_draws=draws, progress=_err))
     if serve:
+        from sahelwatch.main_job import keep_indicators
+        from sahelwatch.priority import run_yielding
         from sahelwatch.web import serve as serve_web
 
+        _err(run_yielding(keep_indicators, db))  # what the dashboard opens on, kept
         _err(f"dashboard: http://{host}:{port}/  (API docs: /docs; stop with Ctrl-C)")
         serve_web(db or default_path(), host=host, port=port, access_log=False)
 
@@ -743,6 +746,28 @@ def store_compact(
     from sahelwatch.compact import compact
 
     typer.echo(compact(db, only_if_wasteful=if_wasteful).summary())
+
+
+@store_app.command("derive")
+def store_derive(db: DbOption = None) -> None:
+    """Compute and keep the indicator series the dashboard opens on (the Sahel countries at
+    country and admin-1 level, Mali, Burkina Faso and Niger at admin-2) for the store's
+    current data, at low priority; readers then answer in milliseconds. Others are kept by the
+    first reader that needs them."""
+    import time
+
+    from sahelwatch.indicators.derived import precompute, precompute_set
+    from sahelwatch.priority import yield_to_readers
+    from sahelwatch.store import Store
+
+    yield_to_readers()
+    started = time.perf_counter()
+    with Store(db, read_only=True) as store:
+        done = precompute(store)
+    typer.echo(
+        f"{done} indicator series computed and kept ({len(precompute_set())} asked for; the "
+        f"others were kept already or have no data) in {time.perf_counter() - started:.0f} s."
+    )
 
 
 def main() -> None:

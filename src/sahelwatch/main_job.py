@@ -126,6 +126,15 @@ def forecast_and_alert(
     return "\n".join(lines)
 
 
+def keep_indicators(db: str | Path | None) -> str:
+    """Compute and keep the indicator series the dashboard opens on
+    (:func:`sahelwatch.indicators.derived.precompute`), from a snapshot; returns a line."""
+    from sahelwatch.indicators.derived import precompute
+
+    with Store(db, read_only=True) as snapshot:
+        return f"indicator series computed and kept for the dashboard: {precompute(snapshot)}"
+
+
 def check_alert_rules(db: str | Path | None, rules: str | Path) -> list[Alert]:
     """Evaluate the ``[[alerts.rules]]`` of a TOML file on a snapshot of the store at ``db`` and
     store the new alerts in one short write; returns them."""

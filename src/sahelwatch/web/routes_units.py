@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from sahelwatch import panels
 from sahelwatch.errors import QueryError
-from sahelwatch.indicators import capital_years, covered_months, indicator_series
+from sahelwatch.indicators import capital_years, covered_months, derived
 from sahelwatch.periods import format_month, month_range
 from sahelwatch.web import render
 from sahelwatch.web.db import RequestStore
@@ -304,17 +304,26 @@ def panel(
 
 def _per_country(
     request: Request,
+    store: RequestStore,
+    family: str,
     key: tuple[Any, ...],
     names: list[str],
-    compute: Callable[[str], pd.DataFrame],
+    compute: Callable[[str, derived.Loader], pd.DataFrame],
 ) -> pd.DataFrame:
-    """``compute(name)`` for each country, each kept while the store does not change, in one
-    frame (``key``: what else the result depends on)."""
-    state = app_state(request)
-    generation = state.access.generation()
-    frames = [
-        state.memo.get((generation, name.upper(), *key), partial(compute, name)) for name in names
-    ]
+    """``compute(name, load)`` for each country, each kept while the store's data do not
+    change (``key``: what else the result depends on); ``load`` reads kept indicator series
+    (:mod:`sahelwatch.indicators.derived`), each also kept in memory. A forecast or an alert
+    written meanwhile changes the store file but not the data, so nothing is computed again."""
+    memo = app_state(request).memo
+    state = derived.data_state(store)
+
+    read = derived.loader(store, family)
+
+    def load(name: str, level: str) -> pd.DataFrame | None:
+        return memo.get((state, "full", family, name.upper(), level), partial(read, name, level))
+
+    frames = [memo.get((state, name.upper(), family, *key), partial(compute, name, load))
+              for name in names]  # fmt: skip
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
@@ -342,16 +351,16 @@ def indicators_month(
     """The crisis indicators (`sahelwatch.indicators.indicators`) of every unit of each
     country at one level and month; GeoJSON joins them to the units' boundaries (a
     choropleth, for QGIS). Default country: Mali."""
-    from sahelwatch.indicators import indicators
-
     names = split_list(country, "country", MAX_UNIT_COUNTRIES) or ["MLI"]
     target = month_arg(month) or _default_month(store, family, names, level)
     frame = _per_country(
         request,
-        ("indicators", level, target, family, as_of),
+        store,
+        family,
+        ("indicators", level, target, as_of),
         names,
-        lambda name: indicators(
-            store, name, level, format_month(target), family=family, as_of=as_of
+        lambda name, load: derived.month(
+            store, name, level, target, family=family, as_of=as_of, load=load
         ),
     )
     frame = _columns(frame, split_list(columns, "columns", 200))
@@ -386,9 +395,13 @@ def indicators_series(
         raise QueryError(f"a series may span at most {MAX_MONTHS} months.")
     frame = _per_country(
         request,
-        ("series", level, start, end, family, as_of),
+        store,
+        family,
+        ("series", level, start, end, as_of),
         names,
-        lambda name: indicator_series(store, name, level, start, end, family=family, as_of=as_of),
+        lambda name, load: derived.series(
+            store, name, level, start, end, family=family, as_of=as_of, load=load
+        ),
     )
     units = split_list(unit, "unit", 5000)
     if units:
