@@ -186,7 +186,7 @@ def test_located_model_reads_nothing_after_origin(bundled_path: Path, tmp_path: 
         store.con.execute("UPDATE event_versions SET best = best * 5 + 100 "
                           "WHERE date_start >= DATE '2020-01-01'")
         after = run(store)
-    assert before.attrs["model_version"] == "located-1"
+    assert before.attrs["model_version"] == "located-2"
     assert before["unit_id"].astype(str).str.startswith("ML").all()
     assert before["value"].notna().all() and before["value"].sum() > 0
     np.testing.assert_array_equal(before["value"].to_numpy(), after["value"].to_numpy())
@@ -195,27 +195,6 @@ def test_located_model_reads_nothing_after_origin(bundled_path: Path, tmp_path: 
         store.con.execute("UPDATE event_versions SET best = best * 5 + 100 "
                           "WHERE date_start BETWEEN DATE '2019-06-01' AND DATE '2019-12-31'")
         assert not np.array_equal(before["value"].to_numpy(), run(store)["value"].to_numpy())
-
-
-def test_located_model_learns_from_the_neighbourhood(bundled_store: Store) -> None:
-    from sahelwatch.forecast.located import LocatedConfig, located, neighbour_level
-    from sahelwatch.forecast.ratio import level
-
-    up = load_unit_panel(bundled_store, "grid", date(2016, 12, 1), SAHEL3)
-    pure = LocatedConfig(weight=1.0)
-    draws = located(up.panel, [1, 6], 400, 0, [3], pairs=up.pairs, config=pure)[:, :, 0]
-    series = up.panel.values[:, :, 3].astype(np.float64)
-    own, near = level(series, 3)[:, -1], neighbour_level(series, up.pairs, 3)[:, -1]
-    quiet, exposed = (own == 0) & (near == 0), (own == 0) & (near > 0)
-    assert quiet.sum() > 100 and exposed.sum() > 5
-    # A quiet cell next to fighting is more likely to see deaths than a quiet cell among quiet
-    # ones, as the 1997-2016 history of such cells says.
-    assert (draws[exposed] > 0).mean() > (draws[quiet] > 0).mean()
-    assert not np.isnan(draws).any() and (draws >= 0).all()
-    # The blend with conflictology: quantile by quantile.
-    mixed = located(up.panel, [1], 400, 0, [3], pairs=up.pairs)[:, 0, 0]
-    bench = np.sort(conflictology(up.panel, [1], 400, 0, [3])[:, 0, 0], axis=-1)
-    np.testing.assert_allclose(mixed, 0.7 * draws[:, 0] + 0.3 * bench)
 
 
 def test_admin2_forecasts_by_pcode(bundled_store: Store) -> None:

@@ -2,91 +2,222 @@
 
 Model ``located`` (version :data:`LOCATED_VERSION`)
 --------------------------------------------------
-The ratio model of :mod:`sahelwatch.forecast.ratio`, conditioned on the neighbourhood too, fitted
-on the unit panel itself (admin-1, admin-2 units or PRIO-GRID cells; UCDP GED located events
-since 1989) instead of sharing a country forecast out:
-``draw = expm1(b + r)``, where ``b = log1p(mean of the unit's last level_months months with
-data)`` and ``r`` is a quantile of the errors ``log1p(y[t + h]) - b[t]`` of every unit over the
-newest ``train_months`` feature months before the origin, among the rows in the same cell of
+Fitted on the unit panel itself (admin-1, admin-2 units or PRIO-GRID cells; UCDP GED located
+events since 1989) cut at the origin, instead of sharing a country forecast out. Its draws are
+the quantile average (both sets sorted, ``w * learnt_(i) + (1 - w) * pool_(i)``) of
 
-* the unit's own level bin (``b = 0``, the quiet units, a bin of their own; the others split
-  into quantile bins of at least ``min_bin`` rows), and
-* its neighbourhood bin: ``log1p`` of the mean over the same months of the fatalities of its
-  queen-contiguous units (8 cells at grid level) summed, 0 or one of ``neighbour_bins``
-  quantile bins above 0 (default 1: quiet or not); a cell of the two with fewer than
-  ``min_bin // 4`` rows falls back to the own-level bin.
+* **the learnt distribution** (weight ``learned_weight``): a LightGBM regression of
+  ``log1p(y[t + h])`` on the features of :mod:`sahelwatch.forecast.unit_features` at ``t``
+  (the unit's own levels over 1-36 months, its neighbourhood's, months since its last
+  fatalities, jihadist events in it, the distance to the nearest jihadist event and to the
+  nearest violence, to the nearest land border, its country's level) and the horizon ``h``,
+  fitted on the unit-months of the ``train_months`` before the last ``holdout_months`` with
+  data (``horizon_draws`` random horizons per unit-month; quiet unit-months, without fatalities of
+  their own in 36 months or around them in 12, kept at rate ``quiet_keep`` and weighted
+  back up). Its errors on the last ``holdout_months`` (targets the fit did not see), binned by
+  the prediction (bins of ``min_bin`` rows), give the spread: ``draw = expm1(pred + error
+  quantile)``. So a cell near a jihadist front is forecast from what such cells did next, and
+  a recent bias of the fit (an escalation it did not foresee) shifts its draws.
+* **the recent pool** (weight ``1 - learned_weight``): conflictology over the unit's last
+  ``pool_months`` months with data (and, with ``neighbours``, its neighbours'), scaled by the
+  trend ``((1 + mean of its last 3) / (1 + mean of its pool)) ** trend``.
 
-So a quiet cell next to a fighting one is forecast from what quiet cells next to fighting did
-next (onsets, diffusion), and a unit at war from its own scale. The draws are the ``n_draws``
-mid-quantiles, rounded to counts, then quantile-averaged with conflictology (the unit's own
-last 12 months): ``draw_i = weight * located_(i) + (1 - weight) * conflictology_(i)``.
-
-Everything comes from the panel cut at the origin; it costs a few seconds per level and origin
-(numpy quantiles, no fitting), so the main job computes it directly. The settings were chosen
-on tuning origins 2009-12..2014-12 (horizons 1-12, targets up to 2015-12), before the
-evaluation origins 2016-12..2022-12 (:mod:`sahelwatch.forecast.subnational_eval`), among level
-months 1, 3, 6, 12, weights 0.3, 0.5, 0.7, 1 and 1 or 3 neighbourhood bins: the mean CRPS of
-the chosen settings was 0.848 at admin-1 (conflictology 0.878, with neighbours 0.853, zero
-0.902) and 0.0353 at grid level (zero 0.0353, conflictology 0.0361, with neighbours 0.0352).
+Everything comes from the panel cut at the origin; one fit per target and level costs a second
+or two. The settings per level (:data:`LEVEL_CONFIGS`) were chosen by
+``benchmarks/tune_located.py`` on the tuning origins 2009-12..2014-12 only (targets up to
+2015-12), before the evaluation origins 2016-12..2022-12
+(:mod:`sahelwatch.forecast.subnational_eval`); docs/forecasting.md has the figures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from sahelwatch.forecast.benchmarks import conflictology
+from sahelwatch.extras import needs
 from sahelwatch.forecast.data import CountryPanel
-from sahelwatch.forecast.ratio import level
+from sahelwatch.forecast.unit_features import FEATURES, distance_matrix, unit_features
 
-LOCATED_VERSION = "located-1"
+LOCATED_VERSION = "located-2"
 """Version stored with sub-national forecasts of the ``located`` model."""
 
 Pairs = tuple[np.ndarray, np.ndarray]
 
+PARAMS: dict[str, Any] = {
+    "objective": "regression", "learning_rate": 0.05, "num_iterations": 150, "num_leaves": 15,
+    "min_data_in_leaf": 50, "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1,
+    "num_threads": 1, "deterministic": True, "force_row_wise": True, "verbosity": -1,
+}  # fmt: skip
+"""LightGBM parameters of the learnt distribution (single-threaded, deterministic)."""
+MIN_ROWS = 200
+"""Fewer training rows than this (or holdout rows than ``min_bin``): the recent pool alone."""
+
 
 @dataclass(frozen=True)
 class LocatedConfig:
-    """Settings of the ``located`` model (defaults chosen on the tuning origins).
+    """Settings of the ``located`` model (per level: :data:`LEVEL_CONFIGS`).
 
     Attributes
     ----------
-    level_months : months whose mean (over the months with data) is the unit's level.
-    train_months : newest feature months whose errors make the conditional distributions.
-    min_bin : least number of rows in one own-level bin.
-    neighbour_bins : bins of the neighbourhood's level above zero.
-    weight : weight of the learnt distribution in the quantile average with conflictology.
+    pool_months : months with data of the unit's recent pool.
+    neighbours : whether the pool takes the neighbours' months too.
+    trend : exponent of the trend scaling of the pool (0: none).
+    learned_weight : weight of the learnt distribution in the quantile average.
+    train_months, holdout_months : feature months of the fit; newest months whose errors make
+        the spread.
+    quiet_keep : share of quiet unit-months kept for the fit.
+    horizon_draws : random horizons per unit-month in the fit.
+    min_bin : rows per bin of the errors.
+    params : LightGBM parameters over :data:`PARAMS`.
     """
 
-    level_months: int = 3
-    train_months: int = 240
-    min_bin: int = 2000
-    neighbour_bins: int = 1
-    weight: float = 0.7
+    pool_months: int = 12
+    neighbours: bool = False
+    trend: float = 0.0
+    learned_weight: float = 0.2
+    train_months: int = 120
+    holdout_months: int = 24
+    quiet_keep: float = 0.1
+    horizon_draws: int = 3
+    min_bin: int = 300
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _edges(values: np.ndarray, n_bins: int) -> np.ndarray:
-    """Inner quantile edges splitting the positive ``values`` into at most ``n_bins`` bins."""
-    positive = values[values > 0]
-    if n_bins < 2 or positive.size < n_bins:
-        return np.empty(0)
-    return np.unique(np.quantile(positive, np.linspace(0, 1, n_bins + 1)[1:-1]))
+LEVEL_CONFIGS: dict[str, LocatedConfig] = {
+    "admin1": LocatedConfig(pool_months=12, trend=0.5, learned_weight=0.5),
+    "admin2": LocatedConfig(pool_months=12, neighbours=True, learned_weight=0.2),
+    "grid": LocatedConfig(pool_months=24, trend=0.5, learned_weight=0.2),
+}
+"""The settings of each level, chosen on the tuning origins (module docstring)."""
 
 
-def _bin(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """0 for zero levels, 1.. for the positive bins."""
-    return np.where(values > 0, np.searchsorted(edges, values) + 1, 0)
+@dataclass(frozen=True)
+class UnitContext:
+    """What the ``located`` model reads besides the fatality series, per unit.
+
+    Attributes
+    ----------
+    pairs : (row, neighbour row) positions of neighbouring units.
+    country : Gleditsch-Ward code of each unit.
+    jihadist : ``(units, months)`` events with a jihadist side, ``NaN`` where not covered.
+    places : ``(units, 3)`` of :func:`~sahelwatch.forecast.unit_features.unit_places`.
+    """
+
+    pairs: Pairs
+    country: np.ndarray
+    jihadist: np.ndarray
+    places: np.ndarray
 
 
-def neighbour_level(series: np.ndarray, pairs: Pairs, months: int) -> np.ndarray:
-    """``log1p`` of the mean over the last ``months`` months with data of the neighbours'
-    summed fatalities (``NaN`` where a neighbour has no data; 0 for a unit without
-    neighbours)."""
-    from sahelwatch.panels import spatial_lag
+def recent_pool(
+    panel: CountryPanel, n_draws: int, k: int, config: LocatedConfig, pairs: Pairs
+) -> np.ndarray:
+    """``(units, n_draws)`` sorted draws of the trend-scaled recent pool of target ``k``
+    (``NaN`` for a unit without data)."""
+    series = panel.values[:, :, k]
+    recent = [row[~np.isnan(row)][-config.pool_months :] for row in series]
+    by_row: dict[int, list[int]] = {}
+    if config.neighbours:
+        for r, nb in zip(*pairs, strict=True):
+            by_row.setdefault(int(r), []).append(int(nb))
+    probs = (np.arange(n_draws) + 0.5) / n_draws
+    out = np.full((len(recent), n_draws), np.nan)
+    for u, own in enumerate(recent):
+        if own.size == 0:
+            continue
+        pool = np.concatenate([own, *(recent[nb] for nb in by_row.get(u, []))])
+        scale = ((1 + own[-3:].mean()) / (1 + own.mean())) ** config.trend
+        out[u] = np.round(np.quantile(pool, probs, method="inverted_cdf") * scale)
+    return out
 
-    return level(spatial_lag(series, pairs), months)
+
+def _training_rows(
+    feats: np.ndarray,
+    series: np.ndarray,
+    months: tuple[int, int],
+    max_target: int,
+    max_h: int,
+    config: LocatedConfig,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows (features + horizon, ``log1p`` target, weight, target month) of the feature months
+    ``months`` (first, last) with targets up to ``max_target``."""
+    ts = np.arange(max(months[0], 0), months[1] + 1)
+    u = np.repeat(np.arange(series.shape[0]), ts.size * config.horizon_draws)
+    t = np.tile(np.repeat(ts, config.horizon_draws), series.shape[0])
+    h = rng.integers(1, max_h + 1, size=u.size)
+    target = t + h
+    x = feats[u, t]
+    own36, near12 = FEATURES.index("own_36"), FEATURES.index("near_12")
+    quiet = (x[:, own36] == 0) & (x[:, near12] == 0)
+    keep = target <= max_target
+    keep[keep] &= ~np.isnan(series[u[keep], target[keep]])
+    keep &= ~np.isnan(x[:, FEATURES.index("own_3")])
+    keep &= ~quiet | (rng.random(u.size) < config.quiet_keep)
+    weight = np.where(quiet, 1.0 / config.quiet_keep, 1.0)
+    rows = np.column_stack([x, h]).astype(np.float32)[keep]
+    return rows, np.log1p(series[u[keep], target[keep]]), weight[keep], target[keep]
+
+
+def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    order = np.argsort(values, kind="stable")
+    v, w = values[order], weights[order]
+    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(probs, cum, v)
+
+
+def learned(
+    panel: CountryPanel,
+    horizons: Sequence[int],
+    n_draws: int,
+    seed: int,
+    k: int,
+    context: UnitContext,
+    config: LocatedConfig,
+    dist: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """``(units, horizons, n_draws)`` sorted draws of the learnt distribution of target ``k``
+    (``NaN`` for a unit without data); ``None`` when the panel is too short to fit.
+    ``dist``: the units' distance matrix when known."""
+    with needs("forecast"):
+        import lightgbm as lgb
+
+    series = panel.values[:, :, k].astype(np.float64)
+    dist = distance_matrix(context.places) if dist is None else dist
+    feats = unit_features(series, context.jihadist, context.pairs, context.country,
+                          context.places, dist)  # fmt: skip
+    last, max_h = panel.n_months - 1, max(horizons)
+    covered = np.flatnonzero(~np.isnan(series).all(axis=0))
+    if covered.size <= config.holdout_months:
+        return None
+    cut = int(covered[-config.holdout_months - 1])  # the holdout: the last months with data
+    rng = np.random.default_rng([seed, k, 7])
+    x, y, w, _ = _training_rows(feats, series, (cut - config.train_months - max_h, cut - 1),
+                                cut, max_h, config, rng)  # fmt: skip
+    hx, hy, hw, target = _training_rows(feats, series, (cut - max_h, last - 1), last, max_h,
+                                        config, rng)  # fmt: skip
+    new = target > cut
+    hx, hy, hw = hx[new], hy[new], hw[new]
+    if len(y) < MIN_ROWS or len(hy) < config.min_bin:
+        return None
+    params = {**PARAMS, **config.params, "seed": seed}
+    booster = lgb.train(params, lgb.Dataset(x, y, weight=w, params={"verbosity": -1}))
+    pred = np.asarray(booster.predict(hx))
+    splits = np.array_split(np.argsort(pred, kind="stable"), len(pred) // config.min_bin)
+    edges = np.array([pred[s[-1]] for s in splits[:-1]])
+    probs = (np.arange(n_draws) + 0.5) / n_draws
+    errors = np.stack([_weighted_quantiles(hy[s] - pred[s], hw[s], probs) for s in splits])
+    now = feats[:, last]
+    out = np.full((len(series), len(horizons), n_draws), np.nan)
+    for i, h in enumerate(horizons):
+        p = np.asarray(booster.predict(np.column_stack([now, np.full(len(now), h)])))
+        spread = errors[np.searchsorted(edges, p)]
+        out[:, i] = np.maximum(np.round(np.expm1(p[:, None] + spread)), 0.0)
+    out[np.isnan(now[:, FEATURES.index("own_3")])] = np.nan
+    return out
 
 
 def located(
@@ -96,55 +227,33 @@ def located(
     seed: int,
     targets: Sequence[int],
     *,
-    pairs: Pairs,
+    context: UnitContext,
     config: LocatedConfig | None = None,
 ) -> np.ndarray:
     """Draws ``(units, horizons, targets, n_draws)`` of the ``located`` model (module
-    docstring), from ``panel`` (cut at the origin) and its neighbour ``pairs``. ``seed`` is
-    unused (the draws are quantiles); a unit without data gets ``NaN``."""
+    docstring), from ``panel`` (cut at the origin) and the units' ``context``; a unit without
+    data gets ``NaN``. Reproducible: the same ``seed`` gives the same draws."""
     config = config or LocatedConfig()
-    n_units, n_months, _ = panel.values.shape
-    probs = (np.arange(n_draws) + 0.5) / n_draws
-    out = np.full((n_units, len(horizons), len(targets), n_draws), np.nan)
+    out = np.full((len(panel.units), len(horizons), len(targets), n_draws), np.nan)
+    dist = distance_matrix(context.places) if config.learned_weight > 0 else None
     for j, k in enumerate(targets):
-        series = panel.values[:, :, k].astype(np.float64)
-        own = level(series, config.level_months)
-        near = neighbour_level(series, pairs, config.level_months)
-        for i, h in enumerate(horizons):
-            last = n_months - 1 - h
-            first = max(0, last - config.train_months + 1)
-            if last < first:
-                continue
-            b, nb = own[:, first : last + 1], near[:, first : last + 1]
-            y = series[:, first + h : last + h + 1]
-            keep = ~np.isnan(b) & ~np.isnan(nb) & ~np.isnan(y)
-            if not keep.any():
-                continue
-            rows_b, rows_nb = b[keep], nb[keep]
-            rows_r = np.log1p(y[keep]) - rows_b
-            n_own = max(1, int((rows_b > 0).sum()) // max(config.min_bin, 1))
-            own_edges = _edges(rows_b, n_own)
-            nb_edges = _edges(rows_nb, config.neighbour_bins)
-            width = len(nb_edges) + 2
-            row_own = _bin(rows_b, own_edges)
-            row_key = row_own * width + _bin(rows_nb, nb_edges)
-            now_b, now_nb = own[:, -1], near[:, -1]
-            now_own = _bin(now_b, own_edges)
-            now_key = now_own * width + _bin(np.nan_to_num(now_nb), nb_edges)
-            known = ~np.isnan(now_b)
-            for key in np.unique(now_key[known]):
-                pool = rows_r[row_key == key]
-                if pool.size < config.min_bin // 4:
-                    pool = rows_r[row_own == key // width]
-                if pool.size == 0:
-                    continue
-                units = np.flatnonzero((now_key == key) & known)
-                q = np.quantile(pool, probs)
-                out[units, i, j] = np.maximum(np.round(np.expm1(now_b[units, None] + q)), 0.0)
-    if config.weight >= 1:
-        return out
-    bench = np.sort(conflictology(panel, horizons, n_draws, seed, targets), axis=-1)
-    return config.weight * out + (1 - config.weight) * bench
+        pool = recent_pool(panel, n_draws, k, config, context.pairs)[:, None, :]
+        fit = None
+        if config.learned_weight > 0:
+            fit = learned(panel, horizons, n_draws, seed, k, context, config, dist)
+        if fit is None:
+            out[:, :, j] = pool
+        else:
+            out[:, :, j] = config.learned_weight * fit + (1 - config.learned_weight) * pool
+    return out
 
 
-__all__ = ["LOCATED_VERSION", "LocatedConfig", "located", "neighbour_level"]
+__all__ = [
+    "LEVEL_CONFIGS",
+    "LOCATED_VERSION",
+    "LocatedConfig",
+    "UnitContext",
+    "learned",
+    "located",
+    "recent_pool",
+]

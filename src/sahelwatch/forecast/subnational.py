@@ -46,8 +46,9 @@ import pandas as pd
 from sahelwatch.errors import QueryError
 from sahelwatch.forecast.benchmarks import benchmarks_for
 from sahelwatch.forecast.data import TARGETS, CountryPanel, load_country_panel
-from sahelwatch.forecast.located import LOCATED_VERSION, located
+from sahelwatch.forecast.located import LEVEL_CONFIGS, LOCATED_VERSION, UnitContext, located
 from sahelwatch.forecast.models import MODEL_VERSIONS, forecast_array, model_version
+from sahelwatch.forecast.unit_features import unit_places
 from sahelwatch.gazetteer import SAHEL
 from sahelwatch.periods import add_months
 from sahelwatch.store import Store
@@ -81,6 +82,9 @@ class UnitPanel:
     pairs : (row, neighbour row) positions of neighbouring units within the panel.
     unplaced : ``(units, months)`` fatalities of the unit's country too imprecise to place at
         this level (the same on every unit of a country), ``NaN`` where not covered.
+    jihadist : ``(units, months)`` events with a jihadist side, ``NaN`` where not covered.
+    places : ``(units, 3)`` centre (latitude, longitude) and km to the nearest land border of
+        the unit's country (:func:`~sahelwatch.forecast.unit_features.unit_places`).
     """
 
     level: str
@@ -88,11 +92,19 @@ class UnitPanel:
     country: np.ndarray
     pairs: tuple[np.ndarray, np.ndarray]
     unplaced: np.ndarray
+    jihadist: np.ndarray
+    places: np.ndarray
 
     def until(self, month: date) -> UnitPanel:
         """The unit panel cut after ``month``."""
         panel = self.panel.until(month)
-        return replace(self, panel=panel, unplaced=self.unplaced[:, : panel.n_months])
+        n = panel.n_months
+        return replace(self, panel=panel, unplaced=self.unplaced[:, :n],
+                       jihadist=self.jihadist[:, :n])  # fmt: skip
+
+    def context(self) -> UnitContext:
+        """What the ``located`` model reads besides the series."""
+        return UnitContext(self.pairs, self.country, self.jihadist, self.places)
 
 
 def panel_level(level: str) -> str:
@@ -142,12 +154,17 @@ def load_unit_panel(
     if panel_level(level) == "cell":
         units = units.astype(np.int64)
     start = add_months(until, -(months - 1))
+    country = frame["country_gw"].to_numpy(dtype=np.int64)[::months]
+    per_month = {c: frame[c].to_numpy(dtype=np.float64).reshape(len(units), months)
+                 for c in ("unplaced_best", "events_jihadist")}  # fmt: skip
     return UnitPanel(
         level=level,
         panel=CountryPanel(units, start, values),
-        country=frame["country_gw"].to_numpy(dtype=np.int64)[::months],
+        country=country,
         pairs=_neighbour_rows(level, units),
-        unplaced=frame["unplaced_best"].to_numpy(dtype=np.float64).reshape(len(units), months),
+        unplaced=per_month["unplaced_best"],
+        jihadist=per_month["events_jihadist"],
+        places=unit_places(level, units, country),
     )
 
 
@@ -274,7 +291,8 @@ def unit_draws(
     if model in level_benchmarks:
         return level_benchmarks[model](up.panel, list(horizons), n_draws, seed, list(targets))
     if model == "located":
-        return located(up.panel, list(horizons), n_draws, seed, list(targets), pairs=up.pairs)
+        return located(up.panel, list(horizons), n_draws, seed, list(targets),
+                       context=up.context(), config=LEVEL_CONFIGS[up.level])  # fmt: skip
     if model not in MODEL_VERSIONS:
         names = ", ".join(["located", *MODEL_VERSIONS, *level_benchmarks])
         raise QueryError(f"unknown model '{model}'; choose one of {names}.")
