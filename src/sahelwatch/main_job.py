@@ -76,7 +76,8 @@ def forecast_and_alert(
     """Forecast every country 1-36 months ahead from the newest covered month with the model
     and the conflictology benchmark, and the admin-1, admin-2 units and PRIO-GRID cells of
     Mali, Burkina Faso and Niger with each level's served model
-    (:data:`~sahelwatch.forecast.subnational.SERVED`, with
+    (:data:`~sahelwatch.forecast.subnational.SERVED`, and the level's headline forecast where a
+    kept backtest gives it the better record: :func:`~sahelwatch.forecast.record.served_models`;
     :data:`~sahelwatch.forecast.subnational.UNIT_DRAWS` draws), store them, then evaluate the
     default alert rules (``data/alert_rules.toml``) and store the alerts they raise. Returns a
     summary.
@@ -87,6 +88,7 @@ def forecast_and_alert(
     from sahelwatch.forecast import forecast, store_forecast
     from sahelwatch.forecast.data import newest_covered_month, samples_file
     from sahelwatch.forecast.models import model_version
+    from sahelwatch.forecast.record import served_models
     from sahelwatch.forecast.subnational import SERVED, UNIT_DRAWS, unit_model_version
     from sahelwatch.forecast.subnational_eval import UNIT_COUNTRIES
     from sahelwatch.periods import format_month
@@ -95,11 +97,11 @@ def forecast_and_alert(
 
     say = progress or (lambda _: None)
     lines = []
-    runs = [("country", model, n_draws, model_version(model)) for model in MODELS] + [
-        (level, model, min(n_draws, UNIT_DRAWS), unit_model_version(model))
-        for level, model in SERVED.items()
-    ]
     with Store(db, read_only=True) as snapshot:
+        runs = [("country", model, n_draws, model_version(model)) for model in MODELS] + [
+            (level, model, min(n_draws, UNIT_DRAWS), unit_model_version(model))
+            for level in SERVED for model in served_models(snapshot, level)
+        ]
         origin = format_month(newest_covered_month(snapshot))
         for done, (level, model, draws, version) in enumerate(runs, 1):
             if _stored(snapshot, origin, version, level):

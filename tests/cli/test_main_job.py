@@ -27,7 +27,7 @@ def test_forecasts_and_alerts_once(bundled_copy: Path) -> None:
         # the newest covered month is 2026-02; 191 countries, 2 months ahead; below country
         # level Mali, Burkina Faso and Niger: 31 admin-1, 165 admin-2 units, 916 cells
         country = [("country", v, "2026-02", 191, 2) for v in sorted(map(model_version, MODELS))]
-        units = [(lv, "located-1", "2026-02", n, 2)
+        units = [(lv, "located-2", "2026-02", n, 2)
                  for lv, n in (("admin1", 31), ("admin2", 165), ("grid", 916))]
         assert runs == sorted(country + units)
         stored = list_alerts(store, limit=None)

@@ -104,3 +104,41 @@ def test_recent_pool_hand_case(grid: UnitPanel) -> None:
     rising = recent_pool(panel, 12, TOTAL, replace(LEVEL_CONFIGS["grid"], pool_months=12,
                                                      trend=1.0), up.pairs)  # fmt: skip
     np.testing.assert_array_equal(rising[0], [0] * 9 + [10] * 3)
+
+
+def test_grid_headline_is_the_better_record_and_the_main_job_serves_it(
+    bundled_copy: object,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from sahelwatch.forecast.evaluation import store_evaluation
+    from sahelwatch.forecast.record import headline, label, served_models
+    from sahelwatch.forecast.subnational_eval import backtest_level
+    from sahelwatch.web import create_app
+
+    with Store(bundled_copy) as store:  # type: ignore[arg-type]
+        assert served_models(store, "grid") == ["located"]  # no record kept yet
+        scores = backtest_level(store, "grid", 20, 0, origins=[date(2018, 12, 1)],
+                                horizons=[1, 6])  # fmt: skip
+        store_evaluation(store, scores, 20, 0)
+        means = scores.groupby("model")["crps"].mean()
+        top = headline(store, "grid", "total")
+        assert top.model == means.idxmin() and f"{means.min():.2f}" in top.reason
+        assert top.reason.startswith(label(top.model, "grid"))
+        assert served_models(store, "grid") == list(dict.fromkeys(["located", top.model]))
+        # A hand-made record in which conflictology with neighbours does better: it becomes the
+        # headline, the reason says why against the located model, and the main job forecasts it.
+        nb = scores["model"] == "conflictology_nb"
+        store_evaluation(store, scores.assign(crps=scores["crps"].where(~nb, 0.0)), 20, 0)
+        top = headline(store, "grid", "sb")
+        assert top.model == "conflictology_nb" and top.model_version == "benchmark-conflictology_nb"
+        assert top.reason.startswith("conflictology with neighbours has the lowest mean CRPS")
+        assert (
+            f"the located model (learnt on the units' located history) {means['located']:.2f}"
+            in top.reason
+            and "No backtest of sb" in top.reason
+        )
+        assert served_models(store, "grid") == ["located", "conflictology_nb"]
+    with TestClient(create_app(bundled_copy, read_env=False)) as client:
+        body = client.get("/api/forecasts/headline?level=grid&target=total").json()
+    assert body["headlines"][0]["model"] == "conflictology_nb"

@@ -53,8 +53,9 @@ def test_headline_without_a_record(bundled_path: Path) -> None:
         grid = headline(store, "grid", "total")
     assert top.model_version == MODEL_VERSION and "no backtest" in top.reason
     assert top.record == []
-    # Below country level the versions are those stored there: the model shared out.
-    assert grid.model_version == f"{MODEL_VERSION}+shares-1"
+    # Below country level: the level's served model, the located one.
+    assert grid.model == "located" and grid.model_version == "located-2"
+    assert "the located model" in grid.reason and "without a record" in grid.reason
     assert version_at("admin1", "conflictology") == "benchmark-conflictology"
 
 

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from sahelwatch.forecast.evaluation import UNIT_COLUMNS, default_target, load_evaluation
-from sahelwatch.forecast.models import DEFAULT_MODEL, model_version
+from sahelwatch.forecast.models import DEFAULT_MODEL, MODEL_VERSIONS, model_version
 from sahelwatch.forecast.scores import pit_histogram
-from sahelwatch.forecast.subnational import unit_model_version
+from sahelwatch.forecast.subnational import SERVED, unit_model_version
 from sahelwatch.store import Store
 
 REFERENCE = "conflictology"
@@ -43,12 +43,22 @@ LABELS = {
     "last_historical": "last historical value (Poisson)",
     "bootstrap": "bootstrap (all units, 240 months)",
     "zero": "zero",
+    "located": "the located model (learnt on the units' located history)",
 }
 
 
-def label(model: str) -> str:
-    """A reader's name for a model or benchmark."""
+def label(model: str, level: str = "country") -> str:
+    """A reader's name for a model or benchmark (below country level, a country model is
+    shared out over the units)."""
+    if level != "country" and model in MODEL_VERSIONS:
+        return f"{LABELS.get(model, model)}, shared out over the units"
     return LABELS.get(model, model)
+
+
+def default_model(level: str) -> str:
+    """The model shown at ``level`` while no backtest is kept: the country model, or the
+    level's served model (:data:`~sahelwatch.forecast.subnational.SERVED`)."""
+    return SERVED.get(level, DEFAULT_MODEL)
 
 
 @dataclass
@@ -91,10 +101,11 @@ def headline(
         if len(table):
             break
     else:
+        shown = default_model(level)
         return Headline(
-            level, target, DEFAULT_MODEL, version_at(level, DEFAULT_MODEL),
+            level, target, shown, version_at(level, shown),
             f"no backtest of {level}-level forecasts is kept in this store (run `sahelwatch "
-            f"evaluate --save`), so {label(DEFAULT_MODEL)} is shown without a record.",
+            f"evaluate --save`), so {label(shown, level)} is shown without a record.",
         )  # fmt: skip
     rows = table.sort_values("crps", kind="stable").to_dict("records")
     best = rows[0]
@@ -105,17 +116,25 @@ def headline(
     ]  # fmt: skip
     by_model = {r["model"]: r["crps"] for r in record}
     windows = str(best["windows"])
-    why = (f"{label(str(best['model']))} has the lowest mean CRPS in the backtest of "
+    why = (f"{label(str(best['model']), level)} has the lowest mean CRPS in the backtest of "
            f"{level}-level {evaluated} fatalities ({_windows_text(windows)}, "
            f"{int(best['unit_months']):,} unit-months): {best['crps']:.2f}")
-    rivals = [m for m in (DEFAULT_MODEL, REFERENCE) if m in by_model and m != best["model"]]
+    rivals = [m for m in (default_model(level), REFERENCE) if m in by_model
+              and m != best["model"]]  # fmt: skip
     if rivals:
-        why += ", against " + ", ".join(f"{label(m)} {by_model[m]:.2f}" for m in rivals)
+        why += ", against " + ", ".join(f"{label(m, level)} {by_model[m]:.2f}" for m in rivals)
     why += "."
     if evaluated != target:
         why += f" No backtest of {target} is kept; the record of {evaluated} is used."
     return Headline(level, target, str(best["model"]), version_at(level, str(best["model"])),
                     why, evaluated, windows, record)  # fmt: skip
+
+
+def served_models(store: Store, level: str) -> list[str]:
+    """The models the main job forecasts at a sub-national ``level``: the served model and,
+    where the kept backtest gives another forecast the better record, that one too (the
+    headline, which the dashboard then shows)."""
+    return list(dict.fromkeys([SERVED[level], headline(store, level, "total").model]))
 
 
 def version_at(level: str, model: str) -> str:
@@ -242,8 +261,10 @@ def _windows(scores: pd.DataFrame) -> list[dict[str, Any]]:
 __all__ = [
     "Headline",
     "calibration",
+    "default_model",
     "headline",
     "label",
+    "served_models",
     "track_record",
     "unit_scores",
     "version_at",

@@ -129,7 +129,7 @@ def _headline(request: Request, store: RequestStore, level: str, target: str) ->
 def headlines(
     request: Request,
     store: Annotated[RequestStore, Depends(read_store)],
-    level: Annotated[str, Query(pattern="^(country|admin1|grid)$")] = "country",
+    level: Annotated[str, Query(pattern="^(country|admin1|admin2|grid)$")] = "country",
     target: Annotated[
         list[str] | None, Query(description="sb, ns, os or total; repeatable (default all).")
     ] = None,
@@ -160,7 +160,7 @@ def track_record(
     unit: Annotated[
         str | None, Query(max_length=40, description="Unit id (P-code or gid) below.")
     ] = None,
-    level: Annotated[str, Query(pattern="^(country|admin1|grid)$")] = "country",
+    level: Annotated[str, Query(pattern="^(country|admin1|admin2|grid)$")] = "country",
     target: Annotated[
         str | None, Query(pattern="^(sb|ns|os|total)$", description="Default: sb (country).")
     ] = None,
