@@ -479,7 +479,7 @@ def forecast_cmd(
         typer.Option(help="Also write quantiles and P(>=1/25/100) (.csv or .parquet)."),
     ] = None,
     save: Annotated[
-        bool, typer.Option(help="Also keep the samples in the store's forecasts table.")
+        bool, typer.Option(help="Also keep the samples with the store (its forecasts).")
     ] = False,
     db: DbOption = None,
 ) -> None:
@@ -488,6 +488,7 @@ def forecast_cmd(
 
     yield_to_readers()  # from the start: readers (the dashboard, status) are answered first
     from sahelwatch.forecast import forecast, store_forecast, summarize
+    from sahelwatch.forecast.data import stage_forecast
     from sahelwatch.snapshot import result_wait
     from sahelwatch.store import Store
 
@@ -510,8 +511,10 @@ def forecast_cmd(
         f"{frame.attrs['origin']}, {frame['unit_id'].nunique()} units) to {out}"
     )
     if save:
-        with Store(db, wait_s=result_wait()) as store:  # one short write, from the file
-            store_forecast(store, out, frame.attrs["origin"], frame.attrs["model_version"])
+        origin, version = frame.attrs["origin"], frame.attrs["model_version"]
+        staged = stage_forecast(db, out, origin, version)  # before its turn to write
+        with Store(db, wait_s=result_wait()) as store:  # one short write: the list of files
+            store_forecast(store, out if staged is None else staged, origin, version)
     if summary is not None:
         table = summarize(frame)
         if summary.suffix == ".parquet":

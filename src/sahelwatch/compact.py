@@ -8,7 +8,8 @@ row into a fresh file and puts it in place of the store, as one writer (other wr
 readers read their snapshot meanwhile, see :mod:`sahelwatch.snapshot`).
 :func:`compact_if_wasteful` does it only when the file is at least :data:`AUTO_RATIO` times the
 size of its data and that data is small enough to copy in seconds (the CLI runs it after each
-ingest).
+ingest). Forecast samples kept beside the store (:mod:`sahelwatch.samples`) are not copied: the
+view over them is, and the files no run names are removed once old enough.
 
 Examples
 --------
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sahelwatch.errors import StoreError
+from sahelwatch.samples import prune
 from sahelwatch.store import Store
 
 #: Compact automatically when the file is at least this many times the size of its data ...
@@ -129,6 +131,7 @@ def compact(
                 store.con.execute("DETACH sw_compact")
             # Still the only writer: new writers open the fresh file, this one closes the old.
             os.replace(fresh, target)
+            prune(store)  # sample files of killed forecasts and replaced runs
         except BaseException:
             fresh.unlink(missing_ok=True)
             raise

@@ -86,7 +86,7 @@ def forecast_and_alert(
     and one for the alerts, so other processes use it meanwhile (``docs/concurrency.md``).
     """
     from sahelwatch.forecast import forecast, store_forecast
-    from sahelwatch.forecast.data import newest_covered_month, samples_file
+    from sahelwatch.forecast.data import newest_covered_month, stage_forecast
     from sahelwatch.forecast.models import model_version
     from sahelwatch.forecast.record import served_models
     from sahelwatch.forecast.subnational import SERVED, UNIT_DRAWS, unit_model_version
@@ -116,8 +116,9 @@ def forecast_and_alert(
                 progress=say, countries=None if level == "country" else UNIT_COUNTRIES,
                 workers=batch_workers(2),
             )
-            with samples_file(frame) as samples, Store(db, wait_s=result_wait()) as store:
-                store_forecast(store, samples, origin, version)
+            staged = stage_forecast(db, frame, origin, version)  # before its turn to write
+            with Store(db, wait_s=result_wait()) as store:
+                store_forecast(store, frame if staged is None else staged, origin, version)
             lines.append(
                 f"forecast {version} ({level}) from {origin}: {frame['unit_id'].nunique()} "
                 f"units, {len(frame):,} samples stored"

@@ -525,7 +525,7 @@ class Watch:
                 return
             from sahelwatch.forecast import forecast as make_forecast
             from sahelwatch.forecast import store_forecast
-            from sahelwatch.forecast.data import samples_file
+            from sahelwatch.forecast.data import stage_forecast
 
             try:
                 frame = make_forecast(
@@ -541,8 +541,9 @@ class Watch:
                 return
         origin, version = frame.attrs["origin"], frame.attrs["model_version"]
         try:
-            with samples_file(frame) as samples, self.writing_store() as store:
-                store_forecast(store, samples, origin, version)
+            staged = stage_forecast(self.config.store, frame, origin, version)  # before writing
+            with self.writing_store() as store:
+                store_forecast(store, frame if staged is None else staged, origin, version)
         except SahelWatchError as exc:
             report.errors.append(f"forecast: {exc}")
             log.error("forecast: %s", exc)

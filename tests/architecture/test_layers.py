@@ -17,7 +17,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reference", ("gazetteer", "actors")),
     ("formats", ("formats",)),
     ("places", ("geo",)),
-    ("store", ("snapshot", "store", "compact", "ingest", "query", "bundled")),
+    ("store", ("snapshot", "store", "samples", "compact", "ingest", "query", "bundled")),
     ("connectors", ("connectors",)),
     ("panels", ("panels",)),
     ("consequences", ("consequences",)),

@@ -37,8 +37,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sahelwatch.errors import QueryError
 from sahelwatch.gazetteer import CM_FAMILIES, EVENT_FAMILIES
@@ -46,6 +44,8 @@ from sahelwatch.panels.build import totals_months
 from sahelwatch.panels.schema import TOTALS_FAMILIES
 from sahelwatch.panels.spread import MultiMonth, month_sql, multi_month_rule, spread_sql
 from sahelwatch.periods import add_months, format_month
+from sahelwatch.samples import COLUMNS as SAMPLE_COLUMNS
+from sahelwatch.samples import StagedRun, in_files, register, rows_sql, stage
 from sahelwatch.store import Store
 
 TARGETS: tuple[str, ...] = ("sb", "ns", "os", "total")
@@ -428,16 +428,42 @@ def samples_file(frame: pd.DataFrame) -> Iterator[Path]:
         yield path
 
 
-def store_forecast(
-    store: Store, samples: pd.DataFrame | str | Path, origin: date | str, model_version: str
-) -> int:
-    """Write samples to the store's ``forecasts`` table, replacing an earlier run of the same
-    origin, model version and level. Returns the number of rows written.
+def stage_forecast(
+    db: str | Path | None,
+    samples: pd.DataFrame | str | Path,
+    origin: date | str,
+    model_version: str,
+) -> list[StagedRun] | None:
+    """Write the samples as the run files of the store at ``db`` (:mod:`sahelwatch.samples`)
+    *before* opening it for :func:`store_forecast`, so that the store is held only to register
+    them; None for a DuckLake, where :func:`store_forecast` inserts the samples."""
+    from sahelwatch.periods import parse_month
 
-    ``samples`` is the frame :func:`sahelwatch.forecast.forecast` returned or a Parquet file it
-    was written to (``frame.to_parquet(path)``; see :func:`samples_file`): DuckDB inserts from
-    the file in one statement, with no conversion in Python while the store is held (a frame
-    is written to a temporary file first).
+    store_path = in_files(db)
+    if store_path is None:
+        return None
+    if isinstance(samples, pd.DataFrame):
+        with samples_file(samples) as written:
+            return stage_forecast(db, written, origin, model_version)
+    origin_month = parse_month(origin) if isinstance(origin, str) else origin
+    return stage(store_path, Path(samples), origin_month, model_version)
+
+
+def store_forecast(
+    store: Store,
+    samples: pd.DataFrame | str | Path | list[StagedRun],
+    origin: date | str,
+    model_version: str,
+) -> int:
+    """Store a forecast as the run of its origin, model version and level, replacing an
+    earlier one. Returns the number of samples stored.
+
+    ``samples`` is the frame :func:`sahelwatch.forecast.forecast` returned, a Parquet file it
+    was written to (``frame.to_parquet(path)``; see :func:`samples_file`), or what
+    :func:`stage_forecast` made of either before the store was opened: on a DuckDB file the
+    samples are kept in Parquet files beside it and the store holds their list and the view
+    ``forecasts`` (:mod:`sahelwatch.samples`), so the store is held for milliseconds once they
+    are staged; on a DuckLake they are inserted into the ``forecasts`` table in one statement.
 
     Examples
     --------
@@ -447,6 +473,11 @@ def store_forecast(
     ...     store_forecast(mine, frame, "2026-02", frame.attrs["model_version"])
     19100
     """
+    if isinstance(samples, list):
+        return register(store, samples)
+    if not store.lake and str(store.path) != ":memory:":
+        staged = stage_forecast(store.path, samples, origin, model_version)
+        return register(store, staged or [])
     if isinstance(samples, pd.DataFrame):
         with samples_file(samples) as written:
             return store_forecast(store, written, origin, model_version)
@@ -454,25 +485,20 @@ def store_forecast(
 
     origin_month = parse_month(origin) if isinstance(origin, str) else origin
     path = str(samples)
-    numeric = pa.types.is_integer(pq.read_schema(path).field("unit_id").type)
-    unit_id, unit_code = ("unit_id", "NULL") if numeric else ("NULL", "unit_id::VARCHAR")
     con = store.con
     con.execute(FORECASTS_SCHEMA)
     for statement in _FORECASTS_MIGRATION:
         con.execute(statement)
+    params = {"origin": origin_month, "version": model_version, "path": path}
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
             "DELETE FROM forecasts WHERE origin = $origin AND model_version = $version AND "
             "level IN (SELECT DISTINCT level::VARCHAR FROM read_parquet($path))",
-            {"origin": origin_month, "version": model_version, "path": path},
+            params,
         )
         row = con.execute(
-            "INSERT INTO forecasts (origin, model_version, created_at, level, unit_id, month, "
-            f"target, draw, value, unit_code) SELECT $origin, $version, now(), level::VARCHAR, "
-            f"{unit_id}, strptime(month::VARCHAR, '%Y-%m')::DATE, target::VARCHAR, draw, value, "
-            f"{unit_code} FROM read_parquet($path)",
-            {"origin": origin_month, "version": model_version, "path": path},
+            f"INSERT INTO forecasts ({SAMPLE_COLUMNS}) {rows_sql(Path(path))}", params
         ).fetchone()
         con.execute("COMMIT")
     except BaseException:
