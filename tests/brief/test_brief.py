@@ -320,6 +320,7 @@ def test_headline_states_recency_gaps_years_and_every_rule(mli: tuple[Store, Bri
     assert years[2025]["months"] == 3 and years[2023]["capital_km"] is not None
 
 
+@pytest.mark.slow
 def test_an_alert_raised_for_the_country_appears_in_the_brief(
     bundled_copy: Path, tmp_path: Path
 ) -> None:
@@ -353,6 +354,7 @@ def test_no_data_month_is_honest(bundled_path: Path, tmp_path: Path) -> None:
     assert "0%" not in text.split("## Key figures")[1].split("## Maps")[0]
 
 
+@pytest.mark.slow
 def test_region_brief_end_to_end(bundled_path: Path, tmp_path: Path) -> None:
     with Store(bundled_path, read_only=True) as store:
         b = build(store, region="sahel", month="2026-02", forecast="none")
@@ -392,9 +394,19 @@ def test_stored_forecast_is_used(bundled_copy: Path) -> None:
     assert rows[0]["country"] == "Mali"
 
 
+@pytest.mark.slow
 def test_brief_command_writes_the_file(monkeypatch, capsys, bundled_path: Path, tmp_path: Path):
     from sahelwatch import cli
 
+    built: list[Brief] = []
+
+    def build_once(*args, **kwargs) -> Brief:
+        """The first run builds the brief; the runs after it change only where links point."""
+        if not built:
+            built.append(build(*args, **kwargs))
+        return built[0]
+
+    monkeypatch.setattr("sahelwatch.brief.build", build_once)
     out = tmp_path / "mli.md"
     argv = ["sahelwatch", "brief", "--country", "MLI", "--format", "md", "--forecast", "none",
             "--out", str(out), "--db", str(bundled_path)]  # fmt: skip
@@ -417,8 +429,8 @@ def test_brief_command_writes_the_file(monkeypatch, capsys, bundled_path: Path, 
     assert capsys.readouterr().err.strip() == "error: give either --country or --region."
 
 
-def test_markdown_is_not_html_escaped(bundled_store: Store, tmp_path: Path) -> None:
-    b = build(bundled_store, country="MLI", month="2026-02", forecast="none", figures=False)
+def test_markdown_is_not_html_escaped(mli: tuple[Store, Brief], tmp_path: Path) -> None:
+    _, b = mli
     text = render(b, "md", tmp_path / "mli.md").read_text(encoding="utf-8")
     html = render(b, "html", tmp_path / "mli.html").read_text(encoding="utf-8")
     assert "'sahelwatch evaluate" in text and "&#39;" not in text and "&amp;" not in text

@@ -632,6 +632,7 @@ def test_ingest_command_period_and_countries(monkeypatch, capsys, tmp_path):
         ).fetchone() == ([432, 436, 439], 6)
 
 
+@pytest.mark.slow
 def test_indicators_prints_a_summary_unless_asked_for_everything(
     monkeypatch, capsys, bundled_path: Path, tmp_path: Path
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sahelwatch import cli
 from sahelwatch.alerts import list_alerts
 from sahelwatch.bundled import bundled_files
@@ -13,6 +15,7 @@ from sahelwatch.progress import step
 from sahelwatch.store import Store
 
 
+@pytest.mark.slow
 def test_forecasts_and_alerts_once(bundled_copy: Path) -> None:
     said: list[str] = []
     first = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 3), progress=said.append)
@@ -44,6 +47,7 @@ def test_indicator_summary_is_the_indicators(bundled_store: Store) -> None:
     assert all(name in text for name in ("Mali", "Burkina Faso", "Niger", "state under pressure"))
 
 
+@pytest.mark.slow
 def test_run_without_forecast_or_server(monkeypatch, capsys, tmp_path: Path) -> None:
     db = tmp_path / "main.duckdb"
     monkeypatch.setattr("sys.argv", ["sahelwatch", "run", "--no-forecast", "--no-serve",

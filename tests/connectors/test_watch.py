@@ -120,6 +120,7 @@ def _delivery(server: ReplayServer, smtp: SmtpSink | None = None) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_watch_loads_alerts_and_delivers_once(tmp_path, store_path, reference):
     with ReplayServer() as server, SmtpSink() as smtp:
         UcdpApiReplay({"26.0.1": api_rows("26.0.1"), "26.0.2": api_rows("26.0.2")}).install(server)
@@ -173,6 +174,7 @@ def test_watch_loads_alerts_and_delivers_once(tmp_path, store_path, reference):
             assert len(list_alerts(store)) == len(stored)
 
 
+@pytest.mark.slow
 def test_a_suspicious_release_is_held_and_alerted_once(tmp_path, store_path, reference):
     no_mali = [r for r in api_rows("26.0.2") if r["country_id"] != 432]
     with ReplayServer() as server:
@@ -360,6 +362,7 @@ def _wait_for(condition, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_killed_watch_resumes_without_repeating(tmp_path, store_path, reference):
     """SIGKILL in the middle of paging, then in the middle of a webhook post: the third run
     resumes the paging where it stopped and finishes; every page is fetched once, every event

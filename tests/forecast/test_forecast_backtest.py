@@ -112,6 +112,7 @@ def test_tuning_refuses_the_evaluation_windows(store: Store) -> None:
         tune(store, grid=[FAST], windows=CHALLENGE_WINDOWS[:1])
 
 
+@pytest.mark.slow
 def test_stored_evaluation_reaches_the_brief(store: Store, tmp_path: Path) -> None:
     from sahelwatch.brief import build
     from sahelwatch.forecast import load_evaluation, store_evaluation

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sahelwatch.bundled import ingest_bundled
 from sahelwatch.errors import QueryError
 from sahelwatch.forecast import (
     TARGETS,
@@ -29,14 +28,6 @@ from sahelwatch.panels import build_panel
 from sahelwatch.store import Store, bundled_file
 
 FAST = ModelConfig(params={"num_iterations": 15, "num_leaves": 7}, train_months=72, min_bin=50)
-
-
-@pytest.fixture(scope="module")
-def bundled_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("store") / "bundled.duckdb"
-    with Store(path) as store:
-        ingest_bundled(store)
-    return path
 
 
 @pytest.fixture
@@ -171,6 +162,7 @@ def test_same_seed_same_samples(store: Store) -> None:
     np.testing.assert_array_equal(alone[:, 0], first[:, 1])
 
 
+@pytest.mark.slow
 def test_no_leakage_after_origin(bundled_path: Path, tmp_path: Path) -> None:
     origin = "2024-01"
     store = _copy(bundled_path, tmp_path)
@@ -237,6 +229,7 @@ def test_months_without_data_are_not_zeros(store: Store) -> None:
         assert not np.array_equal(honest, forecast_array(filled, origin, [1], [0], 40, 0, model))
 
 
+@pytest.mark.slow
 def test_process_pool_and_dask_give_the_serial_result(store: Store) -> None:
     panel = load_country_panel(store, until=date(2023, 10, 1))
     tasks = [HorizonTask(date(2023, 10, 1), h, (0,), 10, 1) for h in (1, 2)]

@@ -16,6 +16,7 @@ def test_crps_hand_cases() -> None:
     np.testing.assert_allclose(got, [0.0, 4.0])
 
 
+@pytest.mark.slow
 def test_crps_matches_scoringrules_and_properscoring() -> None:
     properscoring = pytest.importorskip("properscoring")
     scoringrules = pytest.importorskip("scoringrules")

@@ -30,6 +30,13 @@ def _grid(store: Store, seed: int = 3, model: str = "lgbm") -> pd.DataFrame:
                     model=model, config=FAST, workers=1)
 
 
+@pytest.fixture(scope="module")
+def grid_seed3(bundled_path: Path) -> dict[str, pd.DataFrame]:
+    """:func:`_grid` of three models on the bundled store (seed 3), computed once."""
+    with Store(bundled_path, read_only=True) as store:
+        return {m: _grid(store, model=m) for m in ("lgbm", "conflictology_nb", "bootstrap")}
+
+
 def test_conflictology_with_8_neighbours_hand_case() -> None:
     centre = int(geo.priogrid_gid(15.25, -1.25))
     block = geo.gid_neighbours(centre)["neighbour"].tolist()
@@ -58,6 +65,7 @@ def test_conflictology_with_8_neighbours_hand_case() -> None:
     assert not np.isnan(out[mid]).any()
 
 
+@pytest.mark.slow
 def test_admin1_and_grid_forecasts_end_to_end(bundled_path: Path, tmp_path: Path) -> None:
     with Store(bundled_path, read_only=True) as store:
         admin = forecast(store, "admin1", origin="2026-01", horizons=[1, 2], n_draws=20,
@@ -94,11 +102,13 @@ def test_admin1_and_grid_forecasts_end_to_end(bundled_path: Path, tmp_path: Path
     np.testing.assert_array_equal(merged["value_x"], merged["value_y"])
 
 
-def test_grid_forecast_reads_nothing_after_origin(bundled_path: Path, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_grid_forecast_reads_nothing_after_origin(
+    bundled_path: Path, tmp_path: Path, grid_seed3: dict[str, pd.DataFrame]
+) -> None:
     path = tmp_path / "leak.duckdb"
     shutil.copyfile(bundled_path, path)
     with Store(path) as store:
-        before = {m: _grid(store, model=m) for m in ("lgbm", "conflictology_nb", "bootstrap")}
         up = load_unit_panel(store, "grid", JAN)
         # Months no located release covers are no data, never zero (2024-2025: country totals
         # at most); the located months around them (GED 24.1 to 2023, Candidate 2026) are data.
@@ -114,7 +124,7 @@ def test_grid_forecast_reads_nothing_after_origin(bundled_path: Path, tmp_path: 
                           "best_sb = best_sb + 99 WHERE month > DATE '2026-01-01'")
         store.con.execute("INSERT INTO coverage SELECT release_id, country_gw, DATE '2026-03-01' "
                           "FROM coverage WHERE month = DATE '2026-02-01'")
-        for m, frame in before.items():
+        for m, frame in grid_seed3.items():
             np.testing.assert_array_equal(frame["value"].to_numpy(), _grid(store, model=m)
                                           ["value"].to_numpy())
     # An origin inside the months without located data (2025-06): conflictology takes each
@@ -129,9 +139,12 @@ def test_grid_forecast_reads_nothing_after_origin(bundled_path: Path, tmp_path: 
     assert inside["value"].notna().all() and inside["value"].sum() > 0
 
 
-def test_grid_forecast_same_seed_same_samples(bundled_path: Path) -> None:
+@pytest.mark.slow
+def test_grid_forecast_same_seed_same_samples(
+    bundled_path: Path, grid_seed3: dict[str, pd.DataFrame]
+) -> None:
     with Store(bundled_path, read_only=True) as store:
-        first, again, other = _grid(store, 1), _grid(store, 1), _grid(store, 2)
+        first, again, other = grid_seed3["lgbm"], _grid(store, 3), _grid(store, 2)
     np.testing.assert_array_equal(first["value"].to_numpy(), again["value"].to_numpy())
     assert not np.array_equal(first["value"].to_numpy(), other["value"].to_numpy())
 

@@ -133,6 +133,7 @@ def test_months_keep_gaps_and_totals_apart_from_zero(client: TestClient, store: 
     assert by_month["2026-01"]["events"] > 0
 
 
+@pytest.mark.slow
 def test_cursor_and_offset_pages_cover_every_event_once(client: TestClient, store: Store) -> None:
     every = events(store, EventFilter(countries=SAHEL_ISO.split(",")))["uid"].tolist()
     assert len(every) == len(set(every)) > 5000  # more than one page of the largest size
@@ -354,6 +355,7 @@ def test_panel_matches_build_panel(client: TestClient, store: Store) -> None:
     assert set(only["rows"][0]) == {"unit_id", "unit_name", "country_gw", "month", "best_total"}
 
 
+@pytest.mark.slow
 def test_indicators_match_the_library_and_join_boundaries(client: TestClient, store: Store) -> None:
     from sahelwatch.indicators import indicators
 
@@ -434,6 +436,7 @@ def test_forecast_runs_and_summaries(client: TestClient, store: Store) -> None:
     assert any(f["geometry"] is not None for f in fc["features"])
 
 
+@pytest.mark.slow
 def test_subnational_forecasts_by_pcode_and_cell(web_db: Path, tmp_path: Path) -> None:
     from sahelwatch.forecast import forecast, store_forecast
 
@@ -591,6 +594,7 @@ def _sse_frames(stream: Any, count: int) -> list[dict[str, str]]:
     return frames
 
 
+@pytest.mark.slow
 def test_briefs_are_built_from_the_store(client: TestClient) -> None:
     html = client.get(f"/api/briefs?country=MLI&month={ORIGIN}")
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
