@@ -52,8 +52,13 @@ POOLS = [
     LocatedConfig(pool_months=m, neighbours=nb, trend=tr)
     for m, nb, tr in itertools.product((12, 24), (False, True), (0.0, 0.5, 1.0, 1.5))
 ]
-WEIGHTS = (0.0, 0.2, 0.35, 0.5, 0.65, 0.8)
-LEARNT = LocatedConfig()
+WEIGHTS = (0.2, 0.35, 0.5, 0.65, 0.8)
+LEARNT = {
+    "train 120, holdout 24": LocatedConfig(),
+    "train 180, holdout 24": LocatedConfig(train_months=180),
+    "train 120, holdout 36": LocatedConfig(holdout_months=36),
+    "300 trees": LocatedConfig(params={"num_iterations": 300}),
+}
 
 
 def pool_name(config: LocatedConfig) -> str:
@@ -81,14 +86,18 @@ def score_level(store: Store, level: str, countries: tuple[int, ...], n_draws: i
         obs = np.stack([up.panel.values[:, n - 1 + h, k] for h in HORIZONS], axis=1)
         draws = {m: np.sort(f(cut.panel, HORIZONS, n_draws, 0, [k])[:, :, 0], axis=-1)
                  for m, f in benches.items()}  # fmt: skip
-        fit = learned(cut.panel, HORIZONS, n_draws, 0, k, cut.context(), LEARNT, dist)
+        fits = {name: learned(cut.panel, HORIZONS, n_draws, 0, k, cut.context(), c, dist)
+                for name, c in LEARNT.items()}  # fmt: skip
         for config in POOLS:
             pool = recent_pool(cut.panel, n_draws, k, config, up.pairs)[:, None, :]
-            for w in WEIGHTS:
-                if fit is not None or w == 0:
-                    mixed = pool if w == 0 else w * fit + (1 - w) * pool  # type: ignore[operator]
-                    name = f"{pool_name(config)}, learnt {w}"
-                    draws[name] = np.broadcast_to(mixed, (*obs.shape, n_draws))
+            draws[f"{pool_name(config)}, learnt 0"] = np.broadcast_to(
+                pool, obs.shape + pool.shape[-1:]
+            )
+            for (fit_name, fit), w in itertools.product(fits.items(), WEIGHTS):
+                if fit is not None:
+                    draws[f"{pool_name(config)}, learnt {w} ({fit_name})"] = (
+                        w * fit + (1 - w) * pool
+                    )
         for scoring, units in scorings.items():
             keep = ~np.isnan(obs) & units[:, None]
             for d in draws.values():
