@@ -112,7 +112,7 @@ def test_grid_headline_is_the_better_record_and_the_main_job_serves_it(
     from fastapi.testclient import TestClient
 
     from sahelwatch.forecast.evaluation import store_evaluation
-    from sahelwatch.forecast.record import headline, label, served_models
+    from sahelwatch.forecast.record import crps_text, headline, label, served_models
     from sahelwatch.forecast.subnational_eval import backtest_level
     from sahelwatch.web import create_app
 
@@ -123,7 +123,7 @@ def test_grid_headline_is_the_better_record_and_the_main_job_serves_it(
         store_evaluation(store, scores, 20, 0)
         means = scores.groupby("model")["crps"].mean()
         top = headline(store, "grid", "total")
-        assert top.model == means.idxmin() and f"{means.min():.2f}" in top.reason
+        assert top.model == means.idxmin() and crps_text(means.min()) in top.reason
         assert top.reason.startswith(label(top.model, "grid"))
         assert served_models(store, "grid") == list(dict.fromkeys(["located", top.model]))
         # A hand-made record in which conflictology with neighbours does better: it becomes the
@@ -133,11 +133,9 @@ def test_grid_headline_is_the_better_record_and_the_main_job_serves_it(
         top = headline(store, "grid", "sb")
         assert top.model == "conflictology_nb" and top.model_version == "benchmark-conflictology_nb"
         assert top.reason.startswith("conflictology with neighbours has the lowest mean CRPS")
-        assert (
-            f"the located model (learnt on the units' located history) {means['located']:.2f}"
-            in top.reason
-            and "No backtest of sb" in top.reason
-        )
+        located_label = label("located", "grid")
+        assert f"{located_label} {crps_text(means['located'])}" in top.reason
+        assert "No backtest of sb" in top.reason
         assert served_models(store, "grid") == ["located", "conflictology_nb"]
     with TestClient(create_app(bundled_copy, read_env=False)) as client:
         body = client.get("/api/forecasts/headline?level=grid&target=total").json()

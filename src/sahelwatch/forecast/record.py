@@ -118,16 +118,26 @@ def headline(
     windows = str(best["windows"])
     why = (f"{label(str(best['model']), level)} has the lowest mean CRPS in the backtest of "
            f"{level}-level {evaluated} fatalities ({_windows_text(windows)}, "
-           f"{int(best['unit_months']):,} unit-months): {best['crps']:.2f}")
+           f"{int(best['unit_months']):,} unit-months): {crps_text(best['crps'])}")
     rivals = [m for m in (default_model(level), REFERENCE) if m in by_model
               and m != best["model"]]  # fmt: skip
     if rivals:
-        why += ", against " + ", ".join(f"{label(m, level)} {by_model[m]:.2f}" for m in rivals)
+        why += ", against " + ", ".join(f"{label(m, level)} {crps_text(by_model[m])}"
+                                        for m in rivals)  # fmt: skip
     why += "."
     if evaluated != target:
         why += f" No backtest of {target} is kept; the record of {evaluated} is used."
     return Headline(level, target, str(best["model"]), version_at(level, str(best["model"])),
                     why, evaluated, windows, record)  # fmt: skip
+
+
+def crps_text(value: float) -> str:
+    """A mean CRPS in words: two decimals, three below 1 (grid cells score around 0.25).
+
+    >>> crps_text(56.361), crps_text(0.2504)
+    ('56.36', '0.250')
+    """
+    return f"{value:.3f}" if abs(value) < 1 else f"{value:.2f}"
 
 
 def served_models(store: Store, level: str) -> list[str]:
@@ -261,6 +271,7 @@ def _windows(scores: pd.DataFrame) -> list[dict[str, Any]]:
 __all__ = [
     "Headline",
     "calibration",
+    "crps_text",
     "default_model",
     "headline",
     "label",

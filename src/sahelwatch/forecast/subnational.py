@@ -8,7 +8,9 @@ Model ``located``
 Learnt on the units' own located history (UCDP GED since 1989 for the Sahel and its
 neighbours): :mod:`sahelwatch.forecast.located`. Its backtest against the benchmarks and the
 share-out is :mod:`sahelwatch.forecast.subnational_eval`; it beat the share-out at every level,
-so the main job forecasts the units with it (:data:`SERVED`).
+so the main job forecasts the units with it (:data:`SERVED`), and also with the level's
+headline forecast where a kept backtest gives a benchmark the better record
+(:func:`sahelwatch.forecast.record.served_models`).
 
 Country models shared out (``blend``, ``ratio``, ``lgbm``; version ``<model>+shares-1``)
 -------------------------------------------------------------------------------------
