@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from sahelwatch.forecast import forecast, store_forecast
 from sahelwatch.forecast.data import TARGETS
 from sahelwatch.forecast.located import LEVEL_CONFIGS, learned, located, recent_pool
 from sahelwatch.forecast.subnational import UnitPanel, load_unit_panel
@@ -137,6 +138,15 @@ def test_grid_headline_is_the_better_record_and_the_main_job_serves_it(
         assert f"{located_label} {crps_text(means['located'])}" in top.reason
         assert "No backtest of sb" in top.reason
         assert served_models(store, "grid") == ["located", "conflictology_nb"]
+        for model in served_models(store, "grid"):  # as the main job stores them
+            frame = forecast(store, "grid", origin="2026-02", horizons=[1], n_draws=10,
+                             model=model, countries=SAHEL3, targets=["total"])  # fmt: skip
+            store_forecast(store, frame, "2026-02", frame.attrs["model_version"])
     with TestClient(create_app(bundled_copy, read_env=False)) as client:
         body = client.get("/api/forecasts/headline?level=grid&target=total").json()
+        shown = client.get("/api/forecasts?level=grid&target=total").json()
     assert body["headlines"][0]["model"] == "conflictology_nb"
+    # The map's forecast is the headline's run, with the reason it is shown.
+    assert shown["model_version"] == "benchmark-conflictology_nb"
+    assert shown["headline"]["reason"] == body["headlines"][0]["reason"]
+    assert len(shown["rows"]) == 916

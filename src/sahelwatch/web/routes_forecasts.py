@@ -47,7 +47,8 @@ def forecasts(
         Query(description="Countries (ISO3, number or name); default every forecast unit."),
     ] = None,
     level: Annotated[
-        str, Query(pattern="^(country|admin1|grid|cell)$", description="cell is the same as grid.")
+        str,
+        Query(pattern="^(country|admin1|admin2|grid|cell)$", description="cell is grid."),
     ] = "country",
     origin: Annotated[
         str | None, Query(max_length=7, description="YYYY-MM (default: the newest)")

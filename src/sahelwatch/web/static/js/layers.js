@@ -77,7 +77,7 @@ async function loadForecastLayer(k) {
   const runs = await api("forecasts/runs");
   const wanted = { admin1: "admin1", admin2: "admin2", cell: "grid", country: "country" }[filters.level] || "country";
   const have = new Set(runs.runs.filter((r) => !r.benchmark).map((r) => r.level));
-  const served = new Set(["country", "admin1", "grid"]);  // the levels /api/forecasts serves
+  const served = new Set(["country", "admin1", "admin2", "grid"]); // levels /api/forecasts serves
   const level = [wanted, "admin1", "country"].find((l) => have.has(l) && served.has(l)) || null;
   if (!level) {
     $("c-note").textContent = "No forecasts are stored yet (run the forecast and store it).";
@@ -92,6 +92,8 @@ async function loadForecastLayer(k) {
   if (app.choroplethKey !== k) return;
   const unitWord = { country: "country", admin1: "admin-1 region", admin2: "admin-2 unit", grid: "grid cell" };
   app.forecastNote = level === wanted ? "" : " No forecasts by " + unitWord[wanted] + " are stored: shown by " + unitWord[level] + ".";
+  const top = forecast.headline;  // the forecast with the better backtest record, and why
+  if (top && top.model_version === forecast.model_version) app.forecastNote += " Why this forecast: " + top.reason;
   const values = new Map();
   const months = new Set();
   forecast.rows.forEach((r) => { values.set(r.unit_id + "|" + r.month, r.p_ge_25); months.add(r.month); });
