@@ -1,13 +1,17 @@
 """Readers while a full forecast runs, and what compaction gives back after a killed ingest.
 
-``readers`` (the default): over a store built from the bundled real data, the dashboard server
-(``sahelwatch serve``) answers reads from ``--clients`` threads while ``sahelwatch forecast
---save`` runs in another process (every country, 36 months, 1,000 draws: minutes, then a write
-of about 27 million samples). Every ``--every`` seconds ``sahelwatch status`` and ``sahelwatch
-alerts --check`` run as other processes and a notebook-style ``Store(read_only=True)`` opens
-the store. Reads vary their parameters (country, page size, month), so most miss the cache.
-Prints per-request latency (p50, p95, p99, max), errors, how the other commands fared and how
-long the forecast held the store for writing (from its "wrote ... samples" line to its exit).
+``readers`` (the default): over a store built from the bundled real data (then ``sahelwatch
+store derive``, as the main job does: the indicator series the dashboard opens on are kept), the
+dashboard server (``sahelwatch serve``) answers reads from ``--clients`` threads while
+``sahelwatch forecast --save`` runs in another process (every country, 36 months, 1,000 draws:
+minutes, then about 27 million samples kept beside the store). Every ``--every`` seconds
+``sahelwatch status`` and ``sahelwatch alerts --check`` run as other processes and a
+notebook-style ``Store(read_only=True)`` opens the store. Reads vary their parameters
+(country, page size, month), so most miss the response cache.
+Prints per-request latency (p50, p95, p99, max) overall and per endpoint, errors, how the other
+commands fared, how long writers held the store file (probed every 0.2 s) and the load average
+(sampled every second). ``--idle SECONDS`` first measures the same reads for that long without
+a forecast (a baseline on a machine that others load).
 
 Target: p99 below 500 ms and no error (HTTP status other than 200, or no answer) while the
 forecast runs; every ``status``, ``alerts --check`` and read-only open succeeds.
@@ -43,7 +47,9 @@ import httpx
 
 TARGET_P99_MS = 500.0
 CLI = [sys.executable, "-c", "from sahelwatch.cli import main; main()"]
-COUNTRIES = ("MLI", "BFA", "NER", "NGA", "TCD", "MRT", "SEN", "CMR")
+# The Sahel countries the dashboard follows (gazetteer.SAHEL): their indicator series are kept
+# after an ingest; any other country costs one computation (seconds) per state of the data.
+COUNTRIES = ("MLI", "BFA", "NER", "MRT", "DZA", "SEN", "GIN", "CIV")
 SAHEL3 = ("MLI", "BFA", "NER")  # admin-1 boundaries are bundled for these
 
 
@@ -123,6 +129,42 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def _sample_load(stop: threading.Event, seen: list[float]) -> None:
+    while not stop.wait(1.0):
+        seen.append(os.getloadavg()[0])
+
+
+def _latencies(tally: Tally, label: str) -> None:
+    lat = tally.latencies
+    print(f"\n{label}: {len(lat)} requests, {len(tally.errors)} errors")
+    if lat:
+        print(
+            f"  latency ms: p50 {_pct(lat, 0.5):.0f}  p95 {_pct(lat, 0.95):.0f}  "
+            f"p99 {_pct(lat, 0.99):.0f}  max {max(lat):.0f}  mean {statistics.fmean(lat):.0f}"
+        )
+    for route, values in sorted(tally.by_route.items()):
+        print(f"  {route}: {len(values)} requests, p50 {_pct(values, 0.5):.0f} ms, "
+              f"p99 {_pct(values, 0.99):.0f} ms, max {max(values):.0f} ms")  # fmt: skip
+    kinds = Counter(error.split(" /")[0] for error in tally.errors)
+    if kinds:
+        print("  errors by kind: " + ", ".join(f"{k} x{n}" for k, n in kinds.most_common()))
+    for error in sorted(set(tally.errors))[:10]:
+        print(f"  error: {error}")
+
+
+def _read_for(base: str, clients: int, seconds: float) -> Tally:
+    tally, stop = Tally(), threading.Event()
+    threads = [threading.Thread(target=_client, args=(base, tally, stop, 100 + seed), daemon=True)
+               for seed in range(clients)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=120)
+    return tally
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -142,9 +184,14 @@ def readers(opts: argparse.Namespace) -> int:
     env = {**os.environ, "SAHELWATCH_STORE_WAIT": "10"}
     if opts.db:
         shutil.copyfile(opts.db, db)
+        kept = Path(opts.db).with_name(Path(opts.db).name + ".derived")
+        if kept.is_dir():  # the same data: the same kept series
+            shutil.copytree(kept, db.with_name(db.name + ".derived"), dirs_exist_ok=True)
     else:
         subprocess.run([*CLI, "ingest", "--bundled", "--db", str(db)], env=env, check=True,
                        capture_output=True)  # fmt: skip
+    code, took, _ = _run(["store", "derive", "--db", str(db)], env)
+    print(f"store derive (the dashboard's indicator series kept): exit {code}, {took:.0f} s")
     port = _free_port()
     server = subprocess.Popen([*CLI, "serve", "--db", str(db), "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -159,6 +206,9 @@ def readers(opts: argparse.Namespace) -> int:
         warm = httpx.get(f"{base}/api/status", timeout=60)
         print(f"store {db} ({db.stat().st_size / 1e6:.0f} MB); server up ({warm.status_code}); "
               f"load average {_load()}, {os.cpu_count()} cores")  # fmt: skip
+        if opts.idle:
+            print(f"reads for {opts.idle:g} s without a forecast (load average {_load()})")
+            _latencies(_read_for(base, opts.clients, opts.idle), "reads without a forecast")
 
         forecast_args = ["forecast", "--db", str(db), "--out", str(work / "fc.parquet"), "--save",
                          "--horizons", str(opts.horizons), "--draws", str(opts.draws)]  # fmt: skip
@@ -180,7 +230,9 @@ def readers(opts: argparse.Namespace) -> int:
             for seed in range(opts.clients)
         ]
         holds: list[float] = []
+        loads: list[float] = []
         clients.append(threading.Thread(target=_probe_writers, args=(db, stop, holds), daemon=True))
+        clients.append(threading.Thread(target=_sample_load, args=(stop, loads), daemon=True))
         for thread in clients:
             thread.start()
         names = ("status", "alerts --check", "Store(read_only=True)")
@@ -218,21 +270,12 @@ def readers(opts: argparse.Namespace) -> int:
         print(f"  from its 'wrote ... samples' line to its exit: {ended - wrote_at[0]:.1f} s")
     print(f"writers held the store file {len(holds)} times, longest {max(holds, default=0):.1f} s "
           "(forecast and alerts --check; probed every 0.2 s)")  # fmt: skip
-    print(f"\nreads during the forecast: {len(lat)} requests from {opts.clients} clients, "
-          f"{len(tally.errors)} errors")  # fmt: skip
-    if lat:
-        print(
-            f"  latency ms: p50 {_pct(lat, 0.5):.0f}  p95 {_pct(lat, 0.95):.0f}  "
-            f"p99 {_pct(lat, 0.99):.0f}  max {max(lat):.0f}  mean {statistics.fmean(lat):.0f}"
-        )
-    for route, values in sorted(tally.by_route.items()):
-        print(f"  {route}: {len(values)} requests, p50 {_pct(values, 0.5):.0f} ms, "
-              f"p99 {_pct(values, 0.99):.0f} ms, max {max(values):.0f} ms")  # fmt: skip
-    kinds = Counter(error.split(" /")[0] for error in tally.errors)
-    if kinds:
-        print("  errors by kind: " + ", ".join(f"{k} x{n}" for k, n in kinds.most_common()))
-    for error in sorted(set(tally.errors))[:10]:
-        print(f"  error: {error}")
+    kept = sum(f.stat().st_size for f in db.with_name(db.name + ".forecasts").glob("*.parquet"))
+    print(f"store file {db.stat().st_size / 1e6:.0f} MB, sample files {kept / 1e6:.0f} MB")
+    if loads:
+        print(f"1-minute load average during the forecast: min {min(loads):.1f}, "
+              f"median {statistics.median(loads):.1f}, max {max(loads):.1f}")  # fmt: skip
+    _latencies(tally, f"reads during the forecast ({opts.clients} clients)")
     all_ok = True
     for name, runs in others.items():
         failed = [r for r in runs if r[0] != 0]
@@ -290,6 +333,9 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--kill-after", type=float, default=2.0)
     parser.add_argument("--check", action="store_true", help="Exit 1 when the target is missed.")
+    parser.add_argument(
+        "--idle", type=float, default=0.0, help="First read this long (s) without a forecast."
+    )
     opts = parser.parse_args()
     return readers(opts) if opts.mode == "readers" else compaction(opts)
 
