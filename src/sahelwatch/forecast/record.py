@@ -114,11 +114,11 @@ def headline(
          "cov90": _num(r.get("cov90", np.nan)), "unit_months": int(r["unit_months"])}
         for r in rows
     ]  # fmt: skip
-    by_model = {r["model"]: r["crps"] for r in record}
+    by_model = {str(r["model"]): float(r["crps"]) for r in rows}
     windows = str(best["windows"])
     why = (f"{label(str(best['model']), level)} has the lowest mean CRPS in the backtest of "
            f"{level}-level {evaluated} fatalities ({_windows_text(windows)}, "
-           f"{int(best['unit_months']):,} unit-months): {crps_text(best['crps'])}")
+           f"{int(best['unit_months']):,} unit-months): {crps_text(float(best['crps']))}")
     rivals = [m for m in (default_model(level), REFERENCE) if m in by_model
               and m != best["model"]]  # fmt: skip
     if rivals:
