@@ -8,6 +8,7 @@ store opened read-only (examples that write open their own store).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,14 @@ from _pytest.doctest import DoctestItem
 
 from sahelwatch.bundled import ingest_bundled
 from sahelwatch.store import Store
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with more tests marked ``slow`` first (the order within a file is kept), so that
+    parallel workers (``scripts/test.sh`` runs two, a file to a worker) end together rather than
+    one running a long file alone at the end."""
+    slow = Counter(item.path for item in items if item.get_closest_marker("slow"))
+    items.sort(key=lambda item: -slow[item.path])
 
 
 @pytest.fixture(scope="session")

@@ -16,4 +16,6 @@ npm ci --no-audit --no-fund --loglevel=error >/dev/null  # its errors still reac
 npm run --silent lint
 npm run --silent typecheck
 npm run --silent test:js
-exec .venv/bin/python -m pytest "$@"
+# Two workers (pytest-xdist), a test file to a worker so that its module fixtures are built once;
+# the files with the most slow tests go first (conftest.py), so that both workers end together.
+exec .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"
