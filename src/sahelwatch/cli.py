@@ -121,7 +121,8 @@ def run(
 ) -> None:
     """The main job: bundled data in, forecasts and alerts out, then the dashboard."""
     from sahelwatch.extras import require
-    from sahelwatch.main_job import build_store, forecast_and_alert
+    from sahelwatch.main_job import build_store, forecast_and_alert, keep_indicators
+    from sahelwatch.priority import run_yielding
     from sahelwatch.store import Store, default_path
 
     if serve:
@@ -129,16 +130,13 @@ def run(
     with Store(db) as store:
         typer.echo(build_store(store, progress=_err))
     if forecast:
-        from sahelwatch.priority import run_yielding
-
         # In a process of its own that gives way to readers; the dashboard below does not.
         typer.echo(run_yielding(forecast_and_alert, db, n_draws=draws, progress=_err))
+    if forecast or serve:  # the indicator series the dashboard opens on, kept
+        _err(run_yielding(keep_indicators, db))
     if serve:
-        from sahelwatch.main_job import keep_indicators
-        from sahelwatch.priority import run_yielding
         from sahelwatch.web import serve as serve_web
 
-        _err(run_yielding(keep_indicators, db))  # what the dashboard opens on, kept
         _err(f"dashboard: http://{host}:{port}/  (API docs: /docs; stop with Ctrl-C)")
         serve_web(db or default_path(), host=host, port=port, access_log=False)
 
