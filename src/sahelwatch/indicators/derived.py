@@ -8,19 +8,18 @@ a country at one level, over every month its family covers (what
 
 * kept as one Parquet file per family, level and country in ``<store>.derived/<state>/``, where
   ``<state>`` names the state of the data (:func:`data_state`: the ingest log, so a forecast,
-  an alert or a compaction leaves it as it is);
-* computed right after an ingest for the countries the dashboard opens on
-  (:func:`precompute`, called by ``sahelwatch ingest``, the main job and the watch service),
-  and otherwise by the first reader that needs it (a web server, a notebook), which keeps it;
+  an alert or a compaction leaves it as it is); :func:`precompute` removes other states';
+* computed after an ingest for the countries the dashboard opens on (:func:`precompute`, run by
+  ``sahelwatch store derive`` and the main job), and otherwise by the first reader that needs
+  it (a web server, a notebook), which keeps it;
 * read back to answer :func:`series` (any period within the kept months) and :func:`month`
   (one month: the units' row of the series with their country's state-pressure score),
   which give what :func:`~sahelwatch.indicators.indicator_series` and
   :func:`~sahelwatch.indicators.indicators` give; requests the kept series do not cover
   (another release as of, months beyond the covered ones) are computed as before.
 
-Files are written to a temporary name and renamed, so a reader never sees half of one; the
-folders of earlier states are removed when a new state's first file is written. A store that is
-a DuckLake, or a folder that cannot be written, keeps nothing: everything is computed.
+Files are written to a temporary name and renamed, so a reader never sees half of one. A store
+that is a DuckLake, or a folder that cannot be written, keeps nothing: everything is computed.
 """
 
 from __future__ import annotations
@@ -116,18 +115,13 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _keep(path: Path, frame: pd.DataFrame) -> None:
-    """Write ``frame`` to ``path`` under a temporary name, then rename it; remove the folders
-    of earlier states. A folder that cannot be written keeps nothing."""
+    """Write ``frame`` to ``path`` under a temporary name, then rename it. A folder that cannot
+    be written keeps nothing."""
     part = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
-        fresh = not path.parent.is_dir()
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(part, index=False)
         os.replace(part, path)
-        if fresh:
-            for old in path.parent.parent.iterdir():
-                if old != path.parent and old.is_dir():
-                    shutil.rmtree(old, ignore_errors=True)
     except OSError:
         part.unlink(missing_ok=True)
 
@@ -261,10 +255,15 @@ def precompute(
     family: str = "ucdp",
 ) -> int:
     """Compute and keep the full series of ``pairs`` (default :func:`precompute_set`) that
-    are not kept yet for the store's current state; returns how many were computed. Nothing
-    is kept for a DuckLake."""
-    if derived_dir(store) is None:
+    are not kept yet for the store's current state, after removing those of other states;
+    returns how many were computed. Nothing is kept for a DuckLake."""
+    folder = derived_dir(store)
+    if folder is None:
         return 0
+    if folder.is_dir():  # the folders of other states (a reader of an old snapshot may keep one)
+        for old in folder.iterdir():
+            if old.name != data_state(store):
+                shutil.rmtree(old, ignore_errors=True)
     done = 0
     for country, level in precompute_set() if pairs is None else pairs:
         path = _file(store, country, level, family)
