@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from record_support import keep_evaluation
 
 from sahelwatch.forecast import MODEL_VERSION
-from sahelwatch.forecast.record import headline, track_record, version_at
+from sahelwatch.forecast.record import headline, label, track_record, version_at
 from sahelwatch.forecast.scores import pit_histogram
 from sahelwatch.store import Store
 
@@ -45,6 +45,26 @@ def test_headline_is_the_best_backtest_record(kept: tuple) -> None:
         sb = scores[scores["target"] == "sb"]
         two = sb[sb["model"].isin(["zero", "bootstrap"])].groupby("model")["crps"].mean()
         assert shown.model == two.idxmin()
+
+
+def test_headline_names_a_record_kept_for_an_earlier_version(
+    kept: tuple, tmp_path: Path
+) -> None:
+    path, _ = kept
+    with Store(path, read_only=True) as store:
+        assert "earlier version" not in headline(store, "country", "sb").reason
+    copy = tmp_path / "old.duckdb"
+    shutil.copy(path, copy)
+    with Store(copy) as store:
+        versions = store.con.execute(
+            "SELECT DISTINCT model, model_version FROM evaluations WHERE level = 'country'"
+        ).fetchall()
+        assert ("blend", MODEL_VERSION) in versions
+        store.con.execute("UPDATE evaluations SET model_version = 'blend-ratio-1' "
+                          "WHERE model = 'blend'")  # fmt: skip
+        reason = headline(store, "country", "sb").reason
+    assert (f"The record of {label('blend')} (blend-ratio-1, now {MODEL_VERSION}) was kept for "
+            "an earlier version: run `sahelwatch evaluate --save`") in reason
 
 
 def test_headline_without_a_record(bundled_path: Path) -> None:

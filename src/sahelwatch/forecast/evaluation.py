@@ -28,6 +28,7 @@ from sahelwatch.forecast.backtest import (
 )
 from sahelwatch.forecast.models import ModelConfig
 from sahelwatch.forecast.report import write_report
+from sahelwatch.forecast.subnational import version_at
 from sahelwatch.forecast.subnational_eval import backtest_level
 from sahelwatch.store import Store
 
@@ -109,6 +110,7 @@ _EVALUATIONS_MIGRATION = (
     "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS target VARCHAR",
     "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS cov50 DOUBLE",
     "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS cov90 DOUBLE",
+    "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS model_version VARCHAR",
 )
 
 
@@ -130,6 +132,9 @@ def store_evaluation(store: Store, scores: pd.DataFrame, n_draws: int, seed: int
     summary = summary_table(scores, by=(*by, "model"))
     windows = scores.groupby(by)["window"].agg(lambda w: ", ".join(sorted(set(w))))
     summary = summary.join(windows.rename("windows"), on=by)
+    summary["model_version"] = [
+        version_at(str(r.level), str(r.model)) for r in summary[["level", "model"]].itertuples()
+    ]
     con = store.con
     con.execute(EVALUATIONS_SCHEMA)
     for statement in _EVALUATIONS_MIGRATION:
@@ -138,8 +143,9 @@ def store_evaluation(store: Store, scores: pd.DataFrame, n_draws: int, seed: int
     try:
         con.execute(
             "INSERT INTO evaluations (created_at, level, model, windows, n_draws, seed, crps, "
-            "ign, mis90, unit_months, target, cov50, cov90) SELECT now(), level, model, windows,"
-            " ?, ?, crps, ign, mis90, n, target, cov50, cov90 FROM sw_evaluation",
+            "ign, mis90, unit_months, target, cov50, cov90, model_version) SELECT now(), level, "
+            "model, windows, ?, ?, crps, ign, mis90, n, target, cov50, cov90, model_version "
+            "FROM sw_evaluation",
             [n_draws, seed],
         )
     finally:

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from sahelwatch.forecast.evaluation import UNIT_COLUMNS, default_target, load_evaluation
-from sahelwatch.forecast.models import DEFAULT_MODEL, MODEL_VERSIONS, model_version
+from sahelwatch.forecast.models import DEFAULT_MODEL, MODEL_VERSIONS
 from sahelwatch.forecast.scores import pit_histogram
-from sahelwatch.forecast.subnational import SERVED, unit_model_version
+from sahelwatch.forecast.subnational import SERVED, version_at
 from sahelwatch.store import Store
 
 REFERENCE = "conflictology"
@@ -127,6 +127,7 @@ def headline(
     why += "."
     if evaluated != target:
         why += f" No backtest of {target} is kept; the record of {evaluated} is used."
+    why += _stale(rows, level)
     return Headline(level, target, str(best["model"]), version_at(level, str(best["model"])),
                     why, evaluated, windows, record)  # fmt: skip
 
@@ -147,12 +148,17 @@ def served_models(store: Store, level: str) -> list[str]:
     return list(dict.fromkeys([SERVED[level], headline(store, level, "total").model]))
 
 
-def version_at(level: str, model: str) -> str:
-    """The version stored with ``level`` forecasts of ``model`` (below country level: the
-    located model's, a country model's shared out, a benchmark's)."""
-    if level == "country":
-        return model_version(model)
-    return unit_model_version(model)
+def _stale(rows: list[dict[Any, Any]], level: str) -> str:
+    """A sentence naming the models whose kept record is of another version than the one
+    forecasting now (records kept before versions were stored say nothing)."""
+    stale = [(str(r["model"]), str(r["model_version"])) for r in rows
+             if isinstance(r.get("model_version"), str)
+             and r["model_version"] != version_at(level, str(r["model"]))]  # fmt: skip
+    if not stale:
+        return ""
+    kept = ", ".join(f"{label(m, level)} ({v}, now {version_at(level, m)})" for m, v in stale)
+    return (f" The record of {kept} was kept for an earlier version: run `sahelwatch evaluate "
+            "--save` to score the forecasts made now.")
 
 
 def _num(value: object) -> float | None:

@@ -272,6 +272,12 @@ def unit_model_version(model: str) -> str:
     return f"{model_version(model)}+shares-1" if model in MODEL_VERSIONS else model_version(model)
 
 
+def version_at(level: str, model: str) -> str:
+    """The version stored with ``level`` forecasts of ``model`` (below country level: the
+    located model's, a country model's shared out, a benchmark's)."""
+    return model_version(model) if level == "country" else unit_model_version(model)
+
+
 def unit_draws(
     store: Store,
     up: UnitPanel,
