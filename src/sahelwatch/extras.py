@@ -1,7 +1,8 @@
 """Optional features and the extras that install them.
 
-``pip install sahelwatch`` holds the store, ingest, places, panels, indicators, forecasts with
-the default models, alerts and the command line. The LightGBM model and backtests, the
+``pip install sahelwatch`` holds the store, ingest, places, panels, indicators, country
+forecasts with the default model and the benchmarks, alerts and the command line. The
+LightGBM models (the country ``lgbm`` and the sub-national ``located``) and backtests, the
 dashboard and briefs need an extra (``pip install 'sahelwatch[forecast]'``, ``[web]``,
 ``[brief]``, ``[dask]``, or ``[all]``); their libraries are imported only when the feature is
 used, and a missing one is a :class:`~sahelwatch.errors.MissingExtra` naming the extra::
@@ -20,7 +21,10 @@ from sahelwatch.errors import MissingExtra
 
 #: The modules each extra of ``pyproject.toml`` installs, and what needs them.
 EXTRAS: dict[str, tuple[tuple[str, ...], str]] = {
-    "forecast": (("lightgbm", "scipy"), "the LightGBM model and backtests need"),
+    "forecast": (
+        ("lightgbm", "scipy"),
+        "the LightGBM models (sub-national forecasts) and backtests need",
+    ),
     "web": (("fastapi", "uvicorn", "multipart"), "the dashboard and the API need"),
     "brief": (("jinja2", "markupsafe", "matplotlib", "weasyprint"), "briefs need"),
     "dask": (("distributed",), "a Dask scheduler needs"),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sahelwatch.errors import MissingExtra
 from sahelwatch.gazetteer import CENTRAL_SAHEL
 from sahelwatch.progress import Progress, step
 from sahelwatch.store import Store, bundled_file
@@ -111,11 +112,16 @@ def forecast_and_alert(
                 f"{step(done, len(runs))} forecasting {version} ({level}) from {origin}, "
                 f"{horizons.start}-{horizons[-1]} months ahead"
             )
-            frame = forecast(
-                snapshot, level, origin=origin, horizons=horizons, n_draws=draws, model=model,
-                progress=say, countries=None if level == "country" else UNIT_COUNTRIES,
-                workers=batch_workers(2),
-            )
+            try:
+                frame = forecast(
+                    snapshot, level, origin=origin, horizons=horizons, n_draws=draws,
+                    model=model, progress=say,
+                    countries=None if level == "country" else UNIT_COUNTRIES,
+                    workers=batch_workers(2),
+                )  # fmt: skip
+            except MissingExtra as exc:  # a core install: the other forecasts still run
+                lines.append(f"forecast {version} ({level}) from {origin}: not made, {exc}")
+                continue
             staged = stage_forecast(db, frame, origin, version)  # before its turn to write
             with Store(db, wait_s=result_wait()) as store:
                 store_forecast(store, frame if staged is None else staged, origin, version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,17 @@ def test_forecasts_and_alerts_once(bundled_copy: Path) -> None:
         assert f"alerts: {len(stored)} new" in first
     again = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 3))
     assert again.count("already stored") == 5 and "alerts: 0 new" in again
+
+
+def test_core_install_makes_the_forecasts_it_can(bundled_copy: Path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "lightgbm", None)  # as without the [forecast] extra
+    said = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 2))
+    for level in ("admin1", "admin2", "grid"):
+        assert (f"forecast located-2 ({level}) from 2026-02: not made, the LightGBM models "
+                "(sub-national forecasts) and backtests need the [forecast] extra") in said
+    with Store(bundled_copy, read_only=True) as store:
+        levels = store.con.execute("SELECT DISTINCT level FROM forecasts").fetchall()
+    assert levels == [("country",)] and "alerts:" in said
 
 
 def test_indicator_summary_is_the_indicators(bundled_store: Store) -> None:
