@@ -21,10 +21,7 @@ from sahelwatch.errors import MissingExtra
 
 #: The modules each extra of ``pyproject.toml`` installs, and what needs them.
 EXTRAS: dict[str, tuple[tuple[str, ...], str]] = {
-    "forecast": (
-        ("lightgbm", "scipy"),
-        "the LightGBM models (sub-national forecasts) and backtests need",
-    ),
+    "forecast": (("lightgbm", "scipy"), "the LightGBM models and backtests need"),
     "web": (("fastapi", "uvicorn", "multipart"), "the dashboard and the API need"),
     "brief": (("jinja2", "markupsafe", "matplotlib", "weasyprint"), "briefs need"),
     "dask": (("distributed",), "a Dask scheduler needs"),

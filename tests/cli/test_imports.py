@@ -72,7 +72,8 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     ("missing", "args", "message"),
     [
         ("scipy", ["evaluate", "--out", "report"],
-         "the LightGBM model and backtests need the [forecast] extra (scipy is not installed): "
+         "the LightGBM models and backtests need the [forecast] extra "
+         "(scipy is not installed): "
          "pip install 'sahelwatch[forecast]'"),
         ("fastapi", ["serve"],
          "the dashboard and the API need the [web] extra (fastapi is not installed): "
@@ -114,7 +115,8 @@ def test_the_lightgbm_model_without_its_extra_is_one_sentence(
     code, err = run_cli(monkeypatch, capsys, *args, "--out", str(out), "--db", str(bundled_path))
     assert (code, err) == (
         1,
-        "error: the LightGBM model and backtests need the [forecast] extra (lightgbm is not "
+        "error: the LightGBM models and backtests need the [forecast] "
+        "extra (lightgbm is not "
         "installed): pip install 'sahelwatch[forecast]'\n",
     )
     assert not out.exists()

@@ -47,7 +47,7 @@ def test_core_install_makes_the_forecasts_it_can(bundled_copy: Path, monkeypatch
     said = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 2))
     for level in ("admin1", "admin2", "grid"):
         assert (f"forecast located-2 ({level}) from 2026-02: not made, the LightGBM models "
-                "(sub-national forecasts) and backtests need the [forecast] extra") in said
+                "and backtests need the [forecast] extra") in said
     with Store(bundled_copy, read_only=True) as store:
         levels = store.con.execute("SELECT DISTINCT level FROM forecasts").fetchall()
     assert levels == [("country",)] and "alerts:" in said
