@@ -7,7 +7,8 @@ model version and level) are one Parquet file in ``<store>.forecasts/``, and the
 what makes them a table:
 
 * ``forecast_files``: one row per run: ``origin``, ``model_version``, ``level``, ``file`` (its
-  absolute path: a copy of the store file reads the same files) and ``rows``;
+  absolute path: a copy of the store file reads the same files), ``rows`` and what lists the
+  runs (:data:`SUMMARY`: units, months, targets, draws), so that listing them reads no sample;
 * ``forecasts``: a view reading those files, with the columns and types the table had, so every
   reader (summaries, briefs, alert rules, a notebook's SQL) reads it as before.
 
@@ -47,9 +48,11 @@ from sahelwatch.store import LAKE_PREFIX, Store, default_path, rollback
 __all__ = [
     "COLUMNS",
     "GRACE_S",
+    "SUMMARY",
     "StagedRun",
     "files_dir",
     "in_files",
+    "listed_runs",
     "prune",
     "register",
     "rows_sql",
@@ -64,8 +67,31 @@ GRACE_S = 3600.0
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS forecast_files (
     origin DATE NOT NULL, model_version VARCHAR NOT NULL, level VARCHAR NOT NULL,
-    file VARCHAR NOT NULL, rows BIGINT NOT NULL)
+    file VARCHAR NOT NULL, rows BIGINT NOT NULL, created_at TIMESTAMP, units BIGINT,
+    first_month DATE, last_month DATE, targets VARCHAR[], draws INTEGER)
 """
+_ADDED = (("created_at", "TIMESTAMP"), ("units", "BIGINT"), ("first_month", "DATE"),
+          ("last_month", "DATE"), ("targets", "VARCHAR[]"), ("draws", "INTEGER"))  # fmt: skip
+#: What ``forecast_files`` keeps of each run besides its file (``sahelwatch.forecast.stored``
+#: lists the runs from it), computed from the run's samples.
+SUMMARY = (
+    "max(created_at) AS created_at, count(DISTINCT unit_id) AS units, min(month) AS first_month, "
+    "max(month) AS last_month, list(DISTINCT target ORDER BY target) AS targets, "
+    "max(draw) + 1 AS draws"
+)
+_INSERT = (
+    "INSERT INTO forecast_files (origin, model_version, level, file, rows, created_at, units, "
+    "first_month, last_month, targets, draws) VALUES ($o, $v, $l, $f, $rows, $created_at, "
+    "$units, $first_month, $last_month, $targets, $draws)"
+)
+
+
+def _summary(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any]:
+    """``rows`` and :data:`SUMMARY` of a file of samples."""
+    cur = con.execute(f"SELECT count(*) AS rows, {SUMMARY} FROM read_parquet($f)", {"f": str(path)})
+    found = cur.fetchone()
+    assert found is not None  # an aggregate has one row
+    return dict(zip([d[0] for d in cur.description], found, strict=True))
 
 
 @dataclass(frozen=True)
@@ -76,7 +102,7 @@ class StagedRun:
     model_version: str
     level: str
     path: Path
-    rows: int
+    summary: dict[str, Any]
 
 
 def files_dir(store_path: Path) -> Path:
@@ -135,16 +161,16 @@ def stage(store_path: Path, samples: Path, origin: date, model_version: str) -> 
             name = f"{origin:%Y-%m}_{slug}_{level}_{uuid.uuid4().hex[:12]}.parquet"
             part = folder / f".{name}.part"
             try:
-                copied = con.execute(
+                con.execute(
                     f"COPY ({sql} WHERE level::VARCHAR = $level) TO {_quote(part)} "
                     "(FORMAT parquet, COMPRESSION zstd)",
                     {**params, "level": level},
-                ).fetchone()
+                )
                 os.replace(part, folder / name)
             finally:
                 part.unlink(missing_ok=True)
-            rows = int(copied[0]) if copied else 0
-            staged.append(StagedRun(origin, model_version, level, folder / name, rows))
+            summary = _summary(con, folder / name)
+            staged.append(StagedRun(origin, model_version, level, folder / name, summary))
     return staged
 
 
@@ -166,16 +192,14 @@ def _move_table_out(store: Store, folder: Path) -> None:
     for origin, version, level in runs:
         slug = re.sub(r"[^A-Za-z0-9.]+", "-", version)[:60]
         name = f"{origin:%Y-%m}_{slug}_{level}_{uuid.uuid4().hex[:12]}.parquet"
-        copied = con.execute(
+        keys = {"o": origin, "v": version, "l": level}
+        con.execute(
             f"COPY (SELECT {COLUMNS} FROM forecasts WHERE origin = $o AND model_version = $v "
             f"AND level = $l) TO {_quote(folder / name)} (FORMAT parquet, COMPRESSION zstd)",
-            {"o": origin, "v": version, "l": level},
-        ).fetchone()
-        con.execute(
-            "INSERT INTO forecast_files VALUES ($o, $v, $l, $f, $n)",
-            {"o": origin, "v": version, "l": level, "f": str(folder / name),
-             "n": copied[0] if copied else 0},
-        )  # fmt: skip
+            keys,
+        )
+        summary = _summary(con, folder / name)
+        con.execute(_INSERT, {**keys, "f": str(folder / name), **summary})
     con.execute("DROP TABLE forecasts")
 
 
@@ -204,6 +228,8 @@ def register(store: Store, runs: list[StagedRun]) -> int:
         )
     con = store.con
     con.execute(_SCHEMA)
+    for column, kind in _ADDED:  # a table made before the summaries were kept
+        con.execute(f"ALTER TABLE forecast_files ADD COLUMN IF NOT EXISTS {column} {kind}")
     replaced: list[str] = []
     con.execute("BEGIN TRANSACTION")
     try:
@@ -216,10 +242,7 @@ def register(store: Store, runs: list[StagedRun]) -> int:
                 f"SELECT file FROM forecast_files WHERE {where}", keys
             ).fetchall()]  # fmt: skip
             con.execute(f"DELETE FROM forecast_files WHERE {where}", keys)
-            con.execute(
-                "INSERT INTO forecast_files VALUES ($o, $v, $l, $f, $n)",
-                {**keys, "f": str(run.path), "n": run.rows},
-            )
+            con.execute(_INSERT, {**keys, "f": str(run.path), **run.summary})
         _refresh_view(store)
         con.execute("COMMIT")
     except BaseException:
@@ -232,7 +255,7 @@ def register(store: Store, runs: list[StagedRun]) -> int:
         except OSError:
             continue
     prune(store)
-    return sum(run.rows for run in runs)
+    return sum(int(run.summary["rows"]) for run in runs)
 
 
 def prune(store: Store) -> list[str]:
@@ -256,3 +279,18 @@ def prune(store: Store) -> list[str]:
         except OSError:
             continue  # removed by another process meanwhile
     return removed
+
+
+def listed_runs(store: Store) -> str | None:
+    """SQL listing the runs from ``forecast_files`` (``origin``, ``model_version``, ``level``
+    and :data:`SUMMARY`, newest origin first), or None where the runs must be read from the
+    samples (no such table, a ``forecasts`` table, or runs listed before summaries were kept)."""
+    if _table_type(store) != "VIEW" or not store.has_table("forecast_files"):
+        return None
+    gap = store.con.execute("SELECT count(*) FROM forecast_files WHERE units IS NULL").fetchone()
+    if gap is None or gap[0]:
+        return None
+    return (
+        "SELECT origin, model_version, level, created_at, units, first_month, last_month, "
+        "targets, draws FROM forecast_files ORDER BY origin DESC, model_version, level"
+    )

@@ -15,7 +15,7 @@ import pytest
 
 from sahelwatch import samples
 from sahelwatch.compact import compact
-from sahelwatch.forecast import forecast, forecast_runs, load_forecast, store_forecast
+from sahelwatch.forecast import forecast, forecast_runs, load_forecast, store_forecast, stored
 from sahelwatch.forecast.data import FORECASTS_SCHEMA, samples_file, stage_forecast
 from sahelwatch.store import Store
 
@@ -60,6 +60,9 @@ def test_samples_are_files_beside_the_store_read_as_before(
         assert runs[["origin", "model_version", "level", "draws"]].values.tolist() == [
             [ORIGIN, version, "country", 20]
         ]
+        with monkeypatch.context() as patched:  # the same list read from the samples themselves
+            patched.setattr(stored, "listed_runs", lambda store: None)
+            pd.testing.assert_frame_equal(forecast_runs(reader), runs)
     first = staged[0].path
     again = frame.assign(value=frame["value"] + 1.0)
     with Store(bundled_copy) as store:  # the same run again: replaced

@@ -24,6 +24,7 @@ from sahelwatch.forecast.data import (
     load_country_panel,
 )
 from sahelwatch.periods import format_month
+from sahelwatch.samples import SUMMARY, listed_runs
 from sahelwatch.store import Store
 
 __all__ = [
@@ -53,14 +54,12 @@ def forecast_runs(store: Store) -> pd.DataFrame:
     ``created_at``, ``units``, ``first_month``, ``last_month``, ``targets``, ``draws`` and
     ``benchmark`` (a VIEWS challenge benchmark); months as ``YYYY-MM``. Empty without
     forecasts."""
-    sql = (
-        "SELECT origin, model_version, level, max(created_at) AS created_at, "
-        "count(DISTINCT unit_id) AS units, min(month) AS first_month, max(month) AS last_month, "
-        "list(DISTINCT target ORDER BY target) AS targets, max(draw) + 1 AS draws "
-        "FROM forecasts GROUP BY ALL ORDER BY origin DESC, model_version, level"
-    )
     if not store.has_table("forecasts"):
         return pd.DataFrame(columns=_RUN_COLUMNS)
+    sql = listed_runs(store) or (
+        f"SELECT origin, model_version, level, {SUMMARY} FROM forecasts GROUP BY ALL "
+        "ORDER BY origin DESC, model_version, level"
+    )  # the list kept beside the sample files, else read from the samples
     runs = store.con.execute(sql).df()
     runs["benchmark"] = runs["model_version"].str.startswith(BENCHMARK_PREFIX)
     for column in ("origin", "first_month", "last_month"):
