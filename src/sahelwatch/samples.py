@@ -285,7 +285,13 @@ def listed_runs(store: Store) -> str | None:
     """SQL listing the runs from ``forecast_files`` (``origin``, ``model_version``, ``level``
     and :data:`SUMMARY`, newest origin first), or None where the runs must be read from the
     samples (no such table, a ``forecasts`` table, or runs listed before summaries were kept)."""
-    if _table_type(store) != "VIEW" or not store.has_table("forecast_files"):
+    if _table_type(store) != "VIEW":
+        return None
+    kept = store.con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'forecast_files' "
+        "AND column_name = 'units' AND table_schema = current_schema()"
+    ).fetchone()
+    if not kept or not kept[0]:  # runs registered before the summaries were kept
         return None
     gap = store.con.execute("SELECT count(*) FROM forecast_files WHERE units IS NULL").fetchone()
     if gap is None or gap[0]:
