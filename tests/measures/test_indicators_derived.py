@@ -70,6 +70,7 @@ def test_kept_month_equals_the_indicators(store_path: Path, level: str, month: d
             assert kept["country_pressure"].notna().all()
 
 
+@pytest.mark.slow
 def test_a_forecast_keeps_the_state_and_an_ingest_makes_a_new_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
