@@ -4,7 +4,9 @@ indicator functions compute on the real bundled data, and they are kept per stat
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -101,3 +103,30 @@ def test_a_forecast_keeps_the_state_and_an_ingest_makes_a_new_one(
     assert capsys.readouterr().out.startswith("6 indicator series computed and kept (19 asked")
     assert [p.name for p in folder.iterdir()] == [after]  # the earlier state's folder is gone
     assert len(list((folder / after).glob("ucdp-*-43[29].parquet"))) == 6
+
+
+def test_a_change_to_the_code_makes_a_new_state(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(store_path, read_only=True) as store:
+        now = derived.data_state(store)
+        assert now.startswith(derived.code_fingerprint() + "-")
+        monkeypatch.setattr(derived, "code_fingerprint", lambda: "changedcode0")
+        assert derived.data_state(store) == now.replace(now.split("-")[0], "changedcode0", 1)
+
+
+def test_readers_remove_states_untouched_for_an_hour(bundled_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "store.duckdb"
+    shutil.copyfile(bundled_path, path)
+    with Store(path, read_only=True) as store:
+        folder = derived.derived_dir(store)
+        assert folder is not None
+        old, recent = folder / "old-state", folder / "recent-state"
+        for state in (old, recent):
+            state.mkdir(parents=True)
+            (state / "ucdp-country-432.parquet").write_bytes(b"")
+        hours_ago = time.time() - derived.STALE_S - 60
+        os.utime(old, (hours_ago, hours_ago))
+        derived.full_series(store, "NER", "country")  # kept in the current state's folder
+        states = sorted(p.name for p in folder.iterdir())
+        assert states == sorted(["recent-state", derived.data_state(store)])

@@ -24,9 +24,12 @@ that is a DuckLake, or a folder that cannot be written, keeps nothing: everythin
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -43,7 +46,8 @@ from sahelwatch.periods import format_month
 from sahelwatch.store import Store
 
 __all__ = [
-    "DERIVED_VERSION",
+    "STALE_S",
+    "code_fingerprint",
     "data_state",
     "derived_dir",
     "full_series",
@@ -54,9 +58,19 @@ __all__ = [
     "series",
 ]
 
-#: Part of every state: raise it when an indicator's definition changes, so kept series of the
-#: old definition are no longer read.
-DERIVED_VERSION = "1"
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A short hash of the installed package's Python source, part of every state: after any
+    change to the code (an indicator's definition, an upgrade), series kept before are no
+    longer read, without anyone having to remember to raise a version."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
 
 #: A loader of full series: (country, level) to the kept frame, None where nothing is kept.
 Loader = Callable[[str, str], pd.DataFrame | None]
@@ -80,13 +94,13 @@ def derived_dir(store: Store) -> Path | None:
 
 def data_state(store: Store) -> str:
     """A name of the state of the store's data: it changes with every ingest (a row of the
-    ingest log) and with :data:`DERIVED_VERSION`, and with nothing else."""
+    ingest log) and with the code (:func:`code_fingerprint`), and with nothing else."""
     row = store.con.execute(
         "SELECT count(*), max(file_id), max(finished_at) FROM ingest_log"
     ).fetchone()
     count, last, finished = row if row else (0, None, None)
     stamp = pd.Timestamp(finished).strftime("%Y%m%dT%H%M%S%f") if finished is not None else "-"
-    return f"v{DERIVED_VERSION}-{count}-{last or 0}-{stamp}"
+    return f"{code_fingerprint()}-{count}-{last or 0}-{stamp}"
 
 
 def _file(store: Store, country: str, level: str, family: str) -> Path | None:
@@ -114,11 +128,20 @@ def _read(path: Path) -> pd.DataFrame:
     return frame
 
 
+#: Seconds a folder of another state is left alone by readers (a reader of an older snapshot
+#: may still keep series there); :func:`precompute` removes such folders at once.
+STALE_S = 3600.0
+
+
 def _keep(path: Path, frame: pd.DataFrame) -> None:
-    """Write ``frame`` to ``path`` under a temporary name, then rename it. A folder that cannot
-    be written keeps nothing."""
+    """Write ``frame`` to ``path`` under a temporary name, then rename it, after removing the
+    folders of other states untouched for :data:`STALE_S` (so kept series never outgrow a few
+    states, however many ingests a long-running server sees). A folder that cannot be
+    written keeps nothing."""
     part = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
+        if not path.parent.is_dir():
+            _remove_states(path.parent.parent, keep=path.parent.name, older_than=STALE_S)
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(part, index=False)
         os.replace(part, path)
@@ -236,6 +259,21 @@ def month(
     return indicators(store, country, level, format_month(target), family=family, as_of=as_of)
 
 
+def _remove_states(folder: Path, keep: str, older_than: float) -> None:
+    """Remove the state folders in ``folder`` other than ``keep`` last changed more than
+    ``older_than`` seconds ago."""
+    if not folder.is_dir():
+        return
+    now = time.time()
+    for old in folder.iterdir():
+        try:
+            stale = old.name != keep and now - old.stat().st_mtime >= older_than
+        except OSError:
+            continue  # removed meanwhile by another reader
+        if stale:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def precompute_set() -> list[tuple[str, str]]:
     """The (country, level) pairs kept after an ingest: the Sahel countries the dashboard
     follows at country and admin-1 level, and those with bundled admin-2 boundaries at
@@ -260,10 +298,7 @@ def precompute(
     folder = derived_dir(store)
     if folder is None:
         return 0
-    if folder.is_dir():  # the folders of other states (a reader of an old snapshot may keep one)
-        for old in folder.iterdir():
-            if old.name != data_state(store):
-                shutil.rmtree(old, ignore_errors=True)
+    _remove_states(folder, keep=data_state(store), older_than=0.0)
     done = 0
     for country, level in precompute_set() if pairs is None else pairs:
         path = _file(store, country, level, family)
