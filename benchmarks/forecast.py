@@ -154,8 +154,11 @@ def main() -> None:
     if args.level != "all":
         run_level(args)
         return
+    argv = sys.argv[1:]
+    given = [i for i, a in enumerate(argv) if a == "--level"]  # "--level all" as two words
+    argv = [a for i, a in enumerate(argv)
+            if not a.startswith("--level") and i - 1 not in given]  # fmt: skip
     for level in FORECAST_LEVELS:
-        argv = [a for a in sys.argv[1:] if not a.startswith("--level")]
         subprocess.run([sys.executable, __file__, *argv, "--level", level], check=True)
 
 
