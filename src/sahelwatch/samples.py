@@ -70,8 +70,6 @@ CREATE TABLE IF NOT EXISTS forecast_files (
     file VARCHAR NOT NULL, rows BIGINT NOT NULL, created_at TIMESTAMP, units BIGINT,
     first_month DATE, last_month DATE, targets VARCHAR[], draws INTEGER)
 """
-_ADDED = (("created_at", "TIMESTAMP"), ("units", "BIGINT"), ("first_month", "DATE"),
-          ("last_month", "DATE"), ("targets", "VARCHAR[]"), ("draws", "INTEGER"))  # fmt: skip
 #: What ``forecast_files`` keeps of each run besides its file (``sahelwatch.forecast.stored``
 #: lists the runs from it), computed from the run's samples.
 SUMMARY = (
@@ -228,8 +226,6 @@ def register(store: Store, runs: list[StagedRun]) -> int:
         )
     con = store.con
     con.execute(_SCHEMA)
-    for column, kind in _ADDED:  # a table made before the summaries were kept
-        con.execute(f"ALTER TABLE forecast_files ADD COLUMN IF NOT EXISTS {column} {kind}")
     replaced: list[str] = []
     con.execute("BEGIN TRANSACTION")
     try:
@@ -284,17 +280,8 @@ def prune(store: Store) -> list[str]:
 def listed_runs(store: Store) -> str | None:
     """SQL listing the runs from ``forecast_files`` (``origin``, ``model_version``, ``level``
     and :data:`SUMMARY`, newest origin first), or None where the runs must be read from the
-    samples (no such table, a ``forecasts`` table, or runs listed before summaries were kept)."""
-    if _table_type(store) != "VIEW":
-        return None
-    kept = store.con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'forecast_files' "
-        "AND column_name = 'units' AND table_schema = current_schema()"
-    ).fetchone()
-    if not kept or not kept[0]:  # runs registered before the summaries were kept
-        return None
-    gap = store.con.execute("SELECT count(*) FROM forecast_files WHERE units IS NULL").fetchone()
-    if gap is None or gap[0]:
+    samples (no such table, or a ``forecasts`` table)."""
+    if _table_type(store) != "VIEW" or not store.has_table("forecast_files"):
         return None
     return (
         "SELECT origin, model_version, level, created_at, units, first_month, last_month, "

@@ -137,20 +137,3 @@ def test_an_older_store_moves_its_table_out_and_compaction_keeps_them(
         files = reader.con.execute("SELECT count(*) FROM forecast_files").fetchone()
         assert files == (3,)
 
-
-def test_runs_listed_before_summaries_were_kept_are_read_from_the_samples(
-    tmp_path: Path, frame: pd.DataFrame
-) -> None:
-    path = tmp_path / "listed.duckdb"
-    with Store(path) as store:
-        store_forecast(store, frame, ORIGIN, "first")
-        for column in ("created_at", "units", "first_month", "last_month", "targets", "draws"):
-            store.con.execute(f"ALTER TABLE forecast_files DROP COLUMN {column}")
-    with Store(path, read_only=True) as reader:  # as the first layout of forecast_files had it
-        assert forecast_runs(reader)["model_version"].tolist() == ["first"]
-    with Store(path) as store:
-        store_forecast(store, frame, ORIGIN, "second")
-    with Store(path, read_only=True) as reader:
-        runs = forecast_runs(reader)
-        assert runs["model_version"].tolist() == ["first", "second"]
-        assert runs["draws"].tolist() == [20, 20]
