@@ -58,6 +58,9 @@ test("chart axes: months with their year, years over long spans", () => {
   const s = (m) => Date.UTC(Number(m.slice(0, 4)), Number(m.slice(5)) - 1, 1) / 1000;
   assert.deepEqual(monthTicks([s("2024-11"), s("2024-12"), s("2025-01")]), ["Nov 2024", "Dec", "Jan 2025"]);
   assert.deepEqual(monthTicks([s("2010-01"), s("2020-01")]), ["2010", "2020"]);
+  // over years, ticks a few months apart name each year once
+  assert.deepEqual(monthTicks([s("2022-01"), s("2022-04"), s("2022-07"), s("2023-01"), s("2025-10")]),
+    ["2022", "", "", "2023", "2025"]);
   assert.deepEqual(yearTicks([s("2013-01")]), ["2013"]);
 });
 

@@ -40,15 +40,16 @@ export function legendValue(u, v, si, i) {
 }
 
 /** Tick labels of a time axis (seconds): months with the year at the first tick and where it
- * changes; over more than three years, years only. @param {number[]} splits */
+ * changes; over more than three years, each year once, at its first tick. @param {number[]} splits */
 export function monthTicks(splits) {
   const long = splits.length > 1 && splits[splits.length - 1] - splits[0] > 3 * 365 * 86400;
   return splits.map((v, i) => {
     const d = new Date(v * 1000);
     const year = d.getUTCFullYear();
-    if (long) return String(year);
     const before = i ? new Date(splits[i - 1] * 1000).getUTCFullYear() : null;
-    return MONTH_NAMES[d.getUTCMonth()] + (i === 0 || year !== before ? " " + year : "");
+    const newYear = i === 0 || year !== before;
+    if (long) return newYear ? String(year) : ""; // a year once, where its first tick falls
+    return MONTH_NAMES[d.getUTCMonth()] + (newYear ? " " + year : "");
   });
 }
 
