@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -122,38 +123,47 @@ def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def rows_sql(samples: Path) -> str:
-    """A ``SELECT`` of :data:`COLUMNS` from a Parquet file of samples as a forecast frame has
-    them (``level``, ``unit_id`` (a number, or a P-code at admin levels), ``month``
-    (``YYYY-MM``), ``target``, ``draw``, ``value``), with the parameters ``$origin``,
-    ``$version`` and ``$path``."""
-    numeric = pa.types.is_integer(pq.read_schema(samples).field("unit_id").type)
+def rows_sql(samples: Path | pd.DataFrame, source: str = "read_parquet($path)") -> str:
+    """A ``SELECT`` of :data:`COLUMNS` from samples as a forecast frame has them (``level``,
+    ``unit_id`` (a number, or a P-code at admin levels), ``month`` (``YYYY-MM``), ``target``,
+    ``draw``, ``value``): a Parquet file read as ``source`` (parameter ``$path``), or a frame
+    registered under the name ``source``; with the parameters ``$origin`` and ``$version``."""
+    if isinstance(samples, pd.DataFrame):
+        numeric = pd.api.types.is_integer_dtype(samples["unit_id"])
+    else:
+        numeric = pa.types.is_integer(pq.read_schema(samples).field("unit_id").type)
     unit_id, unit_code = ("unit_id", "NULL") if numeric else ("NULL", "unit_id::VARCHAR")
     return (
         "SELECT $origin::DATE AS origin, $version::VARCHAR AS model_version, "
         "now()::TIMESTAMP AS created_at, level::VARCHAR AS level, "
         f"{unit_id}::BIGINT AS unit_id, strptime(month::VARCHAR, '%Y-%m')::DATE AS month, "
         "target::VARCHAR AS target, draw::INTEGER AS draw, value::DOUBLE AS value, "
-        f"{unit_code}::VARCHAR AS unit_code FROM read_parquet($path)"
+        f"{unit_code}::VARCHAR AS unit_code FROM {source}"
     )
 
 
-def stage(store_path: Path, samples: Path, origin: date, model_version: str) -> list[StagedRun]:
-    """Write the samples of a Parquet file (:func:`rows_sql`) as one file per level in the
-    store's folder, with an in-memory DuckDB: the store is not opened."""
+def stage(
+    store_path: Path, samples: Path | pd.DataFrame, origin: date, model_version: str
+) -> list[StagedRun]:
+    """Write the samples (a Parquet file or the frame itself, :func:`rows_sql`) as one file per
+    level in the store's folder, with an in-memory DuckDB: the store is not opened."""
     folder = files_dir(store_path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot keep forecast samples in {folder}: {exc.strerror}.") from exc
     slug = re.sub(r"[^A-Za-z0-9.]+", "-", model_version)[:60]
-    sql = rows_sql(samples)
-    params: dict[str, Any] = {"origin": origin, "version": model_version, "path": str(samples)}
+    framed = isinstance(samples, pd.DataFrame)
+    source = "sw_samples" if framed else "read_parquet($path)"
+    sql = rows_sql(samples, source)
+    path: dict[str, Any] = {} if framed else {"path": str(samples)}
+    params = {"origin": origin, "version": model_version, **path}
     staged = []
     with duckdb.connect(config={"threads": work_cores()}) as con:
+        if framed:
+            con.register("sw_samples", samples)
         levels = [r[0] for r in con.execute(
-            "SELECT DISTINCT level::VARCHAR FROM read_parquet($path) ORDER BY 1",
-            {"path": str(samples)},
+            f"SELECT DISTINCT level::VARCHAR FROM {source} ORDER BY 1", path
         ).fetchall()]  # fmt: skip
         for level in levels:
             name = f"{origin:%Y-%m}_{slug}_{level}_{uuid.uuid4().hex[:12]}.parquet"

@@ -442,11 +442,9 @@ def stage_forecast(
     store_path = in_files(db)
     if store_path is None:
         return None
-    if isinstance(samples, pd.DataFrame):
-        with samples_file(samples) as written:
-            return stage_forecast(db, written, origin, model_version)
     origin_month = parse_month(origin) if isinstance(origin, str) else origin
-    return stage(store_path, Path(samples), origin_month, model_version)
+    frame = samples if isinstance(samples, pd.DataFrame) else Path(samples)
+    return stage(store_path, frame, origin_month, model_version)
 
 
 def store_forecast(
