@@ -777,7 +777,8 @@ def main() -> None:
     from typer.exceptions import Abort, Exit, TyperException
 
     try:
-        settings()  # an invalid SAHELWATCH_* variable is a sentence before anything runs
+        if "--help" not in sys.argv[1:]:  # help is shown whatever the environment
+            settings()  # an invalid SAHELWATCH_* variable is a sentence before anything runs
         app(standalone_mode=False)
     except Exit as exc:
         sys.exit(exc.exit_code)

@@ -66,6 +66,17 @@ def test_an_invalid_variable_stops_the_command_line_with_one_line(
     )
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["status", "--help"], ["forecast", "--help"]])
+def test_help_is_shown_despite_an_invalid_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    monkeypatch.setenv("SAHELWATCH_STORE_WAIT", "soon")
+    monkeypatch.setattr("sys.argv", ["sahelwatch", *argv])
+    cli.main()  # returns (exit status 0) instead of stopping with the variable's error
+    out = capsys.readouterr()
+    assert "Usage:" in out.out and "Show this message and exit" in out.out and out.err == ""
+
+
 def test_overrides_end_with_their_block(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAHELWATCH_MULTI_MONTH", "start")
     with overridden(multi_month="spread", store_wait=1.0):
