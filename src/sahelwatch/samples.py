@@ -7,8 +7,10 @@ model version and level) are one Parquet file in ``<store>.forecasts/``, and the
 what makes them a table:
 
 * ``forecast_files``: one row per run: ``origin``, ``model_version``, ``level``, ``file`` (its
-  absolute path: a copy of the store file reads the same files), ``rows`` and what lists the
-  runs (:data:`SUMMARY`: units, months, targets, draws), so that listing them reads no sample;
+  absolute path: a copy of the store file reads the same files; a store moved or copied with
+  its folder reads them from there, :meth:`~sahelwatch.store.Store.forecast_files`), ``rows``
+  and what lists the runs (:data:`SUMMARY`: units, months, targets, draws), so that listing
+  them reads no sample;
 * ``forecasts``: a view reading those files, with the columns and types the table had, so every
   reader (summaries, briefs, alert rules, a notebook's SQL) reads it as before.
 
@@ -44,14 +46,20 @@ import pyarrow.parquet as pq
 from sahelwatch.errors import StoreError
 from sahelwatch.priority import work_cores
 from sahelwatch.snapshot import result_wait
-from sahelwatch.store import LAKE_PREFIX, Store, default_path, rollback
+from sahelwatch.store import (
+    FORECAST_COLUMNS,
+    LAKE_PREFIX,
+    Store,
+    default_path,
+    forecast_folder,
+    rollback,
+)
 
 __all__ = [
     "COLUMNS",
     "GRACE_S",
     "SUMMARY",
     "StagedRun",
-    "files_dir",
     "in_files",
     "listed_runs",
     "prune",
@@ -61,7 +69,7 @@ __all__ = [
 ]
 
 #: The columns of ``forecasts``, in order.
-COLUMNS = "origin, model_version, created_at, level, unit_id, month, target, draw, value, unit_code"
+COLUMNS = FORECAST_COLUMNS
 #: Seconds an unreferenced file (a run not yet registered, a replaced run) is kept at least.
 GRACE_S = 3600.0
 
@@ -104,12 +112,6 @@ class StagedRun:
     summary: dict[str, Any]
 
 
-def files_dir(store_path: Path) -> Path:
-    """``<store>.forecasts/`` (absolute): the folder of a store file's sample files."""
-    path = store_path.absolute()
-    return path.with_name(path.name + ".forecasts")
-
-
 def in_files(location: str | Path | None) -> Path | None:
     """The store file whose samples are kept in files, for a store location (None: the
     default); None for a DuckLake or an in-memory store."""
@@ -147,7 +149,7 @@ def stage(
 ) -> list[StagedRun]:
     """Write the samples (a Parquet file or the frame itself, :func:`rows_sql`) as one file per
     level in the store's folder, with an in-memory DuckDB: the store is not opened."""
-    folder = files_dir(store_path)
+    folder = forecast_folder(store_path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -211,23 +213,10 @@ def _move_table_out(store: Store, folder: Path) -> None:
     con.execute("DROP TABLE forecasts")
 
 
-def _refresh_view(store: Store) -> None:
-    files = [r[0] for r in store.con.execute(
-        "SELECT file FROM forecast_files ORDER BY origin, model_version, level"
-    ).fetchall()]  # fmt: skip
-    if not files:
-        store.con.execute("DROP VIEW IF EXISTS forecasts")
-        return
-    listed = ", ".join(_quote(Path(f)) for f in files)
-    store.con.execute(
-        f"CREATE OR REPLACE VIEW forecasts AS SELECT {COLUMNS} FROM read_parquet([{listed}])"
-    )
-
-
 def register(store: Store, runs: list[StagedRun]) -> int:
     """Make staged runs the store's runs of their origin, model version and level (replacing
     earlier ones) in one transaction; returns the rows registered."""
-    folder = files_dir(store.path)
+    folder = forecast_folder(store.path)
     missing = [run.path.name for run in runs if not run.path.is_file()]
     if missing:
         raise StoreError(
@@ -249,7 +238,7 @@ def register(store: Store, runs: list[StagedRun]) -> int:
             ).fetchall()]  # fmt: skip
             con.execute(f"DELETE FROM forecast_files WHERE {where}", keys)
             con.execute(_INSERT, {**keys, "f": str(run.path), **run.summary})
-        _refresh_view(store)
+        store.refresh_forecasts()
         con.execute("COMMIT")
     except BaseException:
         rollback(con)
@@ -268,16 +257,16 @@ def prune(store: Store) -> list[str]:
     """Remove the files of ``<store>.forecasts/`` that no run of the store names and that are
     older than :data:`GRACE_S` seconds (or the time a job waits to write, if longer): those of
     killed or failed jobs and of replaced runs. Returns their names."""
-    folder = files_dir(store.path)
+    folder = forecast_folder(store.path)
     if store.lake or not folder.is_dir():
         return []
-    named: set[str] = set()
+    named: set[str] = set()  # by name: a store moved with its folder names its files elsewhere
     if store.has_table("forecast_files"):
-        named = {r[0] for r in store.con.execute("SELECT file FROM forecast_files").fetchall()}
+        named = {Path(file).name for file in store.forecast_files()}
     limit = time.time() - max(GRACE_S, 2 * result_wait())
     removed = []
     for path in folder.iterdir():
-        name = str(folder / path.name.removeprefix(".").removesuffix(".part"))
+        name = path.name.removeprefix(".").removesuffix(".part")
         try:
             if name not in named and path.stat().st_mtime < limit:
                 path.unlink()

@@ -218,6 +218,18 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
 
 
+#: The columns of the ``forecasts`` view over the forecast sample files (:mod:`sahelwatch.samples`).
+FORECAST_COLUMNS = (
+    "origin, model_version, created_at, level, unit_id, month, target, draw, value, unit_code"
+)
+
+
+def forecast_folder(store_path: Path) -> Path:
+    """``<store>.forecasts/`` (absolute): the folder of a store file's forecast sample files."""
+    path = store_path.absolute()
+    return path.with_name(path.name + ".forecasts")
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -416,6 +428,46 @@ class Store:
         )
         for name, body in MACROS.items():
             self.con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
+        if self.lake or not self.has_table("forecast_files"):
+            return
+        if any(str(found) != file for file, found in self.forecast_files().items()):
+            if self.read_only:  # this connection's own view of the files where they are now
+                self.con.execute(self._forecasts_view(temp=True))
+            else:
+                self.write_serially(self.refresh_forecasts, f"the forecasts of {self.path}")
+
+    def forecast_files(self) -> dict[str, Path]:
+        """Each registered run's sample file (``forecast_files.file``) and where it is: there,
+        or, where the store was moved or copied with its ``<store>.forecasts/`` folder, the
+        file of that name in this store's folder."""
+        folder = forecast_folder(self.path)
+        found = {}
+        for (file,) in self.con.execute(
+            "SELECT file FROM forecast_files ORDER BY origin, model_version, level"
+        ).fetchall():
+            moved = folder / Path(file).name
+            found[file] = moved if not Path(file).is_file() and moved.is_file() else Path(file)
+        return found
+
+    def _forecasts_view(self, temp: bool = False) -> str:
+        files = ", ".join(_quote(str(f)) for f in self.forecast_files().values())
+        return (
+            f"CREATE OR REPLACE {'TEMP ' * temp}VIEW forecasts AS SELECT {FORECAST_COLUMNS} "
+            f"FROM read_parquet([{files}])"
+            if files
+            else "DROP VIEW IF EXISTS forecasts"
+        )
+
+    def refresh_forecasts(self) -> None:
+        """Make ``forecasts`` the view over the registered runs' files, each named where it is
+        now (:meth:`forecast_files`), in the caller's transaction if one is open."""
+        for file, found in self.forecast_files().items():
+            if str(found) != file:
+                self.con.execute(
+                    "UPDATE forecast_files SET file = $new WHERE file = $old",
+                    {"new": str(found), "old": file},
+                )
+        self.con.execute(self._forecasts_view())
 
     def has_table(self, name: str) -> bool:
         """Whether the store has a table ``name`` (tables made on first use may be missing)."""

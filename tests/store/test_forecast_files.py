@@ -17,7 +17,7 @@ from sahelwatch import samples
 from sahelwatch.compact import compact
 from sahelwatch.forecast import forecast, forecast_runs, load_forecast, store_forecast, stored
 from sahelwatch.forecast.data import FORECASTS_SCHEMA, samples_file, stage_forecast
-from sahelwatch.store import Store
+from sahelwatch.store import Store, forecast_folder
 
 ORIGIN = "2026-02"
 
@@ -105,7 +105,7 @@ def test_a_killed_forecast_leaves_nothing_visible(
     left = Path(job.stdout.readline().strip())
     os.kill(job.pid, signal.SIGKILL)
     job.wait(timeout=60)
-    assert left.is_file() and left.parent == samples.files_dir(bundled_copy)
+    assert left.is_file() and left.parent == forecast_folder(bundled_copy)
     with Store(bundled_copy, read_only=True) as reader:
         assert not reader.has_table("forecasts") and forecast_runs(reader).empty
     no_grace(monkeypatch)
@@ -137,3 +137,29 @@ def test_an_older_store_moves_its_table_out_and_compaction_keeps_them(
         files = reader.con.execute("SELECT count(*) FROM forecast_files").fetchone()
         assert files == (3,)
 
+
+
+def test_a_store_moved_with_its_folder_reads_and_keeps_its_runs(
+    tmp_path: Path, frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = tmp_path / "here" / "mine.duckdb"
+    with Store(first) as store:
+        store_forecast(store, frame, ORIGIN, "a-1")
+        store_forecast(store, frame.head(40), ORIGIN, "b-1")
+    moved = tmp_path / "there" / "mine.duckdb"
+    moved.parent.mkdir()
+    first.rename(moved)
+    forecast_folder(first).rename(forecast_folder(moved))
+    with Store(moved, read_only=True) as reader:  # its own view of the files, nothing written
+        assert rows(load_forecast(reader, ORIGIN, "a-1")) == rows(frame)
+        found = reader.forecast_files().values()
+        assert [f.parent for f in found] == [forecast_folder(moved)] * 2
+    no_grace(monkeypatch)
+    with Store(moved) as store:  # the first writer names the files where they are now
+        listed = store.con.execute("SELECT file FROM forecast_files ORDER BY file").fetchall()
+        assert [Path(f).parent for (f,) in listed] == [forecast_folder(moved)] * 2
+        assert samples.prune(store) == []  # the moved runs are not orphans
+        store_forecast(store, frame.head(20), ORIGIN, "c-1")
+    with Store(moved, read_only=True) as reader:
+        for version, expected in (("a-1", frame), ("b-1", frame.head(40)), ("c-1", frame.head(20))):
+            assert rows(load_forecast(reader, ORIGIN, version)) == rows(expected), version
