@@ -129,6 +129,7 @@ class RecomputeSettings(Section):
 
     indicators: list[IndicatorTarget] = Field(default_factory=list)
     out_dir: ConfigPath | None = None
+    series: bool = False
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
 
 

@@ -506,6 +506,11 @@ class Watch:
         (the forecast is then stored in one short write)."""
         settings = self.config.recompute
         with Store(self.config.store, read_only=True) as snapshot:
+            if settings.series:  # the dashboard's series, so that its first reader does not wait
+                from sahelwatch.indicators.derived import precompute
+
+                kept = precompute(snapshot)
+                report.recomputed.append(f"{kept} indicator series for the dashboard")
             for target in settings.indicators:
                 try:
                     path = _write_indicators(

@@ -273,6 +273,7 @@ def test_new_data_are_recomputed_and_feed_the_forecast_rule(tmp_path, store_path
         sources=[{"name": "inbox", "kind": "folder", "path": str(inbox), "settle": 1}],
         recompute={
             "indicators": [{"country": "MLI", "level": "country"}],
+            "series": True,
             "forecast": {
                 "enabled": True,
                 "model": "conflictology",
@@ -295,6 +296,7 @@ def test_new_data_are_recomputed_and_feed_the_forecast_rule(tmp_path, store_path
     report = Watch(config, env=ENV).cycle()
     assert [s for s, _ in report.loaded] == ["inbox"]
     assert report.recomputed == [
+        "16 indicator series for the dashboard",
         "indicators indicators_MLI_country_2026-01.csv",
         "forecast benchmark-conflictology at origin 2026-01",
     ]
