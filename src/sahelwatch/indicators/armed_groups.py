@@ -77,8 +77,7 @@ def fragmentation(events: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
     out = align(panel, counts, ["armed_groups"], "covered_actors")
     names = panel[KEYS].merge(counts[[*KEYS, "armed_group_names"]], on=KEYS, how="left")
     known = panel["covered_actors"].to_numpy(dtype=bool)
-    found = names["armed_group_names"].astype(object)  # float when no unit has a name
-    out["armed_group_names"] = found.fillna("").where(known)
+    out["armed_group_names"] = names["armed_group_names"].fillna("").where(known)
     return out
 
 
