@@ -98,6 +98,11 @@ def test_evaluate_writes_the_report(store: Store, tmp_path: Path) -> None:
     means = sb.groupby("model")["crps"].mean()
     word = "met" if means["blend"] <= 0.9 * means["conflictology"] else "MISSED"
     assert verdicts[0].startswith(f"{word}: country sb") and f"{means['blend']:.2f}" in verdicts[0]
+    own = total[total["model"] == "blend"]  # coverage of counts: by the randomised PIT
+    cover = ((own["pit"] >= 0.05) & (own["pit"] <= 0.95)).mean()
+    assert f"90% intervals cover {cover:.3f} of the outcomes" in verdicts[3]
+    assert f"covers {own['cov90'].mean():.3f}" in verdicts[3]
+    assert (own["ecov90"] >= 0.9).all()  # a count forecast's own draws: at least nominal
     for needle in ("All windows", "Window Y2019", "Window Y2020", "Calibration",
                    "Where the model loses", "Mali (432)", "Burkina Faso (439)", "Niger (436)",
                    "24.92", "rolling origins", "together"):

@@ -90,6 +90,27 @@ def test_pit_is_uniform_for_a_calibrated_count_forecast() -> None:
     np.testing.assert_array_equal(sc.pit(obs, draws, seed=5), sc.pit(obs, draws, seed=5))
 
 
+def test_coverage_of_counts_by_pit_is_nominal_where_the_plain_interval_is_not() -> None:
+    rng = np.random.default_rng(3)
+    mean = np.where(rng.uniform(size=20000) < 0.7, 0.02, 30.0)  # mostly quiet, some at war
+    obs = rng.poisson(mean).astype(float)
+    draws = rng.poisson(mean[:, None], (20000, 400)).astype(float)  # calibrated
+    plain = sc.interval_coverage(obs, draws, 0.9).mean()
+    expected = sc.expected_coverage(draws, 0.9).mean()
+    assert plain > 0.95 and plain == pytest.approx(expected, abs=0.01)  # ties at zero
+    assert sc.pit_coverage(sc.pit(obs, draws), 0.9) == pytest.approx(0.90, abs=0.01)
+    assert sc.pit_coverage(sc.pit(obs, draws), 0.5) == pytest.approx(0.50, abs=0.01)
+    narrow = draws * 0.5  # too narrow and too low: both coverages fall short
+    assert sc.pit_coverage(sc.pit(obs, narrow), 0.9) < 0.85
+
+
+def test_expected_coverage_hand_cases() -> None:
+    draws = np.array([np.arange(101, dtype=float), np.r_[np.zeros(96), np.arange(1.0, 6.0)]])
+    # 5%..95% quantiles 5 and 95 hold 91 of 101 draws; 0 and 0 (96 zeros) hold 96 of them
+    np.testing.assert_allclose(sc.expected_coverage(draws, 0.9), [91 / 101, 96 / 101])
+    assert sc.pit_coverage(np.array([0.01, 0.05, 0.5, 0.95, 0.99]), 0.9) == pytest.approx(0.6)
+
+
 def test_scores_reject_missing_values() -> None:
     with pytest.raises(ValueError, match="NaN"):
         sc.crps_ensemble(np.array([np.nan]), np.zeros((1, 3)))

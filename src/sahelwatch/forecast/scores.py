@@ -20,6 +20,11 @@ The definitions follow the VIEWS 2023/24 Prediction Challenge:
   ``(u - l) + 2/alpha (l - y) 1[y < l] + 2/alpha (y - u) 1[y > u]``.
 * :func:`brier_score`: ``(P(X >= t) - 1[y >= t])^2``.
 * :func:`interval_coverage`: whether ``y`` lies in the central interval (closed); not a score.
+  For counts a calibrated forecast covers *more* than the nominal level (where the draws tie at
+  the interval's ends, e.g. a forecast with 0 below its 5% quantile covers every observed 0):
+  :func:`expected_coverage` says how much, and :func:`pit_coverage` is the share of outcomes
+  whose randomised PIT lies in the central interval of [0, 1], the nominal level exactly when
+  the forecast is calibrated (Czado, Gneiting & Held 2009).
 * :func:`pit`: the randomised probability integral transform for counts,
   ``F(y-1) + V (F(y) - F(y-1))``, ``V`` uniform; flat when the forecast is calibrated.
 """
@@ -145,6 +150,22 @@ def interval_coverage(obs: np.ndarray, draws: np.ndarray, level: float) -> np.nd
     return ((obs >= lower) & (obs <= upper)).astype(float)
 
 
+def expected_coverage(draws: np.ndarray, level: float) -> np.ndarray:
+    """Share of a forecast's own draws in its central ``level`` interval: what
+    :func:`interval_coverage` would be on average if the outcomes followed the forecast."""
+    draws = np.asarray(draws, dtype=float)
+    lower, upper = _quantiles(draws, [(1 - level) / 2, (1 + level) / 2])
+    return ((draws >= lower[:, None]) & (draws <= upper[:, None])).mean(axis=1)
+
+
+def pit_coverage(pits: np.ndarray, level: float) -> float:
+    """Share of randomised PIT values (:func:`pit`) in ``[(1 - level) / 2, (1 + level) / 2]``:
+    the coverage of the central ``level`` interval for counts, ``level`` when calibrated."""
+    values = np.asarray(pits, dtype=float)
+    inside = (values >= (1 - level) / 2) & (values <= (1 + level) / 2)
+    return float(inside.mean()) if len(values) else float("nan")
+
+
 def brier_score(obs: np.ndarray, draws: np.ndarray, threshold: float = 25) -> np.ndarray:
     """Brier score of the event ``y >= threshold`` with ``P = share of draws >= threshold``."""
     obs, draws = _check(obs, draws)
@@ -172,7 +193,8 @@ SCORES = ("crps", "ign", "mis90", "brier25", "cov50", "cov90")
 
 
 def score_all(obs: np.ndarray, draws: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
-    """Every per-forecast score and the PIT values, keyed by the names in :data:`SCORES`."""
+    """Every per-forecast score (keyed by the names in :data:`SCORES`), the coverage of the 90%
+    interval expected if calibrated (``ecov90``) and the PIT values (``pit``)."""
     return {
         "crps": crps_ensemble(obs, draws),
         "ign": ignorance_score(obs, draws),
@@ -180,5 +202,6 @@ def score_all(obs: np.ndarray, draws: np.ndarray, seed: int = 0) -> dict[str, np
         "brier25": brier_score(obs, draws, 25),
         "cov50": interval_coverage(obs, draws, 0.5),
         "cov90": interval_coverage(obs, draws, 0.9),
+        "ecov90": expected_coverage(draws, 0.9),
         "pit": pit(obs, draws, seed),
     }
