@@ -110,6 +110,9 @@ def test_track_record_of_mali(kept: tuple) -> None:
     np.testing.assert_allclose(unit_cal["blend"]["pit"],
                                pit_histogram(blend_rows["pit"].to_numpy()), atol=1e-4)
     assert unit_cal["blend"]["cov90"] == pytest.approx(blend_rows["cov90"].mean())
+    pits = blend_rows["pit"]
+    assert unit_cal["blend"]["pit_cov90"] == pytest.approx(((pits >= 0.05) & (pits <= 0.95)).mean())
+    assert unit_cal["blend"]["pit_cov50"] == pytest.approx(((pits >= 0.25) & (pits <= 0.75)).mean())
     level_cal = {c["model"]: c for c in record["calibration"]["level"]}
     assert level_cal["blend"]["unit_months"] == int(
         ((scores["model"] == "blend") & (scores["target"] == "sb")).sum())

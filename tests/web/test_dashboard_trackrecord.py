@@ -113,9 +113,11 @@ def test_track_record_shows_the_apis_numbers(page: Page) -> None:
     for i in range(cal.count()):
         row = cal.nth(i)
         model = str(row.get_attribute("data-model"))
-        assert row.locator("td.cov90").inner_text() == percent(unit[model]["cov90"])
-        assert row.locator("td.cov50").inner_text() == percent(unit[model]["cov50"])
-        assert row.locator("td.cov90-level").inner_text() == percent(level[model]["cov90"])
+        assert row.locator("td.cov90").inner_text() == percent(unit[model]["pit_cov90"])
+        assert row.locator("td.cov50").inner_text() == percent(unit[model]["pit_cov50"])
+        assert row.locator("td.cov90-level").inner_text() == percent(level[model]["pit_cov90"])
+        assert row.locator("td.cov90").get_attribute("title") == (
+            "inside the 5–95 % quantiles: " + percent(unit[model]["cov90"]))
         bars = page.js(f"Array.from(document.querySelectorAll('#tr-coverage .pit[data-model="
                        f"{model}] .bar')).map(b => Number(b.dataset.value))")  # fmt: skip
         assert bars == pytest.approx(unit[model]["pit"]) and len(bars) == 10

@@ -152,16 +152,16 @@ function renderCalibration(data, info) {
     const l = level[m];
     return el("tr", { "data-model": m, class: m === data.headline.model ? "main" : null },
       el("td", { text: modelName(m) }),
-      el("td", { class: "cov90", text: u ? percent(u.cov90) : "no data" }),
-      el("td", { class: "cov50", text: u ? percent(u.cov50) : "no data" }),
-      el("td", { class: "cov90-level", text: l ? percent(l.cov90) : "no data" }),
+      el("td", { class: "cov90", text: u ? percent(u.pit_cov90) : "no data", title: u ? "inside the 5–95 % quantiles: " + percent(u.cov90) : null }),
+      el("td", { class: "cov50", text: u ? percent(u.pit_cov50) : "no data", title: u ? "inside the 25–75 % quantiles: " + percent(u.cov50) : null }),
+      el("td", { class: "cov90-level", text: l ? percent(l.pit_cov90) : "no data" }),
       el("td", {}, u ? pitBars(u.pit, m) : "no data"));
   }));
   const table = el("table", { class: "table", id: "tr-coverage" },
     el("thead", {}, el("tr", {}, ["Model", "90 % cover", "50 % cover", "90 %, all", "PIT histogram"].map((t) => el("th", { text: t })))),
     body);
   return el("div", {}, el("h4", { text: "Calibration" }), el("div", { class: "table-wrap" }, table),
-    el("p", { class: "note", text: "Share of " + info.name + "'s observations inside the 90 % and 50 % intervals (calibrated: 90 % and 50 %; \"all\": every country in the backtest) and " + info.name + "'s PIT histogram (calibrated: flat, the line at 10 % per bar). " +
+    el("p", { class: "note", text: "Share of " + info.name + "'s observations inside the 90 % and 50 % intervals, counted by their randomised PIT as counts must be (calibrated: 90 % and 50 %; a plain count of outcomes inside the quantiles, shown on hover, is higher for counts even when calibrated, since an observed 0 is inside every interval that starts at 0; \"all\": every country in the backtest) and " + info.name + "'s PIT histogram (calibrated: flat, the line at 10 % per bar). " +
       "Bars high at the right: outcomes above the forecast; at the left: below it." }));
 }
 
