@@ -122,13 +122,17 @@ def test_stored_evaluation_reaches_the_brief(store: Store, tmp_path: Path) -> No
     from sahelwatch.brief import build
     from sahelwatch.forecast import load_evaluation, store_evaluation
 
-    before = build(store, country="MLI", forecast="none", figures=False).evaluation
+    empty = build(store, country="MLI", forecast="none", figures=False)
+    before = empty.evaluation
     assert before["rows"] == [] and "sahelwatch evaluate" in before["note"]
+    assert empty.track["rows"] == [] and not empty.track["latest"]
     result = evaluate(store, tmp_path, windows=CHALLENGE_WINDOWS[1:2], n_draws=20,
-                      horizons=[3], workers=1, levels=["country"], rolling=())  # fmt: skip
-    assert store_evaluation(store, result.scores, 20, 0) == 6
-    kept = load_evaluation(store, "country")
-    means = result.scores.groupby("model")["crps"].mean()
+                      horizons=[3], workers=1, levels=["country"],
+                      rolling=ROLLING_WINDOWS[-2:])  # fmt: skip
+    assert store_evaluation(store, result.scores, 20, 0) == 12  # 6 models x (sb, total)
+    kept = load_evaluation(store, "country")  # the challenge windows' (sb)
+    sb = result.scores[result.scores["target"] == "sb"]
+    means = sb.groupby("model")["crps"].mean()
     assert dict(zip(kept["model"], kept["crps"], strict=True)) == pytest.approx(means.to_dict())
     assert (kept["windows"] == "Y2019").all() and (kept["unit_months"] == 191).all()
     shown = build(store, country="MLI", forecast="none", figures=False).evaluation
@@ -137,3 +141,20 @@ def test_stored_evaluation_reaches_the_brief(store: Store, tmp_path: Path) -> No
     best_benchmark = means.drop(["blend", "ratio"]).min()
     word = "lowest" if means["blend"] <= best_benchmark else "behind"
     assert word in shown["note"]
+    # Each country's own track record (total fatalities): Mali's rows, as the API serves them.
+    from sahelwatch.brief import render
+    from sahelwatch.forecast.record import track_record
+
+    brief = build(store, region="sahel", forecast="none", figures=False)
+    mali = track_record(store, 432, "country", "total")
+    summary = {s["model"]: s for s in mali["summary"]}
+    row = next(r for r in brief.track["rows"] if r["country"] == "Mali")
+    assert row["crps"] == pytest.approx(summary["blend"]["crps"])
+    assert row["reference"] == pytest.approx(summary["conflictology"]["crps"])
+    assert row["months"] == 2 and row["windows"] == 2  # two origins, horizon 3
+    assert len(brief.track["rows"]) == len(brief.gws)
+    latest = brief.track["latest"]
+    assert latest["origin"] == "2023-12" and [m["month"] for m in latest["months"]] == ["2024-03"]
+    text = render(brief, "md", tmp_path / "brief.md").read_text(encoding="utf-8")
+    assert "Track record: earlier forecasts against what happened" in text
+    assert f"| Mali | {row['crps']:.2f} | {row['reference']:.2f} |" in text

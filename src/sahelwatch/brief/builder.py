@@ -34,6 +34,7 @@ from sahelwatch import panels
 from sahelwatch.actors import FAMILIES
 from sahelwatch.brief import judgement
 from sahelwatch.brief.consequences import consequences_section
+from sahelwatch.brief.track import track_section
 from sahelwatch.errors import QueryError
 from sahelwatch.extras import needs
 from sahelwatch.forecast.data import newest_covered_month
@@ -156,6 +157,7 @@ class Brief:
     image_notes: dict[str, str]
     generated: str
     consequences: dict[str, Any] = field(default_factory=dict)
+    track: dict[str, Any] = field(default_factory=dict)
 
 
 def _records(frame: pd.DataFrame) -> list[Any]:
@@ -441,6 +443,7 @@ def build(
         years=_years(store, gws, target), alerts=raised, images=images,
         image_notes=notes, generated=date.today().isoformat(),
         consequences=consequences_section(store, iso3s, target),
+        track=track_section(store, gws, names),
     )  # fmt: skip
 
 
