@@ -8,8 +8,11 @@ import { app } from "./state.js";
 
 const MAX_ALERTS = 30;
 
+// An alert is raw JSON of /api/alerts (any): its fields are read as the route writes them.
+
 /** @param {any} a an alert of /api/alerts */
 function alertItem(a) {
+  /** @type {string[]} */
   const events = (a.evidence && a.evidence.event_ids) || [];
   const when = (a.fired_at || "").slice(0, 16).replace("T", " ");
   return el("li", { class: "alert sev-" + a.severity, "data-seq": a.seq },

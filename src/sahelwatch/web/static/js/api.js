@@ -37,6 +37,11 @@ export async function apiOrNull(path, params) {
   }
 }
 
+/** The message of a thrown value: an Error's, else the value in words. @param {unknown} err */
+export function errorMessage(err) {
+  return String((err instanceof Error && err.message) || err);
+}
+
 /** @type {ReturnType<typeof setTimeout> | null} */
 let statusTimer = null;
 
@@ -64,7 +69,7 @@ export async function busy(label, work, report) {
   try {
     return await work();
   } catch (err) {
-    const message = String((err && err.message) || err);
+    const message = errorMessage(err);
     if (report) {
       app.errors.push((label ? label + ": " : "") + message);
       report(message);

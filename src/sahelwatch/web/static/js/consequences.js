@@ -15,8 +15,31 @@ import { theMap } from "./map.js";
 import { foodColour, foodLegend, NODATA } from "./scales.js";
 import { app, filters, meta, on } from "./state.js";
 
+/**
+ * @typedef {object} FoodRow an admin-2 unit of the food layer (/api/consequences/food)
+ * @property {string} unit_id @property {string} status "analysed", else why it has no figures
+ * @property {string} country_iso3 @property {string} cycle @property {string} period_type @property {string} reference_label
+ * @property {number | null} phase35 @property {number | null} share35
+ * @property {number | null} phase_class @property {number | null} phase_class_max
+ * @property {number | null} change_prev @property {number | null} change_year
+ * @property {number | null} file_id @property {number | null} row_number
+ */
+
+/**
+ * @typedef {object} ViolenceRow a unit and cycle of /api/consequences/violence
+ * @property {string} country_iso3 @property {string} cycle
+ * @property {number | null} deaths @property {number | null} change @property {boolean | null} both_worse
+ */
+
+/**
+ * @typedef {object} Pairs what /api/consequences/violence says
+ * @property {number} months @property {string} note @property {ViolenceRow[]} rows
+ */
+
 const Q = app.consequences;
+/** @type {Record<string, string>} */
 const LINE = { MLI: "#8c2d04", BFA: "#3f6e9c", NER: "#5b8c3a" };
+/** @type {Record<string, string>} */
 const LINE_NAME = { MLI: "brown", BFA: "blue", NER: "green" };
 
 /** The Cadre Harmonisé countries of the filters (ISO3): the central Sahel's chosen ones. */
@@ -64,7 +87,7 @@ function note() {
   $("q-note").textContent = text;
 }
 
-/** A unit's figures and the record they come from. @param {any} feature @param {L.LatLng} latlng */
+/** A unit's figures and the record they come from. @param {Feature} feature @param {L.LatLng} latlng */
 function popup(feature, latlng) {
   const row = Q.byUnit.get(feature.properties.unit_id);
   /** @type {[string, string][]} */
@@ -104,6 +127,7 @@ async function loadLayer() {
     return;
   }
   await track("Loading the food-insecurity layer", async () => {
+    /** @type {[GeoJSON | null, {month: string, rows: FoodRow[]} | null]} */
     const [shapes, layer] = await Promise.all([
       apiOrNull("boundaries/admin2", { country: codes.join(",") }),
       apiOrNull("consequences/food", { month: month(), period: $("q-period").value, country: codes.join(",") }),
@@ -152,9 +176,9 @@ async function loadScatter() {
     }
     const body = Q.pairs.body;
     if (!body) return;
-    const rows = body.rows
-      .filter((r) => picked.has(r.country_iso3 + "|" + r.cycle) && r.deaths !== null && r.change !== null)
-      .sort((a, b) => a.deaths - b.deaths);
+    /** @param {ViolenceRow} r @returns {r is ViolenceRow & {deaths: number, change: number}} */
+    const plotted = (r) => picked.has(r.country_iso3 + "|" + r.cycle) && r.deaths !== null && r.change !== null;
+    const rows = body.rows.filter(plotted).sort((a, b) => a.deaths - b.deaths);
     Q.scatterRows = rows;
     const value = (/** @type {uPlot} */ u, /** @type {number | null} */ v) => fmt(v, 0);
     /** @param {string} label @param {string} colour */
@@ -201,6 +225,7 @@ async function loadDisplacement() {
     return;
   }
   await track("Loading displacement", async () => {
+    /** @type {{rows: {country_iso3: string, year: number, idps: number | null, idps_carried_forward: boolean}[]} | null} */
     const body = await apiOrNull("consequences/displacement", { country: codes.join(",") });
     if (!body) {
       $("q-disp-note").textContent = "The store holds no UNHCR figures (sahelwatch ingest --bundled).";

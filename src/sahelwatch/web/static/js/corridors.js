@@ -6,7 +6,7 @@
  * period's last year when it shows the whole period. A year without located data says
  * "no data", never "no corridor". */
 
-import { api } from "./api.js";
+import { api, errorMessage } from "./api.js";
 import { el } from "./dom.js";
 import { theMap } from "./map.js";
 import { app, filters, on } from "./state.js";
@@ -24,6 +24,8 @@ function shownYear() {
 export function corridorWeight(deaths, most) {
   return 2 + 10 * Math.sqrt(deaths / Math.max(1, most));
 }
+
+// A corridor is raw JSON of /api/corridors (any): its two sides are read by name ("name_a", "groups_b").
 
 /** @param {any} c a corridor */
 function popup(c) {
@@ -58,7 +60,7 @@ async function load() {
   try {
     body = await api("corridors", { year: year });
   } catch (err) {
-    if (year === C.year) { C.status = "error: " + err.message; layer.clearLayers(); }
+    if (year === C.year) { C.status = "error: " + errorMessage(err); layer.clearLayers(); }
     return;
   }
   if (year === C.year) draw(layer, body);  // else the slider moved on

@@ -15,6 +15,7 @@ import { PRESENCE, presenceClass } from "./scales.js";
 import { app, emit, filters, key, meta, pageCountry, period } from "./state.js";
 
 /** @typedef {import("./state.js").Country} Country */
+// Indicator and history rows are raw JSON (any): their columns vary with the level and the layers.
 
 /** The page country's meta (a country without bundled boundaries: its code). @returns {Country} */
 function countryInfo() {
@@ -40,6 +41,7 @@ export async function loadCountry() {
   $("cty-brief-pdf").href = apiUrl("briefs", { country: iso, month: filters.end, format: "pdf" });
   fillSelect($("cty-country"), meta().countries.map((c) => ({ value: c.iso3, label: c.name })), iso);
   await busy("Loading " + info.name, async () => {
+    /** @type {{rows: Record<string, any>[]} | null} */
     const admin1 = info.admin1 ? await api("indicators/series", { level: "admin1", country: iso, period: period() }) : null;
     /** @type {[string, string][]} */
     const regions = admin1 ? Array.from(new Map(admin1.rows.map((r) => [r.unit_id, r.unit_name])).entries()) : [];

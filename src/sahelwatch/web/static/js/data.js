@@ -7,6 +7,28 @@ import { $, clear, el } from "./dom.js";
 import { addMonths, apiUrl, fmt, runsText } from "./format.js";
 import { app, countryCodes, countryName, eventParams, filters, key, layerCountries, meta, pageCountry, period } from "./state.js";
 
+/** @typedef {[string, string][]} Runs runs of months, first and last ("YYYY-MM") */
+
+/**
+ * @typedef {object} Status what /api/status says, as far as this page reads it
+ * @property {string} store @property {number} events @property {number} quarantined
+ * @property {{source: string, covered: Runs, gaps: Runs, newest: string | null, stale_days: number | null}[]} sources
+ * @property {Release[]} releases
+ */
+
+/**
+ * @typedef {object} Release a release in the store (a row of /api/status)
+ * @property {string} source @property {string} release @property {boolean | null} preliminary
+ * @property {Runs} covers @property {number | null} rows_read @property {number | null} rejected
+ * @property {string | null} [ingested_at]
+ */
+
+/**
+ * @typedef {object} Coverage what /api/coverage says: a flag for every month of the period
+ * @property {string[]} months
+ * @property {{source: string, country: string | null, country_gw: number, months: boolean[], gaps: Runs}[]} coverage
+ */
+
 /** Load and draw the data page for the filters. */
 export async function loadData() {
   const k = key();
@@ -31,7 +53,7 @@ function fillTable(table, head, rows) {
   clear(table).append(el("thead", {}, el("tr", {}, head.map((t) => el("th", { text: t })))), el("tbody", {}, rows));
 }
 
-/** @param {any} status */
+/** @param {Status} status */
 function renderSources(status) {
   fillTable($("src-table"), ["Source", "Covers", "Gaps (no data)", "Newest data", "Age"], status.sources.map((s) => el("tr", {},
     el("td", { text: s.source }), el("td", { text: runsText(s.covered) }),
@@ -40,7 +62,7 @@ function renderSources(status) {
     el("td", { text: s.stale_days === null ? "—" : s.stale_days + " days" }))));
 }
 
-/** @param {any} cov */
+/** @param {Coverage} cov */
 function renderCoverage(cov) {
   const box = clear($("cov-grid"));
   const months = cov.months;
@@ -58,7 +80,7 @@ function renderCoverage(cov) {
   });
 }
 
-/** @param {any} status */
+/** @param {Status} status */
 function renderReleases(status) {
   fillTable($("rel-table"), ["Source", "Release", "Covers", "Rows", "Rejected", "Ingested"], status.releases.map((r) => el("tr", {},
     el("td", { text: r.source }), el("td", { text: r.release + (r.preliminary ? " (prelim.)" : "") }),

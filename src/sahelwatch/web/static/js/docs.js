@@ -3,8 +3,20 @@
 
 import { $, el } from "./dom.js";
 
+/**
+ * @typedef {object} Schema a JSON schema of openapi.json, as far as this page reads it
+ * @property {Schema[]} [anyOf] @property {string} [type] @property {Schema} [items]
+ * @property {unknown[]} [enum] @property {string} [pattern] @property {number} [maximum] @property {unknown} [default]
+ */
+
+/**
+ * @typedef {object} Operation a route's method in openapi.json
+ * @property {string} [operationId] @property {string} [summary] @property {string} [description]
+ * @property {{name: string, required?: boolean, schema?: Schema, description?: string}[]} [parameters]
+ */
+
 /** A parameter's type in words ("integer ≤ 5000", "string (csv, json)").
- * @param {Record<string, any> | undefined} s a JSON schema */
+ * @param {Schema | undefined} s @returns {string} */
 export function schemaText(s) {
   if (!s) return "";
   if (s.anyOf) return s.anyOf.map(schemaText).filter((t) => t !== "null").join(" | ");
@@ -16,7 +28,7 @@ export function schemaText(s) {
   return t;
 }
 
-/** @param {string} path @param {string} method @param {Record<string, any>} op */
+/** @param {string} path @param {string} method @param {Operation} op */
 function route(path, method, op) {
   const section = el("section", { class: "route", id: op.operationId || path },
     el("h3", {}, el("span", { class: "method " + method, text: method.toUpperCase() }),

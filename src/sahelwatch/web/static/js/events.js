@@ -13,6 +13,8 @@ import { markerKind, theMap, theMarkers } from "./map.js";
 import { eventClass, radius } from "./scales.js";
 import { app, countryName, eventParams, filters, key, meta, period, periodMonths, TYPES } from "./state.js";
 
+/** @typedef {import("./state.js").MonthRow} MonthRow */
+
 /** Month states with events (located or not). */
 export const HAS_EVENTS = new Set(["located", "unlocated"]);
 
@@ -32,6 +34,7 @@ export async function loadEvents() {
       features.push(...page.features);
       cursor = page.next_cursor;
     } while (cursor && features.length < MAX_EVENTS && app.loaded.events === k);
+    /** @type {{months: MonthRow[], notes: string[]}} */
     const monthly = await api("months", Object.assign(eventParams(null), { period: period() }));
     if (app.loaded.events !== k) return;
     app.events = features;
@@ -137,6 +140,7 @@ export function renderLegend() {
   if (app.choroplethLegend) box.append(app.choroplethLegend);
 }
 
+/** @type {Record<string, string>} */
 const PRECISION = {
   1: "exact location", 2: "within 25 km", 3: "second-order admin unit", 4: "first-order admin unit",
   5: "part of a country", 6: "country", 7: "international waters or airspace",
@@ -146,6 +150,7 @@ const PRECISION = {
  * @param {L.Marker} marker @param {string} uid */
 async function openEvent(marker, uid) {
   const popup = L.popup({ maxWidth: 340 }).setLatLng(marker.getLatLng()).setContent("Loading…").openOn(theMap());
+  // raw JSON of /api/events/{uid} (any): the event's record as its source wrote it
   const data = await busy(null, () => api("events/" + encodeURIComponent(uid)));
   if (!data) return;
   const e = data.event;
@@ -165,7 +170,7 @@ async function openEvent(marker, uid) {
       ["Dates", e.date_start === e.date_end ? e.date_start : e.date_start + " – " + e.date_end],
       ["Conflict", e.conflict_name],
       ["Release", e.source + " " + e.release + (e.preliminary ? " (preliminary)" : "")],
-      ["Versions", data.versions.map((v) => v.release).join(", ")],
+      ["Versions", data.versions.map((/** @type {{release: string}} */ v) => v.release).join(", ")],
       ["From", newest ? newest.file + ", row " + newest.row : "—"],
       ["Event id", e.uid],
     ]),

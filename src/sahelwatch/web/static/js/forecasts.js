@@ -12,6 +12,24 @@ import { app } from "./state.js";
 const BENCH_COLOURS = ["#1f618d", "#117a65", "#7d6608", "#6c3483", "#566573"];
 const FAN = "rgba(179, 84, 30, ";
 
+/**
+ * @typedef {object} ForecastRow a month of a model's forecast (/api/forecasts)
+ * @property {string} model_version @property {string} month
+ * @property {number | null} q05 @property {number | null} q25 @property {number | null} q50
+ * @property {number | null} q75 @property {number | null} q95 @property {number | null} p_ge_25
+ */
+
+/**
+ * @typedef {object} Runs the stored forecast runs (/api/forecasts/runs), as far as the page reads them
+ * @property {{origin: string, model_version: string, level: string, benchmark: boolean}[]} runs
+ */
+
+/**
+ * @typedef {object} Forecast the newest stored forecast of a country (/api/forecasts)
+ * @property {string} origin @property {string} model_version @property {string[]} benchmarks
+ * @property {ForecastRow[]} rows
+ */
+
 /** A note in place of the fan chart. @param {string} text */
 function instead(text) {
   dropChart("chart-forecast");
@@ -36,12 +54,14 @@ export function horizonPicks(months) {
 export async function renderForecast(info, historyRows) {
   const side = clear($("forecast-side"));
   app.forecastRendered = false;
+  /** @type {Runs} */
   const runs = await api("forecasts/runs");
   if (!runs.runs.some((r) => r.level === "country")) {
     instead("No forecasts are stored in this store yet.");
     $("forecast-note").textContent = "";
     return;
   }
+  /** @type {Forecast} */
   let fc;
   try {
     fc = await api("forecasts", { country: info.iso3, target: "total", benchmarks: "true" });
@@ -56,10 +76,11 @@ export async function renderForecast(info, historyRows) {
   const fMonths = Array.from(main.keys());
   const months = monthsBetween(addMonths(fc.origin, -35), fMonths[fMonths.length - 1]);
   const obs = new Map(historyRows.map((r) => [r.month, r.total]));
-  /** @param {string} k */
-  const q = (k) => months.map((m) => (main.has(m) ? main.get(m)[k] : null));
-  const data = [months.map(ts), months.map((m) => (obs.has(m) ? obs.get(m) : null)), q("q05"), q("q25"), q("q50"), q("q75"), q("q95")];
-  fc.benchmarks.forEach((b) => { const bm = byMonth(b); data.push(months.map((m) => (bm.has(m) ? bm.get(m).q50 : null))); });
+  /** @param {"q05" | "q25" | "q50" | "q75" | "q95"} k */
+  const q = (k) => months.map((m) => { const r = main.get(m); return r ? r[k] : null; });
+  const observed = months.map((m) => (obs.has(m) ? /** @type {number | null} */ (obs.get(m)) : null));
+  const data = [months.map(ts), observed, q("q05"), q("q25"), q("q50"), q("q75"), q("q95")];
+  fc.benchmarks.forEach((b) => { const bm = byMonth(b); data.push(months.map((m) => { const r = bm.get(m); return r ? r.q50 : null; })); });
   const series = [{},
     { label: "observed", stroke: "#222", width: 1.6, points: { show: true, size: 4 }, spanGaps: false, value: legendValue },
     { label: "5 %", stroke: FAN + "0.5)", width: 1, value: legendValue },

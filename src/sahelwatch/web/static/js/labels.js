@@ -5,7 +5,7 @@
 
 import { app } from "./state.js";
 
-/** Country-month families as the counters name them. */
+/** Country-month families as the counters name them. @type {Record<string, string>} */
 export const TOTALS_LABEL = { ucdp_ged_cm: "UCDP totals", ucdp_candidate_cm: "UCDP Candidate totals", views_cm: "VIEWS totals" };
 
 /** A violence type's label ("sb" -> "state-based"); the code when unknown, "" for none.

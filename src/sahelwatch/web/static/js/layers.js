@@ -12,6 +12,9 @@ import { breaks, NODATA, numberColour, PRESENCE, presenceFill, PROBABILITY_LEGEN
 import { app, countryName, eventParams, filters, key, layerCountries, period } from "./state.js";
 import { renderLegend } from "./events.js";
 
+// Indicator and forecast rows are raw JSON (any): their columns vary with the layer.
+
+/** @type {Record<string, string>} */
 export const LAYER_LABEL = {
   deadliness: "Fatalities", deadliness_r12: "Fatalities, trailing 12 months", events_total: "Events",
   danger_best: "One-sided violence deaths", armed_groups: "Armed groups active",
@@ -20,6 +23,7 @@ export const LAYER_LABEL = {
   forecast: "Forecast P(≥25 deaths)",
 };
 
+/** @type {Record<string, string>} */
 const UNIT_CODE = { country: "Gleditsch-Ward ", admin1: "P-code ", admin2: "P-code ", cell: "PRIO-GRID " };
 
 /** Remove the choropleth and forget its values. */
@@ -62,7 +66,7 @@ export async function loadChoropleth() {
     ]);
     if (app.choroplethKey !== k) return;
     const values = new Map();
-    series.rows.forEach((r) => values.set(r.unit_id + "|" + r.month, r[filters.layer]));
+    series.rows.forEach((/** @type {Record<string, any>} */ r) => values.set(r.unit_id + "|" + r.month, r[filters.layer]));
     app.choroplethValues = { kind: filters.layer === "presence" ? "category" : "number", values: values, level: level, rows: series.rows };
     addShapes(shapes, 0.5);
     if (level !== filters.level) $("c-note").textContent = "Diffusion is defined for admin units: shown by admin-1.";
@@ -74,8 +78,11 @@ export async function loadChoropleth() {
 /** The forecast layer: P(≥25 deaths) of the newest stored run at the Units selector's level,
  * or the nearest level stored (and the note says so). @param {string} k */
 async function loadForecastLayer(k) {
+  /** @type {import("./forecasts.js").Runs} */
   const runs = await api("forecasts/runs");
-  const wanted = { admin1: "admin1", admin2: "admin2", cell: "grid", country: "country" }[filters.level] || "country";
+  /** @type {Record<string, string>} */
+  const forecastLevel = { admin1: "admin1", admin2: "admin2", cell: "grid", country: "country" };
+  const wanted = forecastLevel[filters.level] || "country";
   const have = new Set(runs.runs.filter((r) => !r.benchmark).map((r) => r.level));
   const served = new Set(["country", "admin1", "admin2", "grid"]); // levels /api/forecasts serves
   const level = [wanted, "admin1", "country"].find((l) => have.has(l) && served.has(l)) || null;
@@ -90,13 +97,14 @@ async function loadForecastLayer(k) {
     boundaries(shapeLevel, codes),
   ]);
   if (app.choroplethKey !== k) return;
+  /** @type {Record<string, string>} */
   const unitWord = { country: "country", admin1: "admin-1 region", admin2: "admin-2 unit", grid: "grid cell" };
   app.forecastNote = level === wanted ? "" : " No forecasts by " + unitWord[wanted] + " are stored: shown by " + unitWord[level] + ".";
   const top = forecast.headline;  // the forecast with the better backtest record, and why
   if (top && top.model_version === forecast.model_version) app.forecastNote += " Why this forecast: " + top.reason;
   const values = new Map();
   const months = new Set();
-  forecast.rows.forEach((r) => { values.set(r.unit_id + "|" + r.month, r.p_ge_25); months.add(r.month); });
+  forecast.rows.forEach((/** @type {Record<string, any>} */ r) => { values.set(r.unit_id + "|" + r.month, r.p_ge_25); months.add(r.month); });
   app.choroplethValues = {
     kind: "probability", values: values, level: shapeLevel, rows: forecast.rows,
     months: Array.from(months).sort(), origin: forecast.origin, model: forecast.model_version,
@@ -123,11 +131,12 @@ export function paintChoropleth() {
   const v = app.choroplethValues;
   if (!app.choropleth || !v) return;
   const month = layerMonth();
-  /** @param {any} f @returns {any} */
+  /** @param {{properties: Record<string, any>}} f @returns {any} a layer value (raw JSON) or null */
   const get = (f) => {
     const x = v.values.get(f.properties.unit_id + "|" + month);
     return x === undefined ? null : x;
   };
+  /** @type {(number | null)[]} */
   const all = [];
   app.choropleth.eachLayer((layer) => all.push(get(layer.feature)));
   const cuts = v.kind === "number" ? breaks(all) : [];
@@ -149,7 +158,7 @@ export function paintChoropleth() {
 }
 
 /** A unit's value in a popup, with a link to its country page.
- * @param {any} feature @param {L.LatLng} latlng */
+ * @param {Feature} feature @param {L.LatLng} latlng */
 function unitPopup(feature, latlng) {
   const v = app.choroplethValues;
   const p = feature.properties;

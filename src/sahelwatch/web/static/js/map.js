@@ -76,7 +76,8 @@ function clusterIcon(cluster) {
 }
 
 /** The minimum zoom at which each kind of place is named; a place near which located events
- * cluster (/api/basemap/clusters) is named from zoom 6. */
+ * cluster (/api/basemap/clusters) is named from zoom 6.
+ * @type {Record<string, number>} */
 const PLACE_ZOOM = { capital: 0, cluster: 6, admin1: 6, admin2: 7, town: 8 };
 /** @param {Record<string, any>} p */
 const placeKey = (p) => p.name + "|" + p.latitude + "|" + p.longitude;
@@ -84,10 +85,10 @@ const placeKey = (p) => p.name + "|" + p.latitude + "|" + p.longitude;
 /** The offline basemap (bundled Natural Earth and GeoNames layers) and the layer control. */
 export async function drawBasemap() {
   const map = theMap();
-  const [rivers, lakes, urban, places, clusters] = await Promise.all([
+  const [rivers, lakes, urban, places, clusters] = /** @type {GeoJSON[]} */ (await Promise.all([
     ...["rivers", "lakes", "urban", "places"].map((layer) => api("basemap/" + layer)),
     api("basemap/clusters").catch(() => ({ features: [] })),  // a store without UCDP events
-  ]);
+  ]));
   const clustered = new Map(clusters.features.map((f) => [placeKey(f.properties), f.properties]));
   const water = L.layerGroup([
     L.geoJSON(lakes, { pane: "water", interactive: false, style: () => ({ color: "#6f9fc4", weight: 0.8, fillColor: "#a9cbe4", fillOpacity: 0.9 }) }),

@@ -8,7 +8,8 @@ export const RAMP = ["#fff5d6", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
 export const ZERO = "#f4f1ea";
 export const NODATA = "#cfcac0";
 
-/** Armed-group presence: CSS class, fill colour and label of each category. */
+/** Armed-group presence: CSS class, fill colour and label of each category.
+ * @type {Record<string, {cls: string, fill: string, label: string}>} */
 export const PRESENCE = {
   "state-dominant": { cls: "p-state", fill: "#2e86c1", label: "state-dominant" },
   contested: { cls: "p-contested", fill: "#f5b041", label: "contested" },
@@ -94,6 +95,7 @@ export function clusterSize(n) {
  * @param {Map<string, number>} counts @param {(kind: string) => string} colourOf */
 export function pieStops(counts, colourOf) {
   const total = Array.from(counts.values()).reduce((a, b) => a + b, 0);
+  /** @type {string[]} */
   const stops = [];
   let at = 0;
   Array.from(counts.entries()).sort((a, b) => b[1] - a[1]).forEach(([kind, k]) => {
@@ -105,8 +107,9 @@ export function pieStops(counts, colourOf) {
 
 // --- Cadre Harmonisé food insecurity ---------------------------------------------------------
 
-/** The Cadre Harmonisé's own phase colours and names. */
+/** The Cadre Harmonisé's own phase colours and names. @type {Record<string, string>} */
 export const PHASE = { 1: "#cdfacd", 2: "#fae61e", 3: "#e67800", 4: "#c80000", 5: "#640000" };
+/** @type {Record<string, string>} */
 export const PHASE_NAME = { 1: "minimal", 2: "stressed", 3: "crisis", 4: "emergency", 5: "famine" };
 export const SHARE_CUTS = [0.05, 0.1, 0.2, 0.3];
 
@@ -118,7 +121,10 @@ export const SHARE_CUTS = [0.05, 0.1, 0.2, 0.3];
  */
 export function foodColour(row, mode) {
   if (!row || row.status !== "analysed") return NODATA;
-  if (mode === "phase") return PHASE[row.phase_class !== null ? row.phase_class : row.phase_class_max] || NODATA;
+  if (mode === "phase") {
+    const phase = row.phase_class !== null ? row.phase_class : row.phase_class_max;
+    return (phase !== null && PHASE[phase]) || NODATA;
+  }
   if (row.share35 === null) return NODATA;
   if (row.share35 === 0) return ZERO;
   let i = 0;

@@ -16,11 +16,38 @@ import { app, on } from "./state.js";
 const T = app.trackRecord;
 const REFERENCE = "conflictology";
 const NO_BACKTEST = "No backtest is stored: run `sahelwatch evaluate --save`.";
+/** @type {Record<string, string>} */
 const TARGET_LABEL = { total: "all violence (total)", sb: "state-based (sb)" };
 const COLOURS = { main: "#b3541e", ref: "#1f618d" };
 const CHART = "chart-trackrecord";
 
 /** @typedef {import("./state.js").Country} Country */
+
+/**
+ * @typedef {object} Cell a model's forecast of a month, and its CRPS
+ * @property {number} q05 @property {number} q50 @property {number} q95 @property {number} crps
+ */
+
+/**
+ * @typedef {object} Window an evaluation window: the forecasts made at its origin, month by month
+ * @property {string} window @property {string} origin
+ * @property {{month: string, horizon: number, obs: number | null, models: Record<string, Cell>}[]} months
+ */
+
+/**
+ * @typedef {object} Calibration a model's calibration (PIT histogram, interval coverage)
+ * @property {string} model @property {number[]} pit @property {number | null} pit_cov50 @property {number | null} pit_cov90
+ * @property {number} cov50 @property {number} cov90
+ */
+
+/**
+ * @typedef {object} TrackRecord what /api/forecasts/track-record says
+ * @property {string} target
+ * @property {{model: string, model_version: string, reason: string, record: object[]}} headline
+ * @property {{model: string, crps: number, unit_months: number, ratio_to_conflictology?: number | null,
+ *   windows_better?: number, windows?: number}[]} summary
+ * @property {Window[]} windows @property {{unit: Calibration[], level: Calibration[]}} calibration
+ */
 
 /** @param {string} m */
 export const modelName = (m) => (m === "blend" ? "model (blend)" : m);
@@ -32,14 +59,14 @@ export function shownModels(data) {
   return [data.headline.model, "blend", REFERENCE].filter((m, i, a) => held.has(m) && a.indexOf(m) === i);
 }
 
-/** @param {any} data */
+/** @param {TrackRecord} data */
 function renderHeadline(data) {
   const h = data.headline;
   clear($("tr-headline")).append(el("b", { text: "Headline forecast: " + modelName(h.model) }), " (" + h.model_version + "). ",
     "Why: " + h.reason);
 }
 
-/** @param {any} data @param {Country} info */
+/** @param {TrackRecord} data @param {Country} info */
 function renderSummary(data, info) {
   const rows = data.summary.slice().sort((a, b) => a.crps - b.crps).map((s) => {
     const ref = s.model === REFERENCE;
@@ -57,16 +84,18 @@ function renderSummary(data, info) {
     el("p", { class: "note", text: "Mean CRPS of " + info.name + "'s forecast months (lower is better); below 1 beats conflictology (each country's last 12 months); windows in which the model's mean CRPS beat conflictology's." }));
 }
 
-/** @param {HTMLElement} box @param {any} win @param {string[]} models */
+/** @param {HTMLElement} box @param {Window} win @param {string[]} models */
 function windowChart(box, win, models) {
   const months = win.months.map((m) => m.month);
-  const data = [months.map(ts), win.months.map((m) => m.obs)];
+  const x = months.map(ts);
+  const data = [x, win.months.map((m) => m.obs)];
   /** @type {Record<string, any>[]} */
   const series = [{}, { label: "observed", stroke: "#222", width: 0, points: { show: true, size: 7, fill: "#222" } }];
+  /** @type {{series: [number, number], fill: string}[]} */
   const bands = [];
   models.forEach((model, i) => {
     const stroke = i === 0 ? COLOURS.main : COLOURS.ref;
-    /** @param {any} m @param {string} k */
+    /** @param {Window["months"][number]} m @param {"q05" | "q50" | "q95"} k */
     const cell = (m, k) => (m.models[model] ? m.models[model][k] : null);
     const at = data.length;
     data.push(win.months.map((m) => cell(m, "q95")), win.months.map((m) => cell(m, "q50")), win.months.map((m) => cell(m, "q05")));
@@ -75,7 +104,6 @@ function windowChart(box, win, models) {
       { label: modelName(model) + " 5 %", stroke: stroke, width: 0.8, dash: [3, 3] });
     if (i === 0) bands.push({ series: [at, at + 2], fill: "rgba(179, 84, 30, 0.16)" });  // the others: lines only
   });
-  const x = data[0];
   T.chart = makeChart(box, {
     height: 210, series: series, bands: bands, legend: { show: false },
     // one tick per forecast month, half a month of room either side
@@ -84,7 +112,7 @@ function windowChart(box, win, models) {
   }, data);
 }
 
-/** @param {any} win @param {string[]} models */
+/** @param {Window} win @param {string[]} models */
 function windowTable(win, models) {
   const body = el("tbody", {}, win.months.map((m) => el("tr", { "data-month": m.month },
     el("td", { text: m.month }), el("td", { text: String(m.horizon) }),
@@ -102,13 +130,14 @@ function windowTable(win, models) {
   return el("div", { class: "table-wrap" }, table);
 }
 
-/** The mean CRPS of a model over a window's months (null: none scored). @param {any} win @param {string} model */
+/** The mean CRPS of a model over a window's months (null: none scored).
+ * @param {{months: {models: Record<string, {crps: number}>}[]}} win @param {string} model */
 export function windowCrps(win, model) {
   const cells = win.months.map((m) => m.models[model]).filter(Boolean);
   return cells.length ? cells.reduce((s, c) => s + c.crps, 0) / cells.length : null;
 }
 
-/** @param {any} data @param {Country} info */
+/** @param {TrackRecord} data @param {Country} info */
 function renderWindow(data, info) {
   const win = data.windows.find((w) => w.window === T.window) || data.windows[data.windows.length - 1];
   T.window = win.window;
@@ -141,9 +170,9 @@ function pitBars(pit, model) {
   return bars;
 }
 
-/** @param {any} data @param {Country} info */
+/** @param {TrackRecord} data @param {Country} info */
 function renderCalibration(data, info) {
-  /** @param {string} scope */
+  /** @param {"unit" | "level"} scope */
   const rows = (scope) => Object.fromEntries(data.calibration[scope].map((c) => [c.model, c]));
   const unit = rows("unit");
   const level = rows("level");
@@ -165,7 +194,7 @@ function renderCalibration(data, info) {
       "Bars high at the right: outcomes above the forecast; at the left: below it." }));
 }
 
-/** @param {any} data @param {Country} info */
+/** @param {TrackRecord} data @param {Country} info */
 function renderEmpty(data, info) {
   T.window = null;
   dropChart(CHART);
@@ -182,6 +211,7 @@ async function render(info) {
   const k = info.iso3 + "|" + target;
   T.key = k;
   T.rendered = false;
+  /** @type {TrackRecord} */
   const data = await api("forecasts/track-record", { country: info.iso3, target: target });
   if (T.key !== k) return;
   T.data = data;

@@ -1,7 +1,8 @@
 // The vendored libraries' globals (static/vendor: Leaflet 1.9, Leaflet.markercluster 1.5,
 // uPlot 1.6), as far as the dashboard uses them, and the page's test hook.
 
-type GeoJSON = { type: string; features: { type: string; geometry: any; properties: Record<string, any> }[] };
+type GeoJSON = { type: string; features: Feature[] };
+type Feature = { type: string; geometry: any; properties: Record<string, any> };
 
 declare namespace L {
   type LatLngLike = LatLng | [number, number];
@@ -33,6 +34,11 @@ declare namespace L {
     getLayers(): FeatureLayer[];
   }
   interface Marker extends Layer { getLatLng(): LatLng }
+  /** The options of L.geoJSON, its callbacks typed. */
+  interface GeoJSONOptions extends Options {
+    style?: (feature: Feature) => Options;
+    onEachFeature?: (feature: Feature, layer: FeatureLayer) => void;
+  }
   interface MarkerCluster { getChildCount(): number; getAllChildMarkers(): Marker[] }
   interface MarkerClusterGroup extends LayerGroup { addLayers(layers: Layer[]): this }
   interface Popup extends Layer {
@@ -69,7 +75,7 @@ declare namespace L {
   function polyline(points: LatLngLike[], options?: Options): Layer;
   function layerGroup(layers?: Layer[]): LayerGroup;
   function featureGroup(layers?: Layer[]): LayerGroup;
-  function geoJSON(data: unknown, options?: Options): GeoJSON;
+  function geoJSON(data: unknown, options?: GeoJSONOptions): GeoJSON;
   function tileLayer(url: string, options?: Options): Layer;
   function markerClusterGroup(options?: Options): MarkerClusterGroup;
   namespace control {
