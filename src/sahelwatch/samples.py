@@ -262,7 +262,8 @@ def prune(store: Store) -> list[str]:
         return []
     named: set[str] = set()  # by name: a store moved with its folder names its files elsewhere
     if store.has_table("forecast_files"):
-        named = {Path(file).name for file in store.forecast_files()}
+        listed = store.con.execute("SELECT file FROM forecast_files").fetchall()
+        named = {Path(file).name for (file,) in listed}
     limit = time.time() - max(GRACE_S, 2 * result_wait())
     removed = []
     for path in folder.iterdir():

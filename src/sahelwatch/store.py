@@ -39,7 +39,7 @@ import importlib.util
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -232,6 +232,17 @@ def forecast_folder(store_path: Path) -> Path:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _forecasts_view(files: Iterable[Path], temp: bool = False) -> str:
+    """SQL making ``forecasts`` the view over these sample files (dropping it if none)."""
+    listed = ", ".join(_quote(str(f)) for f in files)
+    if not listed:
+        return "DROP VIEW IF EXISTS forecasts"
+    return (
+        f"CREATE OR REPLACE {'TEMP ' * temp}VIEW forecasts AS SELECT {FORECAST_COLUMNS} "
+        f"FROM read_parquet([{listed}])"
+    )
 
 
 def _lake_extensions() -> str:
@@ -430,9 +441,10 @@ class Store:
             self.con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
         if self.lake or not self.has_table("forecast_files"):
             return
-        if any(str(found) != file for file, found in self.forecast_files().items()):
+        found = self.forecast_files()
+        if any(str(where) != file for file, where in found.items()):
             if self.read_only:  # this connection's own view of the files where they are now
-                self.con.execute(self._forecasts_view(temp=True))
+                self.con.execute(_forecasts_view(found.values(), temp=True))
             else:
                 self.write_serially(self.refresh_forecasts, f"the forecasts of {self.path}")
 
@@ -449,25 +461,17 @@ class Store:
             found[file] = moved if not Path(file).is_file() and moved.is_file() else Path(file)
         return found
 
-    def _forecasts_view(self, temp: bool = False) -> str:
-        files = ", ".join(_quote(str(f)) for f in self.forecast_files().values())
-        return (
-            f"CREATE OR REPLACE {'TEMP ' * temp}VIEW forecasts AS SELECT {FORECAST_COLUMNS} "
-            f"FROM read_parquet([{files}])"
-            if files
-            else "DROP VIEW IF EXISTS forecasts"
-        )
-
     def refresh_forecasts(self) -> None:
         """Make ``forecasts`` the view over the registered runs' files, each named where it is
         now (:meth:`forecast_files`), in the caller's transaction if one is open."""
-        for file, found in self.forecast_files().items():
-            if str(found) != file:
+        found = self.forecast_files()
+        for file, where in found.items():
+            if str(where) != file:
                 self.con.execute(
                     "UPDATE forecast_files SET file = $new WHERE file = $old",
-                    {"new": str(found), "old": file},
+                    {"new": str(where), "old": file},
                 )
-        self.con.execute(self._forecasts_view())
+        self.con.execute(_forecasts_view(found.values()))
 
     def has_table(self, name: str) -> bool:
         """Whether the store has a table ``name`` (tables made on first use may be missing)."""
