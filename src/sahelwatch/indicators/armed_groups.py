@@ -77,7 +77,8 @@ def fragmentation(events: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
     out = align(panel, counts, ["armed_groups"], "covered_actors")
     names = panel[KEYS].merge(counts[[*KEYS, "armed_group_names"]], on=KEYS, how="left")
     known = panel["covered_actors"].to_numpy(dtype=bool)
-    out["armed_group_names"] = names["armed_group_names"].fillna("").where(known)
+    # text even where no unit-month has a group (the merged column is then float NaN)
+    out["armed_group_names"] = names["armed_group_names"].astype("str").fillna("").where(known)
     return out
 
 
