@@ -53,6 +53,7 @@ from sahelwatch.store import (
     default_path,
     forecast_folder,
     rollback,
+    sql_string,
 )
 
 __all__ = [
@@ -121,10 +122,6 @@ def in_files(location: str | Path | None) -> Path | None:
     return None if str(path) == ":memory:" else path
 
 
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def rows_sql(samples: Path | pd.DataFrame, source: str = "read_parquet($path)") -> str:
     """A ``SELECT`` of :data:`COLUMNS` from samples as a forecast frame has them (``level``,
     ``unit_id`` (a number, or a P-code at admin levels), ``month`` (``YYYY-MM``), ``target``,
@@ -172,7 +169,7 @@ def stage(
             part = folder / f".{name}.part"
             try:
                 con.execute(
-                    f"COPY ({sql} WHERE level::VARCHAR = $level) TO {_quote(part)} "
+                    f"COPY ({sql} WHERE level::VARCHAR = $level) TO {sql_string(part)} "
                     "(FORMAT parquet, COMPRESSION zstd)",
                     {**params, "level": level},
                 )
@@ -205,7 +202,7 @@ def _move_table_out(store: Store, folder: Path) -> None:
         keys = {"o": origin, "v": version, "l": level}
         con.execute(
             f"COPY (SELECT {COLUMNS} FROM forecasts WHERE origin = $o AND model_version = $v "
-            f"AND level = $l) TO {_quote(folder / name)} (FORMAT parquet, COMPRESSION zstd)",
+            f"AND level = $l) TO {sql_string(folder / name)} (FORMAT parquet, COMPRESSION zstd)",
             keys,
         )
         summary = _summary(con, folder / name)

@@ -230,13 +230,18 @@ def forecast_folder(store_path: Path) -> Path:
     return path.with_name(path.name + ".forecasts")
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def sql_string(text: str | Path) -> str:
+    """``text`` (a path, say) as an SQL string literal.
+
+    >>> sql_string("it's")
+    "'it''s'"
+    """
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _forecasts_view(files: Iterable[Path], temp: bool = False) -> str:
     """SQL making ``forecasts`` the view over these sample files (dropping it if none)."""
-    listed = ", ".join(_quote(str(f)) for f in files)
+    listed = ", ".join(sql_string(f) for f in files)
     if not listed:
         return "DROP VIEW IF EXISTS forecasts"
     return (
@@ -393,8 +398,8 @@ class Store:
         options = ["READ_ONLY"] if self.read_only else []
         data = settings().lake_data
         if data and not self.read_only:
-            options.append(f"DATA_PATH {_quote(data)}")
-        attach = f"ATTACH {_quote(lake)} AS lake" + (f" ({', '.join(options)})" * bool(options))
+            options.append(f"DATA_PATH {sql_string(data)}")
+        attach = f"ATTACH {sql_string(lake)} AS lake" + (f" ({', '.join(options)})" * bool(options))
         try:
             con.execute("SET enable_progress_bar = false; LOAD ducklake; LOAD postgres")
             for attempt in range(1, COMMIT_TRIES + 1):
