@@ -63,18 +63,13 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the target is missed")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    from bundled_store import given_or_bundled
     from fastapi.testclient import TestClient
 
-    from sahelwatch.bundled import ingest_bundled
-    from sahelwatch.store import Store
     from sahelwatch.web import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db
-        if db is None:
-            db = Path(tmp) / "bundled.duckdb"
-            with Store(db) as store:
-                ingest_bundled(store)
+        db = given_or_bundled(args.db, tmp)
         missed = False
         with TestClient(create_app(db, read_env=False)) as client:
             print(f"load average at start: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")

@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from bundled_store import given_or_bundled
 
-from sahelwatch.bundled import ingest_bundled
 from sahelwatch.forecast import FORECAST_LEVELS, forecast, summarize
 from sahelwatch.forecast.subnational import SERVED
 from sahelwatch.forecast.subnational_eval import UNIT_COUNTRIES
@@ -79,10 +79,7 @@ def run_level(args: argparse.Namespace) -> None:
             path, countries = _grid_store(tmp, args.grid_events)
             origin, draws = "2024-12", args.grid_draws
         else:
-            path, origin, draws = args.db or Path(tmp) / "bench.duckdb", args.origin, args.draws
-            if args.db is None:
-                with Store(path) as store:
-                    ingest_bundled(store)
+            path, origin, draws = given_or_bundled(args.db, tmp), args.origin, args.draws
             if args.level != "country":  # the main job's: its units, model and draws
                 origin, draws, countries = None, args.grid_draws, list(UNIT_COUNTRIES)
                 model = args.unit_model or SERVED[args.level]

@@ -32,8 +32,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from bundled_store import given_or_bundled
 
-from sahelwatch.bundled import ingest_bundled
 from sahelwatch.forecast.benchmarks import benchmarks_for
 from sahelwatch.forecast.data import TARGETS
 from sahelwatch.forecast.located import LocatedConfig, learned, recent_pool
@@ -134,11 +134,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.db
-        if path is None:
-            path = Path(tmp) / "bundled.duckdb"
-            with Store(path) as built:
-                ingest_bundled(built)
+        path = given_or_bundled(args.db, tmp)
         with Store(path, read_only=True) as store:
             for level in args.level or ["admin1", "admin2", "grid"]:
                 start = time.perf_counter()
