@@ -113,6 +113,11 @@ def run(
     forecast: Annotated[
         bool, typer.Option(help="Forecast from the newest covered month and store it.")
     ] = True,
+    backtest: Annotated[
+        bool,
+        typer.Option(help="First backtest the models and keep their record (headlines, track "
+                     "records; about 2 minutes, skipped when kept for the current models)."),
+    ] = True,
     serve: Annotated[bool, typer.Option(help="Then serve the dashboard until stopped.")] = True,
     host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port the dashboard listens on.")] = 8000,
@@ -120,20 +125,23 @@ def run(
     db: DbOption = None,
 ) -> None:
     """The main job: bundled data in, forecasts and alerts out, then the dashboard."""
+    from sahelwatch import main_job
     from sahelwatch.extras import require
-    from sahelwatch.main_job import build_store, forecast_and_alert, keep_indicators
     from sahelwatch.priority import run_yielding
     from sahelwatch.store import Store, default_path
 
     if serve:
         require("web")
     with Store(db) as store:
-        typer.echo(build_store(store, progress=_err))
+        typer.echo(main_job.build_store(store, progress=_err))
+    # Each step in a process of its own that gives way to readers; the dashboard does not.
+    if forecast and backtest:  # first, so that the forecasts include each level's headline
+        _err("backtesting the models and benchmarks at each level (for the track record)")
+        typer.echo(run_yielding(main_job.backtest, db, progress=_err))
     if forecast:
-        # In a process of its own that gives way to readers; the dashboard below does not.
-        typer.echo(run_yielding(forecast_and_alert, db, n_draws=draws, progress=_err))
+        typer.echo(run_yielding(main_job.forecast_and_alert, db, n_draws=draws, progress=_err))
     if forecast or serve:  # the indicator series the dashboard opens on, kept
-        _err(run_yielding(keep_indicators, db))
+        _err(run_yielding(main_job.keep_indicators, db))
     if serve:
         from sahelwatch.web import serve as serve_web
 
@@ -570,19 +578,12 @@ def evaluate_cmd(
             scheduler=scheduler,
             levels=level or ("country", "admin1", "admin2", "grid"),
             unit_n_draws=unit_draws,
+            progress=_err,
         )
     if save:
         with Store(db, wait_s=result_wait()) as store:  # one short write
             store_evaluation(store, result.scores, draws, seed)
-    from sahelwatch.forecast.report import target_lines
-    from sahelwatch.forecast.subnational_eval import unit_target_lines
-
-    country = result.scores[result.scores["level"] == "country"]
-    if len(country):
-        typer.echo("\n".join(target_lines(country)))
-    units = result.scores[result.scores["level"] != "country"]
-    if len(units):
-        typer.echo("\n".join(unit_target_lines(units)))
+    typer.echo("\n".join(result.verdict()))
     table = result.scores.pivot_table(
         index=["level", "target", "window"], columns="model", values="crps", aggfunc="mean",
         sort=False,

@@ -11,7 +11,7 @@ from sahelwatch import cli
 from sahelwatch.alerts import list_alerts
 from sahelwatch.bundled import bundled_files
 from sahelwatch.forecast.models import model_version
-from sahelwatch.main_job import MODELS, forecast_and_alert, indicator_summary
+from sahelwatch.main_job import MODELS, backtest, forecast_and_alert, indicator_summary
 from sahelwatch.progress import step
 from sahelwatch.store import Store
 
@@ -40,6 +40,36 @@ def test_forecasts_and_alerts_once(bundled_copy: Path) -> None:
         assert f"alerts: {len(stored)} new" in first
     again = forecast_and_alert(bundled_copy, n_draws=20, horizons=range(1, 3))
     assert again.count("already stored") == 5 and "alerts: 0 new" in again
+
+
+@pytest.mark.slow
+def test_backtest_keeps_the_record_once(bundled_copy: Path) -> None:
+    from sahelwatch.forecast.backtest import CHALLENGE_WINDOWS
+    from sahelwatch.forecast.record import headline, track_record
+
+    quick = {"windows": CHALLENGE_WINDOWS[-2:-1], "horizons": [3], "rolling": [],
+             "unit_horizons": [1]}  # fmt: skip
+    steps: list[str] = []
+    said = backtest(bundled_copy, n_draws=20, progress=steps.append, **quick)
+    assert steps == [f"{step(1, 4)} backtest of country sb, 1 windows", *(
+        f"{step(i, 4)} backtest of {lv}" for i, lv in enumerate(("admin1", "admin2", "grid"), 2))]
+    report = bundled_copy.with_name(bundled_copy.name + ".evaluation") / "report.md"
+    assert said.startswith(f"backtest (country, admin1, admin2, grid; report: {report}):")
+    assert report.read_text().startswith("# SahelWatch forecast evaluation")
+    # the verdict of every level: the country windows, then each level below
+    assert "country sb, challenge windows Y2023" in said
+    assert all(f"{name} (Mali, Burkina Faso, Niger)" in said
+               for name in ("Admin-1", "Admin-2", "PRIO-GRID"))  # fmt: skip
+    with Store(bundled_copy, read_only=True) as store:
+        top = headline(store, "country", "sb")
+        assert "lowest mean CRPS in the backtest" in top.reason and top.record
+        assert track_record(store, "432", "country", "sb")["windows"]
+    assert backtest(bundled_copy, n_draws=20, **quick) == (
+        "backtest: the record of the current models is kept already")
+    with Store(bundled_copy) as store:  # a record of an earlier version: that level again
+        store.con.execute("UPDATE evaluations SET model_version = 'located-1' "
+                          "WHERE level = 'admin2'")  # fmt: skip
+    assert backtest(bundled_copy, n_draws=20, **quick).startswith("backtest (admin2; ")
 
 
 def test_core_install_makes_the_forecasts_it_can(bundled_copy: Path, monkeypatch) -> None:

@@ -27,9 +27,10 @@ from sahelwatch.forecast.backtest import (
     summary_table,
 )
 from sahelwatch.forecast.models import ModelConfig
-from sahelwatch.forecast.report import write_report
+from sahelwatch.forecast.report import target_lines, write_report
 from sahelwatch.forecast.subnational import version_at
-from sahelwatch.forecast.subnational_eval import backtest_level
+from sahelwatch.forecast.subnational_eval import backtest_level, unit_target_lines
+from sahelwatch.progress import Progress, step
 from sahelwatch.store import Store
 
 
@@ -40,6 +41,12 @@ class Evaluation:
     scores: pd.DataFrame
     report_md: Path
     report_html: Path
+
+    def verdict(self) -> list[str]:
+        """The report's first lines: each target met or missed (country, then below)."""
+        country = self.scores["level"] == "country"
+        return [*(target_lines(self.scores[country]) if country.any() else []),
+                *(unit_target_lines(self.scores[~country]) if (~country).any() else [])]
 
 
 def evaluate(
@@ -57,6 +64,7 @@ def evaluate(
     unit_horizons: Sequence[int] = tuple(range(1, 13)),
     rolling: Sequence[Window] = ROLLING_WINDOWS,
     models: Sequence[str] = MODELS,
+    progress: Progress | None = None,
 ) -> Evaluation:
     """Backtest the model and the benchmarks and write the report.
 
@@ -66,7 +74,8 @@ def evaluate(
     checks); the other parameters are those of :func:`backtest`. ``levels`` other than
     ``country`` add rolling-origin backtests of total fatalities (:func:`backtest_units` of
     :func:`~sahelwatch.forecast.subnational_eval.backtest_level`: Mali, Burkina Faso and Niger,
-    origins 2016-12..2022-12) with ``unit_n_draws`` draws and ``unit_horizons``.
+    origins 2016-12..2022-12) with ``unit_n_draws`` draws and ``unit_horizons``. ``progress``
+    is told of each backtest as it starts.
 
     Examples
     --------
@@ -77,16 +86,21 @@ def evaluate(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _: None)
+    chosen_by_target = (("sb", windows), ("total", rolling)) if "country" in levels else ()
+    country = [(t, w) for t, w in chosen_by_target if w]
+    below = [lv for lv in levels if lv != "country"]
+    plan = [*(f"country {t}, {len(w)} windows" for t, w in country), *below]
     parts = []
-    if "country" in levels:
-        for target, chosen in (("sb", windows), ("total", rolling)):
-            if chosen:
-                parts.append(backtest(
-                    store, chosen, target, models, n_draws, seed, config, horizons,
-                    workers=workers, scheduler=scheduler,
-                ).assign(level="country"))  # fmt: skip
+    for done, (target, chosen) in enumerate(country, 1):
+        say(f"{step(done, len(plan))} backtest of {plan[done - 1]}")
+        parts.append(backtest(
+            store, chosen, target, models, n_draws, seed, config, horizons,
+            workers=workers, scheduler=scheduler,
+        ).assign(level="country"))  # fmt: skip
     lgbm = config if isinstance(config, ModelConfig) else None
-    for level in (lv for lv in levels if lv != "country"):
+    for done, level in enumerate(below, len(country) + 1):
+        say(f"{step(done, len(plan))} backtest of {level}")
         parts.append(backtest_level(
             store, level, unit_n_draws, seed, horizons=unit_horizons, config=lgbm,
             workers=workers, scheduler=scheduler,
