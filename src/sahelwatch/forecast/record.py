@@ -189,6 +189,16 @@ def unit_scores(
     return frame
 
 
+def _calibration_scores(store: Store, level: str, target: str) -> pd.DataFrame:
+    """The columns :func:`calibration` reads, of every kept unit-month of a level and
+    target (read without the rest: a level holds hundreds of thousands)."""
+    return store.con.execute(
+        "SELECT model, pit, cov50, cov90, crps FROM evaluation_units "
+        "WHERE level = $level AND target = $target ORDER BY model, month, horizon",
+        {"level": level, "target": target},
+    ).df()
+
+
 def calibration(scores: pd.DataFrame) -> list[dict[str, Any]]:
     """Per model: PIT histogram (10 bins, each ideally 0.1), 50% and 90% interval coverage
     counted by the randomised PIT (``pit_cov50``, ``pit_cov90``: ideally 0.5 and 0.9) and
@@ -239,7 +249,7 @@ def track_record(
     result["windows"] = _windows(mine)
     result["calibration"] = {
         "unit": calibration(mine),
-        "level": calibration(unit_scores(store, level, target)),
+        "level": calibration(_calibration_scores(store, level, target)),
     }
     return result
 
@@ -262,20 +272,18 @@ def _summary(scores: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _windows(scores: pd.DataFrame) -> list[dict[str, Any]]:
+    windows: dict[str, dict[str, dict[str, Any]]] = {}
+    for c in scores.sort_values(["window", "month"], kind="stable").to_dict("records"):
+        months = windows.setdefault(str(c["window"]), {})
+        month = months.setdefault(str(c["month"]), {
+            "month": str(c["month"]), "horizon": int(c["horizon"]), "obs": float(c["obs"]),
+            "models": {}})  # fmt: skip
+        month["models"][str(c["model"])] = {k: float(c[k]) for k in ("q05", "q50", "q95", "crps")}
     out = []
-    for name, rows in scores.groupby("window", sort=True):
-        first = rows.to_dict("records")[0]
-        origin = pd.Period(str(first["month"]), "M") - int(first["horizon"])
-        months = []
-        for month, cells in rows.groupby("month", sort=True):
-            records = cells.to_dict("records")
-            models = {
-                str(c["model"]): {key: float(c[key]) for key in ("q05", "q50", "q95", "crps")}
-                for c in records
-            }
-            months.append({"month": str(month), "horizon": int(records[0]["horizon"]),
-                           "obs": float(records[0]["obs"]), "models": models})
-        out.append({"window": str(name), "origin": str(origin), "months": months})
+    for name, months in windows.items():
+        first = next(iter(months.values()))
+        origin = pd.Period(first["month"], "M") - first["horizon"]
+        out.append({"window": name, "origin": str(origin), "months": list(months.values())})
     return out
 
 
