@@ -5,18 +5,15 @@ from __future__ import annotations
 import io
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from sahelwatch import panels
 from sahelwatch.errors import QueryError
-from sahelwatch.indicators.armed_groups import armed_presence, attacks_on_forces, fragmentation
-from sahelwatch.indicators.borders import border_violence
-from sahelwatch.indicators.common import KEYS
 from sahelwatch.indicators.pressure import pressure_inputs, state_pressure
-from sahelwatch.indicators.violence import danger_to_civilians, deadliness, diffusion
+from sahelwatch.indicators.series import unit_indicators
 from sahelwatch.output import write_output
 from sahelwatch.periods import add_months, parse_month
 from sahelwatch.store import Store
@@ -70,27 +67,10 @@ def indicators(
     """
     target = parse_month(month) if isinstance(month, str) else date(month.year, month.month, 1)
     first = add_months(target, 1 - max(window, 1))
-    lvl = panels.check_level(level)
-    args: dict[str, Any] = {"family": family, "as_of": as_of, "start": first, "end": target}
-    panel = panels.build_panel(store, lvl, countries=[country], **args)
-    events = panels.placed_events(store, lvl, countries=[country], **args)
-    parts = [
-        deadliness(panel),
-        danger_to_civilians(panel),
-        fragmentation(events, panel),
-        attacks_on_forces(events, panel, heuristic=heuristic),
-        armed_presence(events, panel, window=window, heuristic=heuristic),
-        border_violence(events, panel, km=border_km),
-    ]
-    gws = panel["country_gw"].unique().tolist()
-    if level != "cell":
-        cells = panels.build_panel(store, "cell", countries=gws, **args)
-        parts.append(diffusion(cells, panels.cells_in_units(level)))
-    base = [c for c in panels.PANEL_COLUMNS if c in panel.columns]
-    out = panel[base]
-    for part in parts:
-        extra = [c for c in part.columns if c not in out.columns]
-        out = out.merge(part[[*KEYS, *extra]], on=KEYS, how="left")
+    out, gws = unit_indicators(
+        store, country, level, first, target, family=family, as_of=as_of, window=window,
+        border_km=border_km, heuristic=heuristic,
+    )  # fmt: skip
     month_key = np.datetime64(f"{target:%Y-%m}-01", "s")
     out = out[out["month"] == month_key].reset_index(drop=True)
     pressure = state_pressure(

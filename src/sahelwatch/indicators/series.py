@@ -2,14 +2,15 @@
 
 :func:`sahelwatch.indicators.indicators` computes one month; a series would call it once per
 month. :func:`indicator_series` builds the panel and placed events once for the whole range and
-applies the same indicator functions, so each month's values equal what
-:func:`~sahelwatch.indicators.indicators` gives for that month (the armed-presence window looks
-back ``window - 1`` months before the range, as it does there).
+applies the same indicator functions (both through :func:`unit_indicators`), so each month's
+values equal what :func:`~sahelwatch.indicators.indicators` gives for that month (the
+armed-presence window looks back ``window - 1`` months before the range, as it does there).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,14 +19,13 @@ from sahelwatch import panels
 from sahelwatch.errors import QueryError
 from sahelwatch.indicators.armed_groups import armed_presence, attacks_on_forces, fragmentation
 from sahelwatch.indicators.borders import border_violence
+from sahelwatch.indicators.common import KEYS
 from sahelwatch.indicators.pressure import pressure_inputs, state_pressure
 from sahelwatch.indicators.violence import danger_to_civilians, deadliness, diffusion
 from sahelwatch.periods import add_months
 from sahelwatch.store import Store
 
-__all__ = ["covered_months", "indicator_series"]
-
-_KEYS = ["unit_id", "month"]
+__all__ = ["covered_months", "indicator_series", "unit_indicators"]
 
 
 def covered_months(
@@ -88,38 +88,63 @@ def indicator_series(
     if end < start:
         raise QueryError("the series ends before it starts.")
     first = add_months(start, 1 - max(window, 1))
-    args = {"family": family, "as_of": as_of, "start": first, "end": end}
-    panel = panels.build_panel(store, level, countries=[country], **args)  # type: ignore[arg-type]
-    events = panels.placed_events(store, level, countries=[country], **args)  # type: ignore[arg-type]
-    parts = [
-        deadliness(panel),
-        danger_to_civilians(panel),
-        fragmentation(events, panel),
-        attacks_on_forces(events, panel),
-        armed_presence(events, panel, window=window),
-        border_violence(events, panel, km=border_km),
-    ]
-    gws = panel["country_gw"].unique().tolist()
-    if level != "cell":
-        cells = panels.build_panel(store, "cell", countries=gws, **args)  # type: ignore[arg-type]
-        parts.append(diffusion(cells, panels.cells_in_units(level)))
-    base = [c for c in panels.PANEL_COLUMNS if c in panel.columns]
-    out = panel[base]
-    for part in parts:
-        extra = [c for c in part.columns if c not in out.columns]
-        out = out.merge(part[[*_KEYS, *extra]], on=_KEYS, how="left")
+    out, gws = unit_indicators(
+        store, country, level, first, end,
+        family=family, as_of=as_of, window=window, border_km=border_km,
+    )  # fmt: skip
     if level == "country":
         pressure = state_pressure(
             pressure_inputs(store, gws, start=first, end=end, family=family, as_of=as_of)
         )
         columns = ["c_lethality", "c_attacks", "c_civilians", "c_diffusion", "c_capital",
                    "weight_known", "pressure"]  # fmt: skip
-        pressure = pressure[[*_KEYS, "nearest_km", *columns]].rename(
+        pressure = pressure[[*KEYS, "nearest_km", *columns]].rename(
             columns={"nearest_km": "capital_nearest_jihadist_km"}
         )
-        out = out.merge(pressure, on=_KEYS, how="left")
+        out = out.merge(pressure, on=KEYS, how="left")
     lo, hi = (np.datetime64(f"{m:%Y-%m}-01", "s") for m in (start, end))
     stamps = out["month"].to_numpy(dtype="datetime64[s]")
     out = out[(stamps >= lo) & (stamps <= hi)].reset_index(drop=True)
     out.attrs["level"] = level
     return out
+
+
+def unit_indicators(
+    store: Store,
+    country: str | int,
+    level: str,
+    first: date,
+    last: date,
+    *,
+    family: str = "ucdp",
+    as_of: str | None = None,
+    window: int = 6,
+    border_km: float = 50.0,
+    heuristic: bool = True,
+) -> tuple[pd.DataFrame, list[int]]:
+    """The panel of ``country`` at ``level`` from ``first`` to ``last`` (its key columns and
+    counts) with every indicator of a unit but the state-pressure score, one row per unit and
+    month; and the Gleditsch-Ward codes of the panel's countries. What
+    :func:`~sahelwatch.indicators.indicators` and :func:`indicator_series` share (arguments as
+    there)."""
+    lvl = panels.check_level(level)
+    args: dict[str, Any] = {"family": family, "as_of": as_of, "start": first, "end": last}
+    panel = panels.build_panel(store, lvl, countries=[country], **args)
+    events = panels.placed_events(store, lvl, countries=[country], **args)
+    parts = [
+        deadliness(panel),
+        danger_to_civilians(panel),
+        fragmentation(events, panel),
+        attacks_on_forces(events, panel, heuristic=heuristic),
+        armed_presence(events, panel, window=window, heuristic=heuristic),
+        border_violence(events, panel, km=border_km),
+    ]
+    gws = panel["country_gw"].unique().tolist()
+    if level != "cell":
+        cells = panels.build_panel(store, "cell", countries=gws, **args)
+        parts.append(diffusion(cells, panels.cells_in_units(level)))
+    out = panel[[c for c in panels.PANEL_COLUMNS if c in panel.columns]]
+    for part in parts:
+        extra = [c for c in part.columns if c not in out.columns]
+        out = out.merge(part[[*KEYS, *extra]], on=KEYS, how="left")
+    return out, gws
