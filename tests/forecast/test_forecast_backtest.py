@@ -91,10 +91,13 @@ def test_evaluate_writes_the_report(store: Store, tmp_path: Path) -> None:
     assert (total.groupby(["unit_id", "month"]).size() == len(models)).all()
     text = result.report_md.read_text(encoding="utf-8")
     # The first lines say which targets are met and which are missed.
-    head = text.splitlines()[:14]
-    assert head[2].startswith("## Targets:")
+    head = [line for line in text.splitlines()[:24] if line]
+    assert head[1].startswith("## Targets:")
     verdicts = [line for line in head if line.startswith(("met: ", "MISSED: "))]
     assert len(verdicts) == 5
+    for i, line in enumerate(head[:-1]):  # under a missed ratio, where the score lies
+        missed_ratio = line.startswith("MISSED: ") and "x conflictology's" in line
+        assert head[i + 1].startswith("where the score lies: ") == missed_ratio
     means = sb.groupby("model")["crps"].mean()
     word = "met" if means["blend"] <= 0.9 * means["conflictology"] else "MISSED"
     assert verdicts[0].startswith(f"{word}: country sb") and f"{means['blend']:.2f}" in verdicts[0]

@@ -27,9 +27,9 @@ from sahelwatch.forecast.backtest import (
     summary_table,
 )
 from sahelwatch.forecast.models import ModelConfig
-from sahelwatch.forecast.report import target_lines, write_report
+from sahelwatch.forecast.report import verdict_lines, write_report
 from sahelwatch.forecast.subnational import version_at
-from sahelwatch.forecast.subnational_eval import backtest_level, unit_target_lines
+from sahelwatch.forecast.subnational_eval import backtest_level
 from sahelwatch.progress import Progress, step
 from sahelwatch.store import Store
 
@@ -44,9 +44,7 @@ class Evaluation:
 
     def verdict(self) -> list[str]:
         """The report's first lines: each target met or missed (country, then below)."""
-        country = self.scores["level"] == "country"
-        return [*(target_lines(self.scores[country]) if country.any() else []),
-                *(unit_target_lines(self.scores[~country]) if (~country).any() else [])]
+        return verdict_lines(self.scores)
 
 
 def evaluate(

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sahelwatch.forecast.models import DEFAULT_MODEL
+from sahelwatch.forecast.reach import reach
 from sahelwatch.forecast.scores import (
     IGNORANCE_BINS,
     SCORES,
@@ -349,6 +350,7 @@ def target_lines(country: pd.DataFrame) -> list[str]:
             f"country sb, challenge windows {', '.join(per.index)}: mean CRPS "
             f"{means[model]:.2f} = {ratio:.3f} x conflictology's {means['conflictology']:.2f} "
             f"(target at most {TARGET_RATIO:.2f})"))  # fmt: skip
+        lines += _why(sb, model, ratio)
         worse = [str(w) for w, row in per.iterrows() if row[model] >= row["conflictology"]]
         lines.append(_verdict(
             not worse,
@@ -363,6 +365,7 @@ def target_lines(country: pd.DataFrame) -> list[str]:
             f"country total, {len(origins)} rolling origins {origins[0]}..{origins[-1]}, "
             f"horizons 1-12: mean CRPS {means[model]:.2f} = {ratio:.3f} x conflictology's "
             f"{means['conflictology']:.2f} (target at most {TARGET_RATIO:.2f})"))  # fmt: skip
+        lines += _why(total, model, ratio)
         low, high = COVERAGE_RANGE
         own = total[total["model"] == model]
         cover = pit_coverage(own["pit"].to_numpy(), 0.9)
@@ -383,6 +386,24 @@ def target_lines(country: pd.DataFrame) -> list[str]:
             f"{together[model]:.2f} against {together['conflictology']:.2f}; "
             + (f"worse in {', '.join(worse)}" if worse else "no worse in any one")))
     return lines
+
+
+def verdict_lines(scores: pd.DataFrame) -> list[str]:
+    """The report's first lines: each target met or missed, country level first (with a
+    line saying where the score lies under a missed ratio target)."""
+    if "level" not in scores:
+        return target_lines(scores) if len(scores) else []
+    country = scores["level"] == "country"
+    return [*(target_lines(scores[country]) if country.any() else []),
+            *(unit_target_lines(scores[~country]) if (~country).any() else [])]
+
+
+def _why(rows: pd.DataFrame, model: str, ratio: float) -> list[str]:
+    """Under a missed ratio target, the line saying how much of conflictology's CRPS no
+    country's past foresaw (:func:`~sahelwatch.forecast.reach.reach`)."""
+    split = reach(rows, model, "conflictology") if ratio > TARGET_RATIO else None
+    names = {str(k): v for k, v in country_names().items()}
+    return [split.text("the model", "conflictology", names)] if split else []
 
 
 def _verdict(met: bool, text: str) -> str:
@@ -426,23 +447,16 @@ def write_report(
     """Write ``report.md`` and ``report.html`` into ``out_dir``; return their paths.
 
     ``scores`` may hold ``level`` and ``target`` columns. The first lines say which of issue
-    14's targets are met and which are missed (:func:`target_lines`, and
-    :func:`~sahelwatch.forecast.subnational_eval.unit_target_lines` below country level); rows of
-    other levels than ``country`` get a section each."""
+    14's targets are met and which are missed (:func:`verdict_lines`); rows of other levels
+    than ``country`` get a section each."""
     level = scores["level"] if "level" in scores else pd.Series("country", index=scores.index)
     country = scores[level == "country"]
     target = country["target"] if "target" in country else pd.Series("sb", country.index)
     blocks = [Block("SahelWatch forecast evaluation", 1)]
-    units = scores[level != "country"]
-    if len(country) or len(units):
-        lines = (target_lines(country) if len(country) else []) + (
-            unit_target_lines(units) if len(units) else []
-        )
-        missed = sum(line.startswith("MISSED") for line in lines)
-        blocks += [
-            Block(f"Targets: {len(lines) - missed} met, {missed} missed", 2),
-            *[Block(line) for line in lines],
-        ]
+    lines = verdict_lines(scores)
+    if lines:
+        met, missed = (sum(line.startswith(f"{w}:") for line in lines) for w in ("met", "MISSED"))
+        blocks += [Block(f"Targets: {met} met, {missed} missed", 2), *map(Block, lines)]
     if (target == "sb").any():
         blocks += report_blocks(country[target == "sb"], n_draws, seed)
     if (target == "total").any():

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sahelwatch.forecast.backtest import backtest_units
+from sahelwatch.forecast.reach import reach
 from sahelwatch.forecast.scores import TARGET_RATIO
 from sahelwatch.store import Store
 
@@ -83,6 +84,8 @@ def unit_target_lines(scores: pd.DataFrame) -> list[str]:
             f"{ratio:.2f} x the best benchmark, {best} ({bench[best]:.3f}); target "
             f"<= {TARGET_RATIO:.2f}."
         )
+        split = None if met else reach(rows, MODEL, best)
+        lines += [split.text(f"the {MODEL} model", best)] if split else []
     return lines
 
 
