@@ -83,8 +83,9 @@ CREATE TABLE IF NOT EXISTS forecast_files (
 #: What ``forecast_files`` keeps of each run besides its file (``sahelwatch.forecast.stored``
 #: lists the runs from it), computed from the run's samples.
 SUMMARY = (
-    "max(created_at) AS created_at, count(DISTINCT unit_id) AS units, min(month) AS first_month, "
-    "max(month) AS last_month, list(DISTINCT target ORDER BY target) AS targets, "
+    "max(created_at) AS created_at, count(DISTINCT coalesce(unit_code, unit_id::VARCHAR)) "
+    "AS units, min(month) AS first_month, max(month) AS last_month, "
+    "list(DISTINCT target ORDER BY target) AS targets, "
     "max(draw) + 1 AS draws"
 )
 _INSERT = (

@@ -11,6 +11,7 @@ from sahelwatch import cli
 from sahelwatch.alerts import list_alerts
 from sahelwatch.bundled import bundled_files
 from sahelwatch.forecast.models import model_version
+from sahelwatch.forecast.stored import forecast_runs
 from sahelwatch.main_job import MODELS, backtest, forecast_and_alert, indicator_summary
 from sahelwatch.progress import step
 from sahelwatch.store import Store
@@ -34,6 +35,8 @@ def test_forecasts_and_alerts_once(bundled_copy: Path) -> None:
         units = [(lv, "located-2", "2026-02", n, 2)
                  for lv, n in (("admin1", 31), ("admin2", 165), ("grid", 916))]
         assert runs == sorted(country + units)
+        listed = forecast_runs(store).set_index(["level", "model_version"])["units"]
+        assert listed.to_dict() == {(lv, v): n for lv, v, _, n, _ in country + units}
         stored = list_alerts(store, limit=None)
         near = [a for a in stored if a.rule == "near-bamako"]
         assert len(near) == 1 and near[0].evidence["event_ids"]
