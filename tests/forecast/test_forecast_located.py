@@ -125,6 +125,7 @@ def test_grid_headline_is_the_better_record_and_the_main_job_serves_it(
         means = scores.groupby("model")["crps"].mean()
         top = headline(store, "grid", "total")
         assert top.model == means.idxmin() and crps_text(means.min()) in top.reason
+        assert "fatalities (2018-12, " in top.reason  # the window without its level's name
         assert top.reason.startswith(label(top.model, "grid"))
         assert served_models(store, "grid") == list(dict.fromkeys(["located", top.model]))
         # A hand-made record in which conflictology with neighbours does better: it becomes the

@@ -167,8 +167,12 @@ def _num(value: object) -> float | None:
 
 
 def _windows_text(windows: str) -> str:
-    names = windows.split(", ")
-    return windows if len(names) <= 3 else f"{len(names)} windows, {names[0]} to {names[-1]}"
+    """``Y2018, Y2019`` as is; more than three as ``7 windows, 2016-12 to 2022-12`` (a
+    sub-national window's name, ``admin1 2016-12``, without its level)."""
+    names = [name.split(" ")[-1] for name in windows.split(", ")]
+    if len(names) <= 3:
+        return ", ".join(names)
+    return f"{len(names)} windows, {names[0]} to {names[-1]}"
 
 
 def unit_scores(
