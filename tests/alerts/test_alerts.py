@@ -252,6 +252,8 @@ def test_alerts_are_stored_with_evidence_and_listed(store):
     row = store.con.execute("SELECT id, rule, key, severity, delivered FROM alerts ORDER BY seq")
     assert row.fetchall()[0] == (alert_id("r1:a"), "r1", "r1:a", "info", "{}")
     assert count_alerts(store) == 2
+    assert count_alerts(store, min_severity="warning") == 1  # the filters of list_alerts
+    assert count_alerts(store, rule="r1") == 1 and count_alerts(store, rule="none") == 0
     with Store(store.path.with_name("empty.duckdb")) as empty:
         assert list_alerts(empty) == [] and count_alerts(empty) is None
 

@@ -211,9 +211,10 @@ class ProximityRule(Rule):
         days = f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d}..{last:%Y-%m-%d}"
         deaths = int(near["best"].fillna(0).sum())
         place = self.place if self.latitude is None else f"({lat:.3f}, {lon:.3f})"
+        window = f"the {self.window_days} days to {newest[0]:%Y-%m-%d}"
         title = (
-            f"{len(near)} event(s) within {self.radius_km:g} km of {place} ({days}), "
-            f"{deaths} deaths"
+            f"{len(near)} event(s) within {self.radius_km:g} km of {place} in {window} "
+            f"({days}), {deaths} deaths"
         )
         lines = []
         for r in near.sort_values("km").to_dict("records"):
@@ -222,7 +223,9 @@ class ProximityRule(Rule):
                 f"- {r['uid']} {r['date_start']:%Y-%m-%d}: {r['km']:.0f} km away, "
                 f"{killed} deaths, {r['side_a']} vs {r['side_b']}"
             )
-        body = f"Organised violence within {self.radius_km:g} km of {place}:\n" + "\n".join(lines)
+        body = (f"Organised violence within {self.radius_km:g} km of {place} in {window} (the "
+                f"newest event's date), located with precision {self.max_where_prec} or "
+                "better:\n" + "\n".join(lines))
         evidence = {
             "place": place,
             "latitude": lat,

@@ -107,12 +107,37 @@ def _alert(row: tuple[Any, ...]) -> Alert:
     )
 
 
-def count_alerts(store: Store) -> int | None:
-    """How many alerts the store holds; None while it has no alerts table."""
+def count_alerts(
+    store: Store, *, rule: str | None = None, min_severity: str | None = None
+) -> int | None:
+    """How many alerts the store holds (of ``rule``, at least ``min_severity``, as
+    :func:`list_alerts` filters them); None while it has no alerts table."""
     if not store.has_table("alerts"):
         return None
-    row = store.con.execute("SELECT count(*) FROM alerts").fetchone()
+    where, params = _where(rule, min_severity, None)
+    row = store.con.execute(f"SELECT count(*) FROM alerts WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
+
+
+def _where(
+    rule: str | None, min_severity: str | None, after_seq: int | None
+) -> tuple[str, dict[str, Any]]:
+    """The SQL condition and parameters of :func:`list_alerts`' filters."""
+    if min_severity is not None and min_severity not in SEVERITY_RANK:
+        raise ConfigError(f"unknown severity '{min_severity}'; use info, warning or critical.")
+    clauses: list[str] = ["TRUE"]
+    params: dict[str, Any] = {}
+    if rule:
+        clauses.append("rule = $rule")
+        params["rule"] = rule
+    if min_severity:
+        wanted = [s for s, r in SEVERITY_RANK.items() if r >= SEVERITY_RANK[min_severity]]
+        clauses.append("list_contains($sev, severity)")
+        params["sev"] = wanted
+    if after_seq is not None:
+        clauses.append("seq > $after")
+        params["after"] = int(after_seq)
+    return " AND ".join(clauses), params
 
 
 def list_alerts(
@@ -136,22 +161,9 @@ def list_alerts(
     """
     if not store.has_table("alerts"):
         return []
-    if min_severity is not None and min_severity not in SEVERITY_RANK:
-        raise ConfigError(f"unknown severity '{min_severity}'; use info, warning or critical.")
-    clauses: list[str] = ["TRUE"]
-    params: dict[str, Any] = {}
-    if rule:
-        clauses.append("rule = $rule")
-        params["rule"] = rule
-    if min_severity:
-        wanted = [s for s, r in SEVERITY_RANK.items() if r >= SEVERITY_RANK[min_severity]]
-        clauses.append("list_contains($sev, severity)")
-        params["sev"] = wanted
-    if after_seq is not None:
-        clauses.append("seq > $after")
-        params["after"] = int(after_seq)
+    where, params = _where(rule, min_severity, after_seq)
     order = "ASC" if oldest_first else "DESC"
-    sql = f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {' AND '.join(clauses)} ORDER BY seq {order}"
+    sql = f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {where} ORDER BY seq {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [_alert(r) for r in store.con.execute(sql, params).fetchall()]

@@ -40,12 +40,12 @@ def alerts(
     ] = None,
     after: Annotated[int | None, Query(ge=0, description="Only alerts with a larger seq.")] = None,
 ) -> Response:
-    """Stored alerts with their evidence (event ids, values, thresholds); `total` counts every
-    stored alert; `available` is false while the store has no alerts table."""
-    found = list_alerts(
-        store, limit=limit, rule=rule, min_severity=_severity(severity), after_seq=after
-    )
-    total = count_alerts(store)
+    """Stored alerts with their evidence (event ids, values, thresholds); `total` counts the
+    stored alerts of the rule and severity asked for (beyond `limit`); `available` is false
+    while the store has no alerts table."""
+    least = _severity(severity)
+    found = list_alerts(store, limit=limit, rule=rule, min_severity=least, after_seq=after)
+    total = count_alerts(store, rule=rule, min_severity=least)
     return render.json_response(
         {
             "available": total is not None,
