@@ -420,7 +420,7 @@ def build(
     for r in fc["rows"]:
         r["country"] = names.get(r["unit_id"], str(r["unit_id"]))
     drivers = load_drivers(iso3s)
-    coverage = _coverage(store, gws, target, prev, year, ev[target])
+    coverage = _coverage(store, gws, target, ev[target], covered)
     for h in (target, prev, year):
         if not bool(per_month[h]["covered"].any()):
             coverage["missing"].append(format_month(h))
@@ -783,9 +783,10 @@ def load_drivers(iso3s: Sequence[str] | None = None) -> list[dict[str, Any]]:
 
 
 def _coverage(
-    store: Store, gws: Sequence[int], target: date, prev: date, year: date, ev: pd.DataFrame
+    store: Store, gws: Sequence[int], target: date, ev: pd.DataFrame, covered_now: bool
 ) -> dict[str, Any]:
-    """Which releases the brief reads, what is preliminary and what is missing."""
+    """Which releases the brief reads, what is preliminary and what is missing; ``events`` and
+    ``unlocated`` are None when no event release covers ``target`` (no data, never 0)."""
     from sahelwatch.status import status
 
     st = status(store, countries=list(gws))
@@ -815,14 +816,31 @@ def _coverage(
     )
     gaps = [format_month(m) for m in window if m not in covered]
     prelim = sum(r["events"] for r in releases if r["preliminary"])
+    month = format_month(target)
+    if target in covered:
+        events, unlocated = len(ev), int(ev["latitude"].isna().sum()) if len(ev) else 0
+        counted = "".join(
+            f"; {r['events']} from {r['source']} {r['release']}"
+            + (" (preliminary, Candidate)" if r["preliminary"] else "")
+            for r in releases
+        )
+        events_text = f"Events of {month}: {events}{counted}. {unlocated} have no coordinates"
+    else:
+        events, unlocated = None, None
+        events_text = f"Events of {month}: " + (
+            "no event data (only country-month totals cover this month)"
+            if covered_now
+            else "no data (no release covers this month)"
+        )
     return {
         "per_country": per_country,
         "releases": releases,
         "preliminary_events": prelim,
-        "events": len(ev),
+        "events": events,
+        "events_text": events_text,
         "gaps": gaps,
         "missing": [],
-        "unlocated": int(ev["latitude"].isna().sum()) if len(ev) else 0,
+        "unlocated": unlocated,
     }
 
 
