@@ -282,7 +282,7 @@ def events(
     db: DbOption = None,
 ) -> None:
     """Select events and export them as CSV, Parquet, GeoJSON or JSON lines."""
-    from sahelwatch.periods import parse_period
+    from sahelwatch.periods import compress_months, format_runs, parse_month, parse_period
     from sahelwatch.query import EventFilter, count_withdrawn, export_events, parse_bbox
     from sahelwatch.store import Store
 
@@ -301,11 +301,18 @@ def events(
     )
     if fmt == "parquet" and out is None and sys.stdout.isatty():
         raise SahelWatchError("Parquet is binary: pass --out FILE or redirect standard output.")
+    from sahelwatch.panels.listing import no_data_months
+
     with Store(db, read_only=True) as store:
         count = export_events(store, flt, fmt, out, raw=raw)  # type: ignore[arg-type]
         hidden = 0 if withdrawn else count_withdrawn(store, flt)
+        gaps = no_data_months(store, flt)
     if out is not None:
         _err(f"wrote {count} events to {out}")
+    if gaps:
+        runs = format_runs(compress_months([parse_month(m) for m in gaps]))
+        _err(f"no data for {runs}: no release covers these months, so their events are "
+             "unknown, not 0.")
     if hidden:
         _err(
             f"{hidden} withdrawn events match too and are left out (missing from a newer "

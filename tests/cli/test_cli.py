@@ -341,6 +341,14 @@ def test_events_to_standard_output(monkeypatch, capsys, bundled_path, direct):
     assert len(frame) > 0
 
 
+def test_events_of_months_no_release_covers_say_so(monkeypatch, capsys, bundled_path):
+    code, out, err = run_cli(monkeypatch, capsys, "events", "--db", str(bundled_path),
+                             "--country", "MLI", "--period", "2025-02..2025-12")  # fmt: skip
+    assert code == 0 and len(out.splitlines()) > 1  # February and December have events
+    assert err.strip() == ("no data for 2025-03..2025-11: no release covers these months, so "
+                           "their events are unknown, not 0.")  # fmt: skip
+
+
 def test_events_bbox(monkeypatch, capsys, bundled_path, tmp_path, direct):
     out = tmp_path / "box.csv"
     _export(monkeypatch, capsys, bundled_path, out, "--bbox", MALI_BBOX)

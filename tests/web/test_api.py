@@ -124,6 +124,9 @@ def test_months_keep_gaps_and_totals_apart_from_zero(client: TestClient, store: 
     # the events API says which months of its period are unknown rather than empty
     listed = ok(client, "/api/events?country=MLI&period=2025-05..2025-07&limit=1")
     assert listed["total"] == 0 and listed["no_data_months"] == ["2025-05", "2025-06", "2025-07"]
+    assert listed["fatalities"] is None and listed["located"] is None  # unknown, not 0
+    part = ok(client, "/api/events?country=MLI&period=2025-02..2025-03&limit=1")
+    assert part["no_data_months"] == ["2025-03"] and part["fatalities"] > 0  # of the covered
     csv_gap = client.get("/api/events?country=MLI&period=2025-06&format=csv")
     assert csv_gap.headers["x-no-data-months"] == "2025-06"
     # months whose releases name no actors have no count by actor family

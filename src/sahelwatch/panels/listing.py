@@ -167,7 +167,9 @@ class EventPage:
     Attributes
     ----------
     columns, rows : the page (rows as tuples, ordered by ``date_start`` and ``uid``).
-    total, fatalities, located : events matching, their ``best`` sum, those with coordinates.
+    total, fatalities, located : events matching, their ``best`` sum, those with coordinates
+        (``fatalities`` and ``located`` None when no release covers any month of the
+        period: unknown, not 0).
     after : ``(date_start, uid)`` of the page's last row when more follow (the next page's
         ``after``), else None.
     no_data_months : :func:`no_data_months` of the filter.
@@ -176,8 +178,8 @@ class EventPage:
     columns: list[str]
     rows: list[tuple[Any, ...]]
     total: int
-    fatalities: int
-    located: int
+    fatalities: int | None
+    located: int | None
     after: tuple[Any, str] | None
     no_data_months: list[str]
 
@@ -234,7 +236,10 @@ def event_page(
     rows = [row[:-3] for row in rows[:limit]]
     day, uid = names.index("date_start"), names.index("uid")
     last = (rows[-1][day], str(rows[-1][uid])) if more else None
-    return EventPage(names, rows, total, fatalities, located, last, no_data_months(store, flt))
+    gaps = no_data_months(store, flt)
+    if flt.start and flt.end and len(gaps) == len(month_range(flt.start, flt.end)):
+        return EventPage(names, rows, total, None, None, last, gaps)  # nothing is known
+    return EventPage(names, rows, total, fatalities, located, last, gaps)
 
 
 @dataclass

@@ -122,7 +122,8 @@ def list_events(
     ordered by start date and uid, as in `sahelwatch events`. `total`, `fatalities` and
     `located` describe every matching event, not only the page; `no_data_months` (CSV: the
     `X-No-Data-Months` header) lists the months of the period no release covers, whose events
-    are unknown, not 0."""
+    are unknown, not 0 (when no month of the period is covered, `fatalities` and `located` are
+    null)."""
     start, end = period_arg(period)
     flt = EventFilter(
         countries=split_list(country, "country"),
