@@ -387,9 +387,16 @@ def test_stored_forecast_is_used(bundled_copy: Path) -> None:
     draws = rng.poisson(40, size=(2, 4, 1, 50)).astype(float)
     months = [date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1), date(2027, 2, 1)]
     frame = draws_frame("country", np.array([432, 439]), months, ["total"], draws)
+    cercles = draws_frame("admin2", np.array(["ML0101", "ML0102"]), months, ["total"], draws)
     with Store(bundled_copy) as store:
         store_forecast(store, frame, "2026-02", MODEL_VERSION)
+        store_forecast(store, cercles, "2026-02", "located-test")
         b = build(store, country="MLI", month="2026-02", forecast="stored", figures=False)
+    # the note says what the store holds below country level, not that nothing is there
+    note = b.forecast["note"]
+    assert "no cercle-level forecast" not in note
+    assert "admin-2 units (cercles in Mali) (model located-test, newest origin 2026-02)" in note
+    assert "/api/forecasts serves them (level=admin2)" in note
     rows = b.forecast["rows"]
     assert [r["horizon"] for r in rows] == [1, 2, 3, 12]
     assert rows[0]["q50"] == np.quantile(draws[0, 0, 0], 0.5)

@@ -737,11 +737,39 @@ def _forecast(
     out["available"] = bool(out["rows"])
     out["how"] = how
     out["note"] = (
-        "Country-level forecast of UCDP fatalities (all types). The model forecasts countries "
-        "only; there is no cercle-level forecast. Quantiles and probabilities come from the "
-        "draws; the mean is not shown because rare very large draws dominate it."
+        f"Country-level forecast of UCDP fatalities (all types). {_finer_forecasts(store)} "
+        "Quantiles and probabilities come from the draws; the mean is not shown because rare "
+        "very large draws dominate it."
     )
     return out
+
+
+def _finer_forecasts(store: Store) -> str:
+    """What the store holds below country level, read from its runs, and where it is shown.
+
+    >>> from sahelwatch.store import Store
+    >>> with Store(":memory:") as store:
+    ...     _finer_forecasts(store).split(" (")[0]
+    'The store holds no forecast below country level'
+    """
+    from sahelwatch.forecast.report import UNIT_LEVELS
+    from sahelwatch.forecast.stored import forecast_runs
+
+    runs = forecast_runs(store)
+    finer = runs[runs["level"].isin(list(UNIT_LEVELS)) & ~runs["benchmark"].astype(bool)]
+    if finer.empty:
+        return (
+            "The store holds no forecast below country level "
+            "('sahelwatch forecast --level admin2' makes one)."
+        )
+    levels = [level for level in UNIT_LEVELS if level in set(finer["level"])]
+    names = [UNIT_LEVELS[lv] + (" (cercles in Mali)" if lv == "admin2" else "") for lv in levels]
+    models = ", ".join(sorted(set(finer["model_version"])))
+    return (
+        f"The store also holds forecasts of {', '.join(names)} (model {models}, newest origin "
+        f"{finer['origin'].max()}): the dashboard map's forecast layer shows them and "
+        f"/api/forecasts serves them (level={' or '.join(levels)})."
+    )
 
 
 def load_coups(iso3s: Sequence[str] | None = None) -> list[dict[str, Any]]:
