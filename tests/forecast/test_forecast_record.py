@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from record_support import keep_evaluation
 
+from sahelwatch.errors import NotFound
 from sahelwatch.forecast import MODEL_VERSION
 from sahelwatch.forecast.record import headline, label, track_record, version_at
 from sahelwatch.forecast.scores import pit_histogram
@@ -84,7 +85,9 @@ def test_track_record_of_mali(kept: tuple) -> None:
     with Store(path, read_only=True) as store:
         record = track_record(store, 432, "country", "sb")
         total = track_record(store, "432", "country", "total")
-        assert track_record(store, "999999", "country")["windows"] == []
+        with pytest.raises(NotFound, match="the kept country backtest of sb fatalities has no "
+                           "unit '999999'"):  # a unit the kept backtest does not hold
+            track_record(store, "999999", "country")
     mine = scores[(scores["unit_id"] == 432) & (scores["target"] == "sb")]
     # The forecast made at 2021-10 for 2022 (window Y2022) against what happened.
     y2022 = next(w for w in record["windows"] if w["window"] == "Y2022")
@@ -148,3 +151,5 @@ def test_api_serves_headline_and_track_record(kept: tuple, tmp_path: Path) -> No
         assert {w["window"] for w in record["windows"]} == {"Y2022", "Y2023"}
         bad = client.get("/api/forecasts/track-record?level=grid")
         assert bad.status_code == 400 and "needs unit" in bad.json()["error"]
+        none_kept = client.get("/api/forecasts/track-record?level=admin2&unit=XX99")
+        assert none_kept.status_code == 200 and none_kept.json()["windows"] == []

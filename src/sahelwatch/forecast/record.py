@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sahelwatch.errors import NotFound
 from sahelwatch.forecast.evaluation import UNIT_COLUMNS, default_target, load_evaluation
 from sahelwatch.forecast.models import DEFAULT_MODEL, MODEL_VERSIONS
 from sahelwatch.forecast.scores import pit_coverage, pit_histogram
@@ -238,6 +239,10 @@ def track_record(
         origin and each month's observation with every model's median, 5% and 95% quantiles
         and CRPS; ``calibration``: PIT histogram and coverage for the unit and for the level.
         Empty lists when the store keeps no evaluation of that level and target.
+
+    Raises
+    ------
+    NotFound : the kept evaluation of the level and target has no such unit.
     """
     target = target or default_target(level)
     unit = str(unit)
@@ -248,6 +253,11 @@ def track_record(
         "summary": [], "windows": [], "calibration": {"unit": [], "level": []},
     }  # fmt: skip
     if mine.empty:
+        level_rows = _calibration_scores(store, level, target) if store.has_table(
+            "evaluation_units") else None  # fmt: skip
+        if level_rows is not None and not level_rows.empty:
+            raise NotFound(f"the kept {level} backtest of {target} fatalities has no unit "
+                           f"'{unit}'.")  # fmt: skip
         return result
     result["summary"] = _summary(mine)
     result["windows"] = _windows(mine)

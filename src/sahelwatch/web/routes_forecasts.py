@@ -171,7 +171,7 @@ def track_record(
     observed fatalities, each model's mean CRPS for the unit and its ratio to
     conflictology's, and calibration (PIT histogram, 50% and 90% interval coverage) for the
     unit and the whole level. Empty lists when no evaluation is kept (`sahelwatch evaluate
-    --save`)."""
+    --save`); 404 when the kept one has no such unit."""
     from sahelwatch.forecast.record import track_record as record
     from sahelwatch.query import resolve_country
 
@@ -180,7 +180,7 @@ def track_record(
     elif unit:
         key = unit
     else:
-        raise QueryError(f"a {level} track record needs unit (P-code or gid).")
+        raise QueryError(f"a track record at {level} level needs unit (P-code or gid).")
     return render.json_response(record(store, key, level, target))
 
 
