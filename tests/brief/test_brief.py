@@ -405,6 +405,43 @@ def test_stored_forecast_is_used(bundled_copy: Path) -> None:
     assert rows[0]["country"] == "Mali"
 
 
+def test_benchmark_tables_name_their_target(bundled_copy: Path, tmp_path: Path) -> None:
+    """Each kept evaluation is shown under a caption naming its target and windows: the
+    challenge's state-based scores are not read as scores of the all-types forecast."""
+    scored = [("sb", "Y2018, Y2019, Y2020", "blend", 53.8), ("sb", "Y2018, Y2019, Y2020",
+              "conflictology", 54.1), ("total", "2010-06, 2010-12, 2011-06", "blend", 44.6),
+              ("total", "2010-06, 2010-12, 2011-06", "conflictology", 42.5)]  # fmt: skip
+    with Store(bundled_copy) as store:
+        store.con.execute(
+            "CREATE TABLE evaluations (created_at TIMESTAMP, level VARCHAR, model VARCHAR, "
+            "windows VARCHAR, n_draws INTEGER, seed INTEGER, crps DOUBLE, ign DOUBLE, "
+            "mis90 DOUBLE, unit_months BIGINT, target VARCHAR, cov50 DOUBLE, cov90 DOUBLE, "
+            "model_version VARCHAR)"
+        )
+        for target, windows, model, crps in scored:
+            store.con.execute(
+                "INSERT INTO evaluations VALUES (TIMESTAMP '2026-12-01 10:00', 'country', ?, ?, "
+                "200, 0, ?, 1.0, 900.0, 100, ?, 0.5, 0.9, ?)",
+                [model, windows, crps, target, model],
+            )
+        b = build(store, country="MLI", month="2026-02", forecast="none", figures=False)
+    text = render(b, "md", tmp_path / "scores.md").read_text(encoding="utf-8")
+    assert (
+        "Model against benchmarks on state-based fatalities (target sb), country level, every "
+        "country scored: VIEWS challenge windows Y2018..Y2020; evaluation of 2026-12-01"
+    ) in text
+    assert "On state-based fatalities the model has the lowest mean CRPS, ahead of" in text
+    assert (
+        "Model against benchmarks on fatalities of all types (target total), country level, "
+        "every country scored: 3 rolling windows, origins 2010-06..2011-06;"
+    ) in text
+    assert (
+        "On fatalities of all types the model is behind conflictology (last 12 months) on mean "
+        "CRPS (44.60 against 42.50)."
+    ) in text
+    assert "sahelwatch evaluate" not in text.split("## Forecast")[1].split("### Track")[0]
+
+
 @pytest.mark.slow
 def test_brief_command_writes_the_file(monkeypatch, capsys, bundled_path: Path, tmp_path: Path):
     from sahelwatch import cli

@@ -127,7 +127,7 @@ def test_stored_evaluation_reaches_the_brief(store: Store, tmp_path: Path) -> No
 
     empty = build(store, country="MLI", forecast="none", figures=False)
     before = empty.evaluation
-    assert before["rows"] == [] and "sahelwatch evaluate" in before["note"]
+    assert before["tables"] == [] and "sahelwatch evaluate" in before["note"]
     assert empty.track["rows"] == [] and not empty.track["latest"]
     result = evaluate(store, tmp_path, windows=CHALLENGE_WINDOWS[1:2], n_draws=20,
                       horizons=[3], workers=1, levels=["country"],
@@ -138,9 +138,10 @@ def test_stored_evaluation_reaches_the_brief(store: Store, tmp_path: Path) -> No
     means = sb.groupby("model")["crps"].mean()
     assert dict(zip(kept["model"], kept["crps"], strict=True)) == pytest.approx(means.to_dict())
     assert (kept["windows"] == "Y2019").all() and (kept["unit_months"] == 191).all()
-    shown = build(store, country="MLI", forecast="none", figures=False).evaluation
+    shown, total = build(store, country="MLI", forecast="none", figures=False).evaluation["tables"]
     assert [row[1] for row in shown["rows"]] == pytest.approx(sorted(means))
-    assert "Y2019" in shown["source"] and "20 draws" in shown["source"]
+    assert "Y2019" in shown["caption"] and "20 draws" in shown["caption"]
+    assert "state-based" in shown["caption"] and "2 rolling windows" in total["caption"]
     best_benchmark = means.drop(["blend", "ratio"]).min()
     word = "lowest" if means["blend"] <= best_benchmark else "behind"
     assert word in shown["note"]

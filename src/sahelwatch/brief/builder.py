@@ -626,43 +626,71 @@ MODEL_NAMES = {
 }
 
 
+EVALUATED_TARGETS = ("sb", "total")
+"""The kept country-level evaluations a brief shows: the VIEWS challenge's state-based target
+and the rolling record of total fatalities (the target of the brief's forecast)."""
+
+
 def _evaluation(store: Store) -> dict[str, Any]:
-    """How the model scored against the benchmarks: the newest country-level evaluation kept
-    in the store (``sahelwatch evaluate --save``), else a note saying there is none."""
+    """How the model scored against the benchmarks: per target of :data:`EVALUATED_TARGETS`,
+    the newest country-level evaluation kept in the store (``sahelwatch evaluate --save``)
+    with a caption naming the target and windows (``tables``), else a note saying there is
+    none."""
     from sahelwatch.forecast import load_evaluation
+
+    tables = [
+        _evaluation_table(scores, target)
+        for target in EVALUATED_TARGETS
+        if not (scores := load_evaluation(store, "country", target)).empty
+    ]
+    note = (
+        ""
+        if tables
+        else (
+            "No evaluation is stored in this store. Run 'sahelwatch evaluate --out DIR --save' "
+            "to score the model against the benchmarks here; docs/forecasting.md reports the "
+            "published evaluation."
+        )
+    )
+    return {"tables": tables, "note": note}
+
+
+def _evaluation_table(scores: pd.DataFrame, target: str) -> dict[str, Any]:
+    """One kept evaluation (rows best CRPS first) as a table with a caption and a verdict."""
+    from sahelwatch.forecast.backtest import CHALLENGE_WINDOWS
     from sahelwatch.forecast.models import DEFAULT_MODEL, MODEL_VERSIONS
 
-    scores = load_evaluation(store, "country")
-    if scores.empty:
-        return {
-            "source": "no evaluation is stored in this store",
-            "rows": [],
-            "note": (
-                "Run 'sahelwatch evaluate --out DIR --save' to score the model against the "
-                "benchmarks here; docs/forecasting.md reports the published evaluation."
-            ),
-        }
     first = scores.iloc[0]
+    what = f"{VIOLENCE_LABELS[target]} fatalities" if target in VIOLENCE_LABELS else (
+        "fatalities of all types"
+    )  # fmt: skip
+    names = [w.strip() for w in str(first.windows).split(",")]
+    span = f"{names[0]}..{names[-1]}" if len(names) > 2 else ", ".join(names)
+    if set(names) <= {w.name for w in CHALLENGE_WINDOWS}:
+        windows = f"VIEWS challenge windows {span}"
+    else:
+        windows = f"{len(names)} rolling windows, origins {span}"
     columns = scores[["model", "crps", "ign", "mis90"]].itertuples(index=False, name=None)
     rows = [(MODEL_NAMES.get(m, m), crps, ign, mis90) for m, crps, ign, mis90 in columns]
     mine = scores[scores["model"] == DEFAULT_MODEL]
     benchmarks = scores[~scores["model"].isin(list(MODEL_VERSIONS))]
     if mine.empty or benchmarks.empty:
-        note = "The stored evaluation does not compare the model with a benchmark."
+        note = f"The stored evaluation of {what} does not compare the model with a benchmark."
     else:
         model_crps, best = float(mine["crps"].iloc[0]), benchmarks.iloc[0]
         name = MODEL_NAMES.get(best.model, best.model)
         if model_crps <= best.crps:
-            note = f"The model has the lowest mean CRPS, ahead of {name}."
+            note = f"On {what} the model has the lowest mean CRPS, ahead of {name}."
         else:
             note = (
-                f"The model is behind {name} on mean CRPS "
+                f"On {what} the model is behind {name} on mean CRPS "
                 f"({model_crps:.2f} against {best.crps:.2f})."
             )
     return {
-        "source": (
-            f"evaluation of {first.created_at:%Y-%m-%d}, windows {first.windows}, "
-            f"{first.n_draws} draws, seed {first.seed}, country level"
+        "caption": (
+            f"{what} (target {target}), country level, every country scored: "
+            f"{windows}; evaluation of {first.created_at:%Y-%m-%d}, {first.n_draws} draws, "
+            f"seed {first.seed}"
         ),
         "rows": rows,
         "note": note,
