@@ -88,7 +88,8 @@ class IngestReport:
         lines = [
             f"{head}: {self.rows_read} rows read, {self.added} added, {self.revised} revised, "
             f"{self.unchanged} unchanged, {self.rejected} rejected.",
-            f"  covers {self.coverage or 'no months'} in {self.countries} countries."
+            f"  covers {self.coverage or 'no months'} in {self.countries} "
+            f"{'country' if self.countries == 1 else 'countries'}."
             if self.coverage
             else "  records no coverage.",
         ]

@@ -87,7 +87,7 @@ class Status:
 
     def to_text(self) -> str:
         """The report ``sahelwatch status`` prints."""
-        lines = [f"Store {self.path}: {self.events} current events."]
+        lines = [f"Store {self.path}: {self.events:,} current events (all countries)."]
         if self.withdrawn:
             lines[0] += (
                 f" {self.withdrawn} events are withdrawn (missing from a newer release that "
@@ -117,8 +117,8 @@ class Status:
             lines.append(
                 f"  {r['source']} {r['release']}{flag}: {r['rows_read']} rows from {r['files']} "
                 f"file(s), {r['rejected']} rejected; covers {months} in {r['countries']} "
-                f"countries; newest data {_day(r['newest'])}{gone}; ingested "
-                f"{r['ingested_at']:%Y-%m-%d %H:%M}"
+                f"{'country' if r['countries'] == 1 else 'countries'}; newest data "
+                f"{_day(r['newest'])}{gone}; ingested {r['ingested_at']:%Y-%m-%d %H:%M}"
             )
         lines.append("\nSources (a gap is 'no data', never zero):")
         for s in self.sources:

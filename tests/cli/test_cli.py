@@ -534,7 +534,7 @@ def test_export_raw_column(monkeypatch, capsys, bundled_path, tmp_path):
 def test_status_command(monkeypatch, capsys, bundled_path):
     code, out, err = run_cli(monkeypatch, capsys, "status", "--db", str(bundled_path))
     assert code == 0 and err == ""
-    assert out.startswith(f"Store {bundled_path}: 19236 current events.")
+    assert out.startswith(f"Store {bundled_path}: 19,236 current events (all countries).")
     assert "ucdp_candidate: covers 2025-01..2025-02, 2025-12..2026-02; gaps 2025-03..2025-11" in out
     assert (
         "ucdp_ged_cm 25.1: 52704 rows from 1 file(s), 0 rejected; covers 1989-01..2024-12 "

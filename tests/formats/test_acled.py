@@ -233,7 +233,7 @@ def test_cli_says_how_many_events_are_withdrawn(tmp_path: Path) -> None:
     loaded = runner.invoke(app, ["ingest", str(EXPORT_A), str(EXPORT_B), "--db", db])
     assert loaded.exit_code == 0 and "withdrew 1 records" in loaded.output
     shown = runner.invoke(app, ["status", "--db", db])
-    assert "8 current events. 1 events are withdrawn" in shown.output
+    assert "8 current events (all countries). 1 events are withdrawn" in shown.output
     listed = runner.invoke(app, ["events", "--country", "MLI", "--db", db])
     assert "1 withdrawn events match too" in listed.stderr
     assert "MLI5004" not in listed.stdout
