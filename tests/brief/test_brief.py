@@ -353,6 +353,7 @@ def test_no_data_month_is_honest(bundled_path: Path, tmp_path: Path) -> None:
     assert "No judgement for Mali in 2025-06" in text
     assert "0%" not in text.split("## Key figures")[1].split("## Maps")[0]
     assert "- Events of 2025-06: no data (no release covers this month).\n" in text
+    assert "| 370 (2 of 12 months; 4 no data, 6 after 2025-06) |" in text
     assert "0 have no coordinates" not in text and "this month (no data)." in text
     html = render(b, "html", tmp_path / "empty.html").read_text(encoding="utf-8")
     assert "<li>Events of 2025-06: no data (no release covers this month).</li>" in html

@@ -480,8 +480,10 @@ def _recency(store: Store, gws: Sequence[int], target: date, coverage: dict[str,
 def _years(
     store: Store, gws: Sequence[int], target: date, first: int = 2012
 ) -> list[dict[str, Any]]:
-    """Per calendar year since ``first``: fatalities with the months that have data and, for one
-    country, the nearest located jihadist event to its capital (None: no located data)."""
+    """Per calendar year since ``first``: fatalities with the months that have data (``note``
+    for a year with fewer than 12: how many no release covers, how many come after ``target``)
+    and, for one country, the nearest located jihadist event to its capital (None: no located
+    data)."""
     from sahelwatch.brief.figures import monthly_fatalities
 
     frame = monthly_fatalities(store, list(gws), target, date(first, 1, 1))["total"]
@@ -493,9 +495,13 @@ def _years(
     out = []
     for year, values in frame.groupby(pd.DatetimeIndex(frame.index).year):
         known = values.dropna()
+        missing, later = len(values) - len(known), 12 - len(values)
+        parts = [f"{missing} no data"] if missing else []
+        parts += [f"{later} after {format_month(target)}"] if later else []
         row: dict[str, Any] = {
             "year": int(year), "fatalities": float(known.sum()) if len(known) else None,
-            "months": len(known), "of": len(values), "capital": None, "capital_km": None,
+            "months": len(known), "capital": None, "capital_km": None,
+            "note": f"{len(known)} of 12 months; {', '.join(parts)}" if parts else None,
         }  # fmt: skip
         if capital is not None and int(year) in capital.index:
             c = capital.loc[int(year)]
