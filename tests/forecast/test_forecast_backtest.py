@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sahelwatch.bundled import ingest_bundled
@@ -162,3 +163,16 @@ def test_stored_evaluation_reaches_the_brief(store: Store, tmp_path: Path) -> No
     text = render(brief, "md", tmp_path / "brief.md").read_text(encoding="utf-8")
     assert "Track record: earlier forecasts against what happened" in text
     assert f"| Mali | {row['crps']:.2f} | {row['reference']:.2f} |" in text
+
+
+def test_report_names_the_windows_the_actuals_hold_fewer_of() -> None:
+    from sahelwatch.forecast.report import _partial_windows
+
+    def window(name: str, units: int, months: int) -> pd.DataFrame:
+        return pd.DataFrame([(name, u, m, "blend") for u in range(units) for m in range(months)],
+                            columns=["window", "unit_id", "month", "model"])  # fmt: skip
+
+    full = [window("Y2019", 191, 12), window("Y2020", 191, 12)]
+    assert _partial_windows(pd.concat(full)) == ""
+    fewer = pd.concat([window("Y2018", 9, 12), *full, window("Y2024", 191, 4)])
+    assert _partial_windows(fewer) == " (held for fewer: Y2018 9 countries, Y2024 4 months)"

@@ -159,7 +159,8 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
             "country-month, the 191 countries of the VIEWS 2023/24 Prediction Challenge. "
             f"Windows {', '.join(windows)}: each forecast from data cut at October of the year "
             "before (horizons 3-14 = January-December), scored against the challenge's "
-            f"actuals. {n_draws:,} draws per unit-month, seed {seed}. Model settings were "
+            f"actuals{_partial_windows(scores)}. {n_draws:,} draws per unit-month, seed {seed}. "
+            "Model settings were "
             "chosen on windows Y2006-Y2017 (origins 2005-10..2016-10, total fatalities; the "
             "LightGBM model's on Y2014-Y2017), never on these windows."
         ),
@@ -226,6 +227,18 @@ def report_blocks(scores: pd.DataFrame, n_draws: int, seed: int) -> list[Block]:
         table.insert(1, "model median (year)", lg["q50"].sum())
         blocks += [Block(f"{name} ({gw})", 4), Block(table=table.reset_index())]
     return blocks
+
+
+def _partial_windows(scores: pd.DataFrame) -> str:
+    """`` (held for fewer: Y2018 9 countries, Y2024 4 months)`` for the windows whose actuals
+    hold fewer countries or months than the fullest window ("" when none)."""
+    one = scores[scores["model"] == scores["model"].iloc[0]]
+    per = one.groupby("window", sort=False).agg(units=("unit_id", "nunique"),
+                                                 months=("month", "nunique"))  # fmt: skip
+    most_units, most_months = per["units"].max(), per["months"].max()
+    parts = [f"{w} {r.units} countries" if r.units < most_units else f"{w} {r.months} months"
+             for w, r in per.iterrows() if r.units < most_units or r.months < most_months]
+    return f" (held for fewer: {', '.join(parts)})" if parts else ""
 
 
 def _where_it_loses(scores: pd.DataFrame, crps: pd.DataFrame, models: list[str]) -> list[Block]:
