@@ -437,6 +437,8 @@ def test_forecast_runs_and_summaries(client: TestClient, store: Store) -> None:
     assert units is not None and every["count"] == units[0] > 100
     fc = ok(client, "/api/forecasts?target=total&month=2025-03&format=geojson")
     assert any(f["geometry"] is not None for f in fc["features"])
+    before = client.get("/api/forecasts?target=total&month=2024-06")  # not a month of the run
+    assert before.status_code == 400 and "2024-06 is not among its months" in before.json()["error"]
 
 
 @pytest.mark.slow

@@ -93,6 +93,7 @@ def forecasts(
     chosen_origin, chosen, bench = pick_run(
         _runs(request, store), month_arg(origin), model, level, preferred
     )
+    _check_months(_runs(request, store), chosen_origin, chosen, level, months)
     models = [chosen, *bench] if benchmarks else [chosen]
     frame = stored_summary(store, chosen_origin, models, level, units, targets, months, samples)
     meta = {
@@ -114,6 +115,19 @@ def forecasts(
         text = to_geojson(frame.drop(columns=["samples"], errors="ignore"), shapes)
         return Response(text.encode("utf-8"), media_type=render.GEOJSON)
     return render.json_response({**meta, "rows": render.frame_records(frame)})
+
+
+def _check_months(
+    runs: pd.DataFrame, origin: str, version: str, level: str, months: list[Any]
+) -> None:
+    """Refuse months the chosen run does not forecast, saying which it does."""
+    run = runs[(runs["origin"] == origin) & (runs["model_version"] == version)
+               & (runs["level"] == level)].iloc[0]  # fmt: skip
+    outside = [f"{m:%Y-%m}" for m in months
+               if not run["first_month"] <= f"{m:%Y-%m}" <= run["last_month"]]  # fmt: skip
+    if outside:
+        raise QueryError(f"the {version} run made at {origin} forecasts {run['first_month']}.."
+                         f"{run['last_month']}; {', '.join(outside)} is not among its months.")
 
 
 def _headline(request: Request, store: RequestStore, level: str, target: str) -> dict[str, Any]:
