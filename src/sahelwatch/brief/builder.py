@@ -800,10 +800,19 @@ def _finer_forecasts(store: Store) -> str:
     names = [UNIT_LEVELS[lv] + (" (cercles in Mali)" if lv == "admin2" else "") for lv in levels]
     models = ", ".join(sorted(set(finer["model_version"])))
     return (
-        f"The store also holds forecasts of {', '.join(names)} (model {models}, newest origin "
-        f"{finer['origin'].max()}): the dashboard map's forecast layer shows them and "
-        f"/api/forecasts serves them (level={' or '.join(levels)})."
+        f"The store also holds forecasts of {_either(names, 'and')} (model {models}, newest "
+        f"origin {finer['origin'].max()}): the dashboard map's forecast layer shows them and "
+        f"/api/forecasts serves them (level={_either(levels, 'or')})."
     )
+
+
+def _either(words: Sequence[str], conjunction: str) -> str:
+    """``a, b and c`` (or ``or``).
+
+    >>> _either(["admin1", "admin2", "grid"], "or"), _either(["admin2"], "and")
+    ('admin1, admin2 or grid', 'admin2')
+    """
+    return f" {conjunction} ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
 
 
 def load_coups(iso3s: Sequence[str] | None = None) -> list[dict[str, Any]]:
