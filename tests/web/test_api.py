@@ -291,6 +291,13 @@ def test_bad_requests_get_json_errors(client: TestClient, url: str, status: int)
     error(client, url, status)
 
 
+def test_a_choice_among_values_is_named_not_its_pattern(client: TestClient) -> None:
+    said = error(client, "/api/panels?level=grid", 422)
+    assert said == "invalid request: level: must be one of country, admin1, admin2, cell"
+    assert error(client, "/api/events?format=xml", 422).endswith(
+        "format: must be one of json, geojson, csv")
+
+
 def test_long_query_strings_and_bodies_are_refused(client: TestClient) -> None:
     error(client, "/api/events?actor=" + "x" * 5000, 414)
     response = client.post(

@@ -249,7 +249,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         problems = []
         for error in exc.errors()[:5]:
             where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path"))
-            problems.append(f"{where}: {error.get('msg', 'invalid')}")
+            problems.append(f"{where}: {_said(error)}")
         return JSONResponse({"error": "invalid request: " + "; ".join(problems)}, status_code=422)
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -315,6 +315,15 @@ def _check_origins(origins: Iterable[str]) -> tuple[str, ...]:
         out.append(origin)
     return tuple(out)
 
+
+
+def _said(error: Any) -> str:
+    """A validation error in words: a choice among alternatives (``^(a|b)$``) is named as such
+    rather than as its pattern."""
+    choices = re.fullmatch(r"\^\(([\w|-]+)\)\$", str(error.get("ctx", {}).get("pattern", "")))
+    if error.get("type") == "string_pattern_mismatch" and choices:
+        return f"must be one of {', '.join(choices.group(1).split('|'))}"
+    return str(error.get("msg", "invalid"))
 
 def create_app(
     db_path: str | Path,
