@@ -71,6 +71,10 @@ def test_match_and_cycles(client: TestClient) -> None:
     cycles = pd.DataFrame(ok(client, "/api/consequences/cycles")["rows"])
     mali_2022 = cycles[(cycles["country_iso3"] == "MLI") & (cycles["cycle"] == "2022-03")]
     assert list(mali_2022["period_type"]) == ["projected"]
+    meta = ok(client, "/api/meta")  # consequence figures by cycle and year, not as months
+    assert all(f["kind"] != "consequence" for f in meta["families"])
+    assert any(line.startswith("Cadre Harmonisé MLI: cycles 2014-03..2023-03")
+               for line in meta["consequences"])  # fmt: skip
 
 
 def test_displacement_and_violence(client: TestClient) -> None:

@@ -52,6 +52,7 @@ def _runs_text(runs: list[tuple[date, date]]) -> list[list[str]]:
 
 
 def _meta(store: RequestStore, settings: Any) -> dict[str, Any]:
+    from sahelwatch.consequences.summary import status_lines
     from sahelwatch.geo import bundled_countries
     from sahelwatch.status import family_months
 
@@ -67,6 +68,7 @@ def _meta(store: RequestStore, settings: Any) -> dict[str, Any]:
             "last_located_month": format_month(f.located[-1]) if f.located else None,
         }
         for f in family_months(store)
+        if f.kind != "consequence"  # cycles and years, not months: "consequences" below
     ]
     tiles = (
         {"url": settings.tiles_url, "attribution": settings.tiles_attribution}
@@ -80,6 +82,7 @@ def _meta(store: RequestStore, settings: Any) -> dict[str, Any]:
         "violence_types": VIOLENCE_LABELS,
         "actor_families": {f: FAMILY_LABELS[f] for f in ACTOR_FAMILIES},
         "families": fam_rows,
+        "consequences": [line.strip() for line in status_lines(store)],
         "tiles": tiles,
         "forecasts": store.has_table("forecasts"),
         "alerts": store.has_table("alerts"),
@@ -91,8 +94,10 @@ def _meta(store: RequestStore, settings: Any) -> dict[str, Any]:
 @router.get("/api/meta", summary="What the dashboard needs to know first")
 def meta(request: Request, store: Annotated[RequestStore, Depends(read_store)]) -> Response:
     """Countries with bundled boundaries (and whether they have admin-1/admin-2 units),
-    violence types, actor families, the release families in the store with the months they
-    cover (and cover with event locations), the tile layer if one is configured, limits."""
+    violence types, actor families, the release families of events and country-month totals
+    in the store with the months they cover (and cover with event locations), the
+    consequence figures (Cadre Harmonisé cycles, displacement years) in words, the tile layer
+    if one is configured, limits."""
     return render.json_response(_meta(store, app_state(request).settings))
 
 
