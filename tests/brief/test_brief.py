@@ -359,6 +359,18 @@ def test_no_data_month_is_honest(bundled_path: Path, tmp_path: Path) -> None:
     assert "<li>Events of 2025-06: no data (no release covers this month).</li>" in html
 
 
+def test_totals_only_month_has_no_event_figures(bundled_path: Path) -> None:
+    """2024 has only GED country-month totals: no event map of zero events, no event count."""
+    with Store(bundled_path, read_only=True) as store:
+        b = build(store, country="MLI", month="2024-06", forecast="none")
+    assert b.covered and "events_map" not in b.images
+    assert b.image_notes["events_map"] == "No event map: no event release covers 2024-06."
+    assert b.coverage["events"] is None and b.coverage["unlocated"] is None
+    assert b.coverage["events_text"] == (
+        "Events of 2024-06: no event data (only country-month totals cover this month)"
+    )
+
+
 @pytest.mark.slow
 def test_region_brief_end_to_end(bundled_path: Path, tmp_path: Path) -> None:
     with Store(bundled_path, read_only=True) as store:

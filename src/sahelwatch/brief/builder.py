@@ -430,8 +430,9 @@ def build(
         from sahelwatch.brief import figures as figmod
 
         images, notes = figmod.draw_all(
-            store, gws, iso3s, target, ev[target], presence, fc, drivers, covered
-        )
+            store, gws, iso3s, target, ev[target], presence, fc, drivers,
+            coverage["events"] is not None,
+        )  # fmt: skip
     recency = _recency(store, gws, target, coverage)
     title = f"Situation brief: {scope}, {format_month(target)}"
     return Brief(

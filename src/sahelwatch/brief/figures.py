@@ -266,14 +266,15 @@ def draw_all(
     drivers: list[dict[str, Any]],
     covered: bool,
 ) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Every figure of a brief, and a note for each that cannot be drawn."""
+    """Every figure of a brief, and a note for each that cannot be drawn; ``covered``: an event
+    release covers ``target`` (else there is no event map, not a map of zero events)."""
     month = format_month(target)
     images: dict[str, bytes] = {}
     notes: dict[str, str] = {}
     if covered:
         images["events_map"] = events_map(events, iso3s, month)
     else:
-        notes["events_map"] = f"No event map: no release covers {month}."
+        notes["events_map"] = f"No event map: no event release covers {month}."
     has_presence = len(presence) and presence["presence"].notna().any()
     if has_presence:
         images["presence_map"] = presence_map(presence, iso3s, month)
