@@ -469,7 +469,19 @@ def test_subnational_forecasts_by_pcode_and_cell(web_db: Path, tmp_path: Path) -
         assert sum(f["geometry"] is not None for f in shapes["features"]) > 10
         cells = ok(other, "/api/forecasts?level=cell&target=total&format=geojson")
         assert cells["features"] and all(f["geometry"] for f in cells["features"])
-        assert "leave it out" in error(other, "/api/forecasts?level=grid&country=MLI", 400)
+        # a country picks its units; the rows name them
+        mali = ok(other, "/api/forecasts?level=admin1&target=total&country=MLI")["rows"]
+        expected = set(frames["admin1"].loc[frames["admin1"]["unit_id"].str.startswith("ML"),
+                                            "unit_id"])  # fmt: skip
+        assert {r["unit_id"] for r in mali} == expected and len(expected) == 10
+        assert {r["country_gw"] for r in mali} == {432}
+        kayes = next(r for r in mali if r["unit_id"] == "ML01")
+        assert kayes["unit_name"] == "Kayes"
+        niger = ok(other, "/api/forecasts?level=grid&target=total&country=NER")["rows"]
+        assert niger and {r["country_gw"] for r in niger} == {436}
+        assert {r["unit_id"] for r in niger} < set(frames["grid"]["unit_id"])
+        assert "at country level" in error(other, "/api/forecasts?level=grid&country=MLI"
+                                           "&samples=true", 400)  # fmt: skip
 
 
 def test_forecasts_absent(bundled_path: Path) -> None:

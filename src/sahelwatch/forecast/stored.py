@@ -34,6 +34,7 @@ __all__ = [
     "observed_history",
     "pick_run",
     "stored_summary",
+    "unit_names",
 ]
 
 #: Model versions of the benchmarks start with this.
@@ -119,7 +120,7 @@ def stored_summary(
     origin: str,
     models: Sequence[str],
     level: str,
-    units: Sequence[int] | None = None,
+    units: Sequence[int | str] | None = None,
     targets: Sequence[str] = (),
     months: Sequence[date] = (),
     samples: bool = False,
@@ -129,7 +130,7 @@ def stored_summary(
 
     Parameters
     ----------
-    units, targets, months : only these (default: all).
+    units, targets, months : only these (default: all); units by P-code at admin levels.
     samples : add the draws themselves (``samples``, in draw order).
 
     Returns
@@ -147,9 +148,10 @@ def stored_summary(
         "q": list(DEFAULT_QUANTILES),
     }
     clauses = ["origin = $origin", "list_contains($models, model_version)", "level = $level"]
+    admin = level.startswith("admin")
     if units:
         params["units"] = list(units)
-        clauses.append("list_contains($units, unit_id)")
+        clauses.append(f"list_contains($units, {'unit_code' if admin else 'unit_id'})")
     if targets:
         params["targets"] = list(targets)
         clauses.append("list_contains($targets, target)")
@@ -158,7 +160,7 @@ def stored_summary(
         clauses.append("list_contains($months, month)")
     probs = ", ".join(f"avg((value >= {t})::DOUBLE) AS p_ge_{t}" for t in THRESHOLDS)
     extra = ", list(value ORDER BY draw) AS samples" if samples else ""
-    unit = "unit_code AS unit_id" if level.startswith("admin") else "unit_id"  # P-codes
+    unit = "unit_code AS unit_id" if admin else "unit_id"  # P-codes
     frame = store.con.execute(
         f"SELECT model_version, {unit}, month, target, count(*) AS draws, avg(value) AS mean, "
         f"quantile_cont(value, $q) AS q, {probs}{extra} FROM forecasts "
@@ -174,6 +176,22 @@ def stored_summary(
     frame.insert(0, "origin", origin)
     frame.insert(2, "level", level)
     return frame
+
+
+def unit_names(
+    store: Store, level: str, origin: str, countries: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """``unit_id`` (P-code or cell), ``unit_name`` and ``country_gw`` of the units a
+    ``level`` forecast made at ``origin`` (``YYYY-MM``) covers (of ``countries`` only, when
+    given; by default those the sub-national forecasts cover)."""
+    from sahelwatch.forecast.subnational import default_countries, panel_level
+    from sahelwatch.panels import build_panel
+
+    month = date.fromisoformat(origin + "-01")
+    frame = build_panel(store, panel_level(level),  # type: ignore[arg-type]
+                        countries=list(countries or default_countries(level)), start=month,
+                        end=month)  # fmt: skip
+    return frame[["unit_id", "unit_name", "country_gw"]].reset_index(drop=True)
 
 
 def observed_history(store: Store, gws: Sequence[int], start: date | None = None) -> pd.DataFrame:

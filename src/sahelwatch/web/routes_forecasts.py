@@ -73,7 +73,9 @@ def forecasts(
 ) -> Response:
     """Fatality forecasts of a stored run: per unit, month and target the mean, quantiles
     `q05`..`q95` and probabilities of at least 1, 25 and 100 fatalities (`p_ge_1`, ...),
-    computed from the stored draws; with `samples=true`, the draws themselves. GeoJSON joins
+    computed from the stored draws; with `samples=true`, the draws themselves. Below country
+    level `country` picks the units of those countries, and the rows name each unit
+    (`unit_name`, `country_gw`; at grid level only with `country`). GeoJSON joins
     the rows to the units' boundaries (for a choropleth of one month and target). Without
     `model`, the run shown is the headline forecast (`headline`: the model or benchmark with
     the better backtest record, and why; see `/api/forecasts/headline`) when it is stored."""
@@ -82,11 +84,9 @@ def forecasts(
     targets = _targets(target)
     names = split_list(country, "country")
     level = "grid" if level == "cell" else level
-    if names and level != "country":
-        raise QueryError("country applies to country-level forecasts; leave it out below.")
-    units = sorted({gw for c in names for gw in resolve_country(store, c)}) if names else None
-    if samples and (units is None or len(units) > MAX_SAMPLE_UNITS):
-        raise QueryError(f"samples need country (at most {MAX_SAMPLE_UNITS}).")
+    gws = sorted({gw for c in names for gw in resolve_country(store, c)}) if names else None
+    if samples and (level != "country" or gws is None or len(gws) > MAX_SAMPLE_UNITS):
+        raise QueryError(f"samples need country (at most {MAX_SAMPLE_UNITS}), at country level.")
     months = [m for m in (month_arg(t) for t in split_list(month, "month", 36)) if m]
     top = _headline(request, store, level, targets[0] if len(targets) == 1 else "sb")
     preferred = (top["model_version"], MODEL_VERSION)
@@ -95,7 +95,13 @@ def forecasts(
     )
     _check_months(_runs(request, store), chosen_origin, chosen, level, months)
     models = [chosen, *bench] if benchmarks else [chosen]
+    places = None if level == "country" or (level == "grid" and not gws) else _unit_names(
+        request, store, level, chosen_origin, gws)  # fmt: skip
+    units = gws if places is None or not gws else places["unit_id"].tolist()
     frame = stored_summary(store, chosen_origin, models, level, units, targets, months, samples)
+    if places is not None:  # the units' names and countries beside their opaque ids
+        frame = frame.merge(places.astype({"unit_id": frame["unit_id"].dtype}), on="unit_id",
+                            how="left")  # fmt: skip
     meta = {
         "origin": chosen_origin,
         "model_version": chosen,
@@ -115,6 +121,16 @@ def forecasts(
         text = to_geojson(frame.drop(columns=["samples"], errors="ignore"), shapes)
         return Response(text.encode("utf-8"), media_type=render.GEOJSON)
     return render.json_response({**meta, "rows": render.frame_records(frame)})
+
+
+def _unit_names(
+    request: Request, store: RequestStore, level: str, origin: str, gws: list[int] | None
+) -> pd.DataFrame:
+    from sahelwatch.forecast.stored import unit_names
+
+    state = app_state(request)
+    key = ("unit names", state.access.generation(), level, origin, tuple(gws or ()))
+    return state.memo.get(key, lambda: unit_names(store, level, origin, gws))
 
 
 def _check_months(
