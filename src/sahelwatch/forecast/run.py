@@ -98,8 +98,6 @@ def forecast(
         origin_month = parse_month(origin)
     else:
         origin_month = date(origin.year, origin.month, 1)
-    if origin is not None:
-        _check_covered(store, origin_month)
     k = [TARGETS.index(t) for t in targets]
     if level == "country":
         say = progress or (lambda _: None)
@@ -124,17 +122,6 @@ def forecast(
     frame = draws_frame(level, units, months, list(targets), draws)
     frame.attrs.update(origin=f"{origin_month:%Y-%m}", model_version=version)
     return frame
-
-
-def _check_covered(store: Store, origin: date) -> None:
-    """Refuse an origin that no release covers: its data are unknown, not 0."""
-    covered = store.con.execute(
-        "SELECT max(month) FILTER (WHERE month <= $m), count(*) FILTER (WHERE month = $m) "
-        "FROM coverage", {"m": origin}).fetchone()  # fmt: skip
-    if covered and covered[1] == 0:
-        before = f"; the newest covered month before it is {covered[0]:%Y-%m}" if covered[0] else ""
-        raise QueryError(f"no release covers {origin:%Y-%m}, so it cannot be a forecast origin "
-                         f"(its data are unknown, not 0){before}.")  # fmt: skip
 
 
 __all__ = ["FORECAST_LEVELS", "forecast"]
