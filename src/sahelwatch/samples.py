@@ -160,6 +160,7 @@ def stage(
     params = {"origin": origin, "version": model_version, **path}
     staged = []
     with duckdb.connect(config={"threads": work_cores()}) as con:
+        con.execute("SET enable_progress_bar = false")  # the caller shows progress
         if framed:
             con.register("sw_samples", samples)
         levels = [r[0] for r in con.execute(

@@ -96,9 +96,13 @@ def test_track_record_of_mali(kept: tuple) -> None:
     row = mine[(mine["window"] == "Y2022") & (mine["model"] == "conflictology")].iloc[0]
     first = y2022["months"][0]
     assert first["obs"] == row["obs"] and first["horizon"] == 3
-    assert first["models"]["conflictology"]["q50"] == pytest.approx(row["q50"])
+    assert first["models"]["conflictology"]["q50"] == pytest.approx(row["q50"], abs=5e-5)
     assert first["models"]["blend"]["crps"] == pytest.approx(
-        mine[(mine["window"] == "Y2022") & (mine["model"] == "blend")]["crps"].iloc[0])
+        mine[(mine["window"] == "Y2022") & (mine["model"] == "blend")]["crps"].iloc[0], abs=5e-5)
+    # Four decimals at most: no float noise such as 267.1499999999976.
+    values = [v for w in total["windows"] for m in w["months"] for q in m["models"].values()
+              for v in q.values()]  # fmt: skip
+    assert values and all(v == round(v, 4) for v in values)
     # Model against conflictology for Mali.
     summary = {s["model"]: s for s in record["summary"]}
     means = mine.groupby("model")["crps"].mean()

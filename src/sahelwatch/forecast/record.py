@@ -292,7 +292,8 @@ def _windows(scores: pd.DataFrame) -> list[dict[str, Any]]:
         month = months.setdefault(str(c["month"]), {
             "month": str(c["month"]), "horizon": int(c["horizon"]), "obs": float(c["obs"]),
             "models": {}})  # fmt: skip
-        month["models"][str(c["model"])] = {k: float(c[k]) for k in ("q05", "q50", "q95", "crps")}
+        month["models"][str(c["model"])] = {  # 4 decimals: 267.15, never 267.1499999999976
+            k: round(float(c[k]), 4) for k in ("q05", "q50", "q95", "crps")}
     out = []
     for name, months in windows.items():
         first = next(iter(months.values()))
