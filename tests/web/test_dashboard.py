@@ -322,6 +322,14 @@ def test_data_page_shows_gaps_as_gaps(page: Page) -> None:
     assert covered == 5  # 2025-01, 2025-02, 2025-12, 2026-01, 2026-02
     assert "2025-03 – 2025-11" in page.page.inner_text("#src-table")
     assert page.page.locator("#export-list a").count() >= 5
+    # Releases without event months (food insecurity) say so, not "none"; no column is cut off.
+    food = page.page.locator("#rel-table tr", has_text="cadre_harmonise").first
+    assert "not event data" in food.inner_text()
+    panel = page.page.locator("#rel-table").locator("xpath=ancestor::article").bounding_box()
+    last = page.page.locator("#rel-table th").last
+    assert last.inner_text() == "Ingested"
+    edge = last.bounding_box()
+    assert panel and edge and edge["x"] + edge["width"] <= panel["x"] + panel["width"]
     page.shot("dashboard_data.png")
     page.assert_clean()
 

@@ -84,7 +84,10 @@ function renderCoverage(cov) {
 function renderReleases(status) {
   fillTable($("rel-table"), ["Source", "Release", "Covers", "Rows", "Rejected", "Ingested"], status.releases.map((r) => el("tr", {},
     el("td", { text: r.source }), el("td", { text: r.release + (r.preliminary ? " (prelim.)" : "") }),
-    el("td", { text: runsText(r.covers) }), el("td", { text: fmt(r.rows_read) }), el("td", { text: fmt(r.rejected) }),
+    // food insecurity and displacement releases hold no event months: not "none", which reads as empty
+    r.covers.length ? el("td", { class: "wrap", text: runsText(r.covers) })
+      : el("td", { class: "na", text: "not event data", title: "this release holds no monthly event counts" }),
+    el("td", { text: fmt(r.rows_read) }), el("td", { text: fmt(r.rejected) }),
     el("td", { text: (r.ingested_at || "").slice(0, 10) }))));
   $("store-note").textContent = status.events.toLocaleString("en") + " current events in " + status.store + "; " + status.quarantined + " rows in quarantine.";
 }
