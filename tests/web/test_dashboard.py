@@ -243,6 +243,25 @@ def test_filters_drive_the_map_and_agree_with_the_api(page: Page) -> None:
     page.assert_clean()
 
 
+def test_a_hand_edited_link_falls_back_to_the_defaults(page: Page) -> None:
+    """Values the selectors do not offer (a country list, a typo, a month out of range) show the
+    default, never every country of the store under a label naming the typed text."""
+    page.open("#map?country=MLI,BFA&start=1900-01&colour=rainbow")
+    assert page.js("[SW.state.country, SW.state.colour]") == ["SAHEL", "type"]
+    assert page.page.input_value("#f-country") == "SAHEL"
+    assert page.js("SW.state.start") == page.js("SW.firstMonth")
+    sahel_total = page.api("events", country=sahel(page), period="2025-01..2026-02", limit=1)
+    assert page.number("#count-events") == sahel_total["total"]
+    page.page.evaluate("location.hash = '#map?country=mli'")  # lower case is understood
+    page.settle()
+    assert page.page.input_value("#f-country") == "MLI"
+    page.page.evaluate("location.hash = '#map?country=XXX'")
+    page.settle()
+    assert page.page.input_value("#f-country") == "SAHEL"
+    assert page.number("#count-events") == sahel_total["total"]
+    page.assert_clean()
+
+
 def test_choropleth_of_indicators_and_forecasts(page: Page) -> None:
     page.open("#map?month=2026-02&layer=deadliness&level=admin2")
     shapes = page.api("boundaries/admin2", country="MLI,BFA,NER")

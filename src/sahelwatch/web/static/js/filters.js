@@ -6,7 +6,7 @@ import { $, fillSelect } from "./dom.js";
 import { addMonths, monthIndex, monthLabel, monthsBetween } from "./format.js";
 import { familyLabel } from "./labels.js";
 import { zoomToCountry } from "./map.js";
-import { app, emit, filters, meta, periodMonths, writeHash } from "./state.js";
+import { app, DEFAULTS, emit, filters, meta, periodMonths, writeHash } from "./state.js";
 
 /** Record a change of the filters and tell the views: "filters", "month", "colour", "layer"
  * or "region". @param {string} topic */
@@ -28,15 +28,30 @@ export function syncSlider() {
 
 /** The controls as the state says (after the hash changed). */
 export function syncControls() {
-  $("f-country").value = filters.country;
-  $("f-start").value = filters.start;
-  $("f-end").value = filters.end;
-  $("f-family").value = filters.family;
-  $("f-colour").value = filters.colour;
-  $("c-layer").value = filters.layer;
-  $("c-level").value = filters.level;
+  filters.country = filters.country.toUpperCase();
+  put("f-country", "country", DEFAULTS.country);
+  put("f-start", "start", app.firstMonth);
+  put("f-end", "end", app.lastMonth);
+  put("f-family", "family", DEFAULTS.family);
+  put("f-colour", "colour", DEFAULTS.colour);
+  put("c-layer", "layer", DEFAULTS.layer);
+  put("c-level", "level", DEFAULTS.level);
   for (const box of $("f-types").querySelectorAll("input")) box.checked = filters.types.includes(box.value);
   syncSlider();
+}
+
+/**
+ * Show a filter in its selector; a value the selector does not offer (a link edited by hand,
+ * such as "country=MLI,BFA") falls back to `fallback` rather than to no filter at all.
+ * @param {string} id @param {"country" | "start" | "end" | "family" | "colour" | "layer" | "level"} name
+ * @param {string} fallback
+ */
+function put(id, name, fallback) {
+  const box = /** @type {HTMLSelectElement} */ ($(id));
+  box.value = filters[name];
+  if (box.value === filters[name]) return;
+  filters[name] = fallback;
+  box.value = fallback;
 }
 
 /**
@@ -67,6 +82,7 @@ export function setupFilters() {
     { value: "ALL", label: "All countries" },
   ], filters.country);
   const { all, first, last } = monthChoices(m.families, new Date().toISOString().slice(0, 7));
+  app.firstMonth = first;
   app.lastMonth = last;
   if (!filters.start || !all.includes(filters.start)) filters.start = first;
   if (!filters.end || !all.includes(filters.end)) filters.end = last;

@@ -74,8 +74,8 @@ export const VIEWS = ["map", "country", "data"];
  * @property {string[]} [months] @property {string} [origin] @property {string} [model]
  */
 
-/** @type {Filters} */
-export const filters = {
+/** @type {Filters} the filters a page opens with */
+export const DEFAULTS = Object.freeze({
   view: "map",
   country: "SAHEL",
   start: "",
@@ -87,7 +87,10 @@ export const filters = {
   layer: "",
   level: "admin1",
   region: "",
-};
+});
+
+/** @type {Filters} */
+export const filters = { ...DEFAULTS, types: TYPES.slice() };
 
 /** Everything else the page holds. */
 export const app = {
@@ -101,6 +104,8 @@ export const app = {
   meta: null,
   /** @type {Reference | null} */
   reference: null,
+  /** first month of the default period (the newest 14 months of the event data) */
+  firstMonth: "",
   /** newest month of the event data */
   lastMonth: "",
   /** @type {{events: string | null, country: string | null, data: string | null}} which filter key each view was last loaded for */
