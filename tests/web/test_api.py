@@ -298,6 +298,17 @@ def test_a_choice_among_values_is_named_not_its_pattern(client: TestClient) -> N
         "format: must be one of json, geojson, csv")
 
 
+def test_a_parameter_the_route_does_not_read_is_refused(client: TestClient) -> None:
+    """A misspelt filter (start= for period=) would otherwise answer for the whole history."""
+    said = error(client, "/api/events?start=2025-01&country=MLI&limit=1", 400)
+    assert said.startswith("/api/events has no parameter 'start'; it reads ")
+    assert "period" in said and "country" in said
+    assert "'foo', 'x'" in error(client, "/api/health?x=1&foo=2", 400)
+    assert error(client, "/api/boundaries/admin1?levl=2", 400).startswith(
+        "/api/boundaries/admin1 has no parameter 'levl'")
+    assert client.get("/api/events?country=MLI&period=2026-02&limit=1").status_code == 200
+
+
 def test_long_query_strings_and_bodies_are_refused(client: TestClient) -> None:
     error(client, "/api/events?actor=" + "x" * 5000, 414)
     response = client.post(

@@ -48,7 +48,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 import duckdb
 from fastapi import FastAPI, Request
@@ -74,7 +74,7 @@ from sahelwatch.web import (
     routes_store,
     routes_units,
 )
-from sahelwatch.web.cache import Memo, ResponseCache, route_params
+from sahelwatch.web.cache import Memo, Params, ResponseCache, route_params
 from sahelwatch.web.db import StoreAccess, StoreBusy
 from sahelwatch.web.deps import AppState, NotFound, Settings, error_body
 from sahelwatch.web.routes_store import PayloadTooLarge, Unauthorized, WritingDisabled
@@ -173,6 +173,32 @@ class Limits:
             return message
 
         await self.app(scope, bounded, send)
+
+
+class KnownParams:
+    """ASGI middleware refusing (400) query parameters an API route does not read: a misspelt
+    filter (``start=`` for ``period=``) would otherwise be ignored and the answer cover
+    everything, with nothing to tell the user so."""
+
+    def __init__(self, app: ASGIApp, *, params: Params) -> None:
+        self.app = app
+        self.params = params
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        known = (self.params(scope["path"]) if scope["type"] == "http"
+                 and scope["path"].startswith("/api/") else None)  # fmt: skip
+        if known is not None:
+            query = scope.get("query_string", b"").decode("latin-1")
+            unknown = sorted({n for n, _ in parse_qsl(query, keep_blank_values=True)} - set(known))
+            if unknown:
+                names = ", ".join(f"'{n}'" for n in unknown)
+                reads = ", ".join(sorted(known)) or "no parameters"
+                headers, body = error_body(400, f"{scope['path']} has no parameter {names}; it "
+                                                f"reads {reads}.")  # fmt: skip
+                await send({"type": "http.response.start", "status": 400, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 class SecurityHeaders:
@@ -460,6 +486,7 @@ def create_app(
         max_bytes=cache_bytes,
         params=route_params(app),
     )
+    app.add_middleware(KnownParams, params=route_params(app))
     app.add_middleware(
         Limits, body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes
     )
