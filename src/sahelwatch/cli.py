@@ -333,9 +333,10 @@ def quarantine(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """List rejected rows (file, row number and reason), or with --flagged the rows loaded as
-    the source published them but flagged (best above high, deaths by side not summing up,
-    ...)."""
+    """List rejected rows (file, row number and reason), or with --flagged the flagged ones.
+
+    Flagged rows were loaded as the source published them but look wrong (best above high,
+    deaths by side not summing up, ...)."""
     from sahelwatch.query import quarantine_rows
     from sahelwatch.store import Store
 
@@ -563,9 +564,10 @@ def evaluate_cmd(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Backtest the model and the VIEWS benchmarks: at country level the challenge windows
-    Y2018-Y2024 (state-based) and rolling origins 2010-06..2023-12 (total), rolling origins at
-    admin-1, admin-2 and grid level. Prints which of the targets are met first."""
+    """Backtest the model and the VIEWS benchmarks; print which targets are met first.
+
+    At country level the challenge windows Y2018-Y2024 (state-based) and rolling origins
+    2010-06..2023-12 (total); rolling origins at admin-1, admin-2 and grid level."""
     from sahelwatch.priority import batch_workers, yield_to_readers
 
     yield_to_readers()  # from the start: readers (the dashboard, status) are answered first
@@ -759,9 +761,10 @@ def store_compact(
 
 @store_app.command("derive")
 def store_derive(db: DbOption = None) -> None:
-    """Compute and keep the indicator series the dashboard opens on (the Sahel countries at
-    country and admin-1 level, Mali, Burkina Faso and Niger at admin-2) for the store's
-    current data, at low priority; readers then answer in milliseconds. Others are kept by the
+    """Compute and keep the indicator series the dashboard opens on, at low priority.
+
+    The Sahel countries at country and admin-1 level, Mali, Burkina Faso and Niger at admin-2,
+    for the store's current data; readers then answer in milliseconds. Others are kept by the
     first reader that needs them."""
     import time
 

@@ -50,8 +50,9 @@ def _food(db: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @app.command()
 def match(db: DbOption = None) -> None:
-    """Share of CH units matched to the bundled admin-2 boundaries, per country, and the
-    units that match none."""
+    """Share of CH units matched to the bundled admin-2 boundaries, per country.
+
+    Also lists the units that match none."""
     from sahelwatch.consequences import match_shares
 
     units, _ = _food(db)
@@ -73,8 +74,9 @@ def food(
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
-    """Food insecurity per admin-2 unit for a month or a cycle (every unit: those not
-    analysed are shown as such, without figures), or, with neither, per country and cycle."""
+    """Food insecurity per admin-2 unit for a month or a cycle, else per country and cycle.
+
+    Every unit is listed: those not analysed are shown as such, without figures."""
     from sahelwatch.consequences import country_totals, food_layer
 
     units, indicators = _food(db)
@@ -93,8 +95,9 @@ def displacement(
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
-    """IDPs, refugees and asylum seekers per country and year (UNHCR, IDMC), with the change
-    per year; a figure repeated from the year before is flagged carried forward."""
+    """IDPs, refugees and asylum seekers per country and year (UNHCR, IDMC), and the change.
+
+    A figure repeated from the year before is flagged carried forward."""
     from sahelwatch.consequences import displacement_country, displacement_regions
     from sahelwatch.store import Store
 
@@ -118,8 +121,9 @@ def violence(
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
-    """Violence in the months before each CH cycle beside the change in people in phase 3+,
-    per admin-2 unit, and the rank correlation per country (an association, not a cause)."""
+    """Violence before each CH cycle beside the change in people in phase 3+, per admin-2.
+
+    With the rank correlation per country (an association, not a cause)."""
     from sahelwatch.consequences import association, violence_and_food
     from sahelwatch.store import Store
 

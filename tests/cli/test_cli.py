@@ -126,6 +126,21 @@ def test_every_registered_command_has_help():
         assert "Usage:" in result.output and "--help" in result.output
 
 
+def test_each_command_is_summed_up_in_one_line():
+    """The command lists show a docstring's first paragraph as written: a line break inside it
+    would break the list's line in the middle of a sentence."""
+    import typer.main
+
+    def walk(group, path):
+        for name, sub in getattr(group, "commands", {}).items():
+            yield f"{path} {name}", (sub.help or "").strip().split("\n\n")[0]
+            yield from walk(sub, f"{path} {name}")
+
+    summaries = dict(walk(typer.main.get_command(cli.app), "sahelwatch"))
+    assert len(summaries) > 20 and "sahelwatch consequences food" in summaries
+    assert {k: v for k, v in summaries.items() if not v or "\n" in v} == {}
+
+
 def test_top_level_help_lists_commands():
     result = CliRunner().invoke(cli.app, ["--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
