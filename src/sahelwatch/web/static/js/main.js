@@ -51,10 +51,12 @@ async function start() {
   $("cty-region").addEventListener("change", (/** @type {any} */ e) => { filters.region = e.target.value; changed("region"); });
   window.addEventListener("hashchange", () => {
     const before = key();
+    const country = filters.country;
     readHash();
     syncControls();
     if (key() !== before) emit("filters");
     showView(filters.view);
+    if (filters.country !== country) zoomToCountry();  // as choosing it in the selector does
   });
   followResize();
   showView(filters.view);
