@@ -257,7 +257,10 @@ def events(
     violence: Annotated[
         list[str] | None, typer.Option("--type", help="sb, ns or os; repeatable.")
     ] = None,
-    actor: Annotated[str | None, typer.Option(help="Text in either side's name.")] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(help="Text in either side's name, or an actor's name as briefs give it."),
+    ] = None,
     bbox: Annotated[str | None, typer.Option(help="min_lon,min_lat,max_lon,max_lat.")] = None,
     min_fatalities: Annotated[int | None, typer.Option(help="Least best estimate.")] = None,
     as_of: Annotated[

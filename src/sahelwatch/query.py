@@ -31,7 +31,9 @@ class EventFilter:
     countries : ISO3 codes, Gleditsch-Ward numbers or names.
     start, end : first and last month (inclusive), as first-of-month dates.
     violence_types : among ``sb``, ``ns``, ``os``.
-    actor : case-insensitive text found in either side's name.
+    actor : case-insensitive text found in either side's name, or the canonical name of an
+        actor on either side as the actor dictionary gives it ('JNIM (Jama'at Nusrat al-Islam
+        wal-Muslimin)' finds the sides that read 'JNIM').
     bbox : (min_lon, min_lat, max_lon, max_lat).
     min_fatalities : least ``best`` estimate.
     as_of : a release (``26.0.1`` or ``ucdp_candidate:26.0.1``): the data as they stood then.
@@ -150,7 +152,11 @@ def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
         clauses.append("list_contains($types, violence_type)")
     if flt.actor:
         params["actor"] = flt.actor.lower()
-        clauses.append("(contains(lower(side_a), $actor) OR contains(lower(side_b), $actor))")
+        params["actor_names"] = _sides_naming(store, flt.actor)
+        clauses.append(
+            "(contains(lower(side_a), $actor) OR contains(lower(side_b), $actor) "
+            "OR list_contains($actor_names, side_a) OR list_contains($actor_names, side_b))"
+        )
     if flt.bbox:
         west, south, east, north = flt.bbox
         if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
@@ -167,6 +173,21 @@ def _where(store: Store, flt: EventFilter) -> tuple[str, dict[str, Any]]:
         params["sources"] = _known(flt.sources, EVENT_SOURCES, "source", ", ".join(EVENT_SOURCES))
         clauses.append("list_contains($sources, source)")
     return " AND ".join(clauses) or "TRUE", params
+
+
+def _sides_naming(store: Store, text: str) -> list[str]:
+    """The side names in the store that name the actor whose canonical name (the actor
+    dictionary, as briefs and indicators name it) is ``text``, in any case: 'JNIM (Jama'at
+    Nusrat al-Islam wal-Muslimin)' finds the sides that read 'JNIM'."""
+    from sahelwatch.actors import load_dictionary
+
+    sides = pd.Series([r[0] for r in store.con.execute(
+        "SELECT DISTINCT side FROM (SELECT side_a AS side FROM event_versions UNION "
+        "SELECT side_b FROM event_versions) WHERE side IS NOT NULL").fetchall()], dtype=object)
+    parts = sides.str.split(", ").explode().dropna()  # a side can name several actors
+    canonical = load_dictionary().classify(pd.concat([sides, parts]))["canonical"]
+    hit = canonical.str.lower().eq(text.lower()).fillna(False)
+    return sorted(set(sides[hit.groupby(level=0).any().reindex(sides.index, fill_value=False)]))
 
 
 def events_sql(

@@ -186,6 +186,37 @@ def test_figures_equal_the_store(mli: tuple[Store, Brief], slot: str, vtype: str
         assert f"type={vtype}" in count.link and "country=MLI" in count.link
 
 
+def test_each_figure_links_to_exactly_its_events(mli: tuple[Store, Brief],
+                                                 bundled_path: Path) -> None:
+    """The API listing a figure links to holds the figure's events, no more (the family rows
+    linked to every event of the month) and its fatalities."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from sahelwatch.web import create_app
+
+    _, b = mli
+    with TestClient(create_app(bundled_path, read_env=False)) as client:
+        for fig in b.figures.values():
+            if fig.value is None or not fig.key.startswith("events_"):
+                continue
+            listing = client.get(fig.link + "&limit=5000")
+            assert listing.status_code == 200, (fig.link, listing.text)
+            body = listing.json()
+            assert sorted(e["uid"] for e in body["events"]) == sorted(fig.uids), fig.key
+            assert body["total"] == fig.value, fig.key
+            fatalities = b.figures.get(fig.key.replace("events_", "best_", 1))
+            if fatalities is not None and fatalities.value is not None:
+                assert body["fatalities"] == fatalities.value, fatalities.key
+        # The most active actors, named as the actor dictionary names them ('JNIM (Jama'at
+        # Nusrat al-Islam wal-Muslimin)' where UCDP writes 'JNIM'): their links listed 0 events.
+        assert len(b.actors) >= 5
+        for actor in b.actors:
+            body = client.get(actor["link"] + "&limit=5000").json()
+            assert sorted(e["uid"] for e in body["events"]) == actor["uids"], actor["actor"]
+    assert "actor_family=jihadist" in b.figures["events_jihadist_now"].link
+
+
 def test_known_values_of_mali(mli: tuple[Store, Brief]) -> None:
     _, b = mli
     assert b.figures["best_total_now"].value == 96
@@ -232,7 +263,8 @@ def test_html_is_valid_and_links_into_the_api(mli: tuple[Store, Brief], tmp_path
     text = out.read_text(encoding="utf-8")
     html5lib.HTMLParser(strict=True).parse(text)  # raises on any parse error
     # a file written by the CLI links to a running server (absolute, never file:///api/...)
-    link = "http://127.0.0.1:8000/api/events?country=MLI&amp;period=2026-02&amp;type=os"
+    link = ("http://127.0.0.1:8000/api/events?country=MLI&amp;period=2026-02&amp;type=os"
+            "&amp;source=ucdp_ged&amp;source=ucdp_candidate")
     assert f'href="{link}"' in text
     assert 'href="/api' not in text and "<style>" in text
     served = render(b, "html", tmp_path / "served.html", base_url="http://sw.example/",

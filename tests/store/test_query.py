@@ -135,6 +135,18 @@ def test_actor_is_case_insensitive_substring(bundled_store, direct):
     assert len(jnim[jnim.source == "ucdp_candidate"]) == 187 + 3  # 3 flagged in Burkina Faso
 
 
+def test_actor_by_its_canonical_name(bundled_store, direct):
+    """Briefs and indicators name actors as the actor dictionary does; that name finds the
+    events whatever their sides read ('JNIM', 'Dozos (Mali)'); only the whole name does."""
+    jnim = "JNIM (Jama'at Nusrat al-Islam wal-Muslimin)"
+    assert _got(bundled_store, EventFilter(actor=jnim.upper())) == _uids(
+        direct, "side_a = 'JNIM' OR side_b = 'JNIM'")
+    dozos = _got(bundled_store, EventFilter(countries=["MLI"], actor="Dozo militias"))
+    named = "side_a LIKE '%Dozos (Mali)%' OR side_b LIKE '%Dozos (Mali)%'"
+    assert dozos and dozos == _uids(direct, f"country_id = 432 AND ({named})")
+    assert _got(bundled_store, EventFilter(actor="Dozo militia")) == []  # no part of it
+
+
 @pytest.mark.parametrize("text", ["%", "_", "J_IM", "%JNIM"])
 def test_actor_is_literal_text(bundled_store, text):
     """No LIKE wildcards: '%' or '_' in the text match only themselves."""

@@ -89,12 +89,20 @@ class Figure:
     @property
     def link(self) -> str:
         """The API query that lists the events behind the figure."""
-        params = {k: v for k, v in self.filters.items() if k in ("country", "period", "type")}
-        return "/api/events?" + urlencode(params, doseq=True)
+        return events_link(self.filters)
 
     @property
     def text(self) -> str:
         return "no data" if self.value is None else f"{self.value:,.0f}"
+
+
+def events_link(filters: dict[str, Any]) -> str:
+    """The ``/api/events`` query of a figure's ``filters``: every filter it was counted with,
+    so that the listing holds exactly its events."""
+    names = {"country": "country", "period": "period", "type": "type", "actor": "actor",
+             "actor_family": "actor_family", "sources": "source"}  # fmt: skip
+    params = {names[k]: filters[k] for k in names if k in filters}
+    return "/api/events?" + urlencode(params, doseq=True)
 
 
 def compare(value: float | None, base: float | None) -> str:
@@ -414,6 +422,9 @@ def build(
         headlines = active or headlines[:1]
 
     actors = _actors(ev[target])
+    for a in actors:
+        a["link"] = events_link({"country": country_q, "period": format_month(target),
+                                 "actor": a["actor"], "sources": EVENT_SOURCES})  # fmt: skip
     hotspots = _hotspots(month_e2, presence)
     spill = _spillover(store, gws, iso3s, target, cov)
     fc = _forecast(store, gws, target, covered, forecast, n_draws, seed)

@@ -66,7 +66,9 @@ TypeQ = Annotated[
 ]
 ActorQ = Annotated[
     str | None,
-    Query(description="Text found in either side's name (case-insensitive).", max_length=MAX_TEXT),
+    Query(description="Text found in either side's name, or an actor's whole name as briefs "
+          "and indicators give it (the actor dictionary); case-insensitive.",
+          max_length=MAX_TEXT),
 ]
 FamilyQ = Annotated[
     list[str] | None,
