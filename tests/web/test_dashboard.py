@@ -237,6 +237,7 @@ def test_filters_drive_the_map_and_agree_with_the_api(page: Page) -> None:
     assert page.number("#count-events") == expected["total"]
     assert page.number("#count-located") == expected["located"]
     assert page.page.inner_text("#f-month-label") == "Jan 2026"
+    assert page.page.inner_text("#x-events-csv") == "events CSV"  # all of them
     csv_link = page.page.get_attribute("#x-events-csv", "href")
     assert csv_link is not None and "period=2026-01" in csv_link and "format=csv" in csv_link
     page.shot("dashboard_filtered.png")
@@ -351,6 +352,16 @@ def test_data_page_shows_gaps_as_gaps(page: Page) -> None:
     assert last.inner_text() == "Ingested"
     edge = last.bounding_box()
     assert panel and edge and edge["x"] + edge["width"] <= panel["x"] + panel["width"]
+    # An export of more events than the API gives a request says that it holds the first ones.
+    assert page.page.inner_text("#export-list li >> nth=0") == "Events (CSV)"
+    page.page.evaluate("location.hash = '#data?country=ALL&start=1989-01&end=2026-02'")
+    page.settle()
+    total = page.api("events", period="1989-01..2026-02", limit=1)["total"]
+    assert total > 5000
+    assert page.page.inner_text("#export-list li >> nth=0") == (
+        f"Events (CSV) (first 5,000 of {total:,})")
+    page.page.evaluate("location.hash = '#data?country=MLI&start=2025-01&end=2026-02'")
+    page.settle()
     page.shot("dashboard_data.png")
     page.assert_clean()
 
@@ -578,4 +589,11 @@ def test_map_reaches_back_to_1990(page: Page) -> None:
     january = page.api("events", country="432", period="2013-01", limit=1)
     assert page.number("#count-events") == january["total"] > 0
     page.shot("dashboard_map_2013-01.png")
+    # The Sahel since 1990: more events than an export link gives, and it says so.
+    page.page.click("#f-all")
+    page.page.select_option("#f-country", "SAHEL")
+    page.settle()
+    shown = page.number("#count-events")
+    assert shown > 5000
+    assert page.page.inner_text("#x-events-csv") == f"events CSV (first 5,000 of {shown:,})"
     page.assert_clean()

@@ -5,6 +5,7 @@
 import { api, busy } from "./api.js";
 import { $, clear, el } from "./dom.js";
 import { addMonths, apiUrl, fmt, runsText } from "./format.js";
+import { eventsExport } from "./events.js";
 import { app, countryCodes, countryName, eventParams, filters, key, layerCountries, meta, pageCountry, period } from "./state.js";
 
 /** @typedef {[string, string][]} Runs runs of months, first and last ("YYYY-MM") */
@@ -36,15 +37,16 @@ export async function loadData() {
   await busy("Loading coverage", async () => {
     const codes = countryCodes();
     const focus = (codes.length ? codes : meta().sahel).join(",");
-    const [status, cov] = await Promise.all([
+    const [status, cov, listed] = await Promise.all([
       api("status", { country: focus }),
       api("coverage", { country: focus, period: addMonths(app.lastMonth, -119) + ".." + app.lastMonth }),
+      api("events", Object.assign({}, eventParams(filters.month), { limit: 1, fields: "map" })),
     ]);
     if (app.loaded.data !== k) return;
     renderSources(status);
     renderCoverage(cov);
     renderReleases(status);
-    renderExports();
+    renderExports(listed.total);
   });
 }
 
@@ -92,17 +94,19 @@ function renderReleases(status) {
   $("store-note").textContent = status.events.toLocaleString("en") + " current events in " + status.store + "; " + status.quarantined + " rows in quarantine.";
 }
 
-function renderExports() {
-  const params = eventParams(filters.month);
+/** @param {number} events how many events the filters select */
+function renderExports(events) {
   const codes = countryCodes();
   const iso = pageCountry();
   const items = [
-    ["Events (CSV)", apiUrl("events", Object.assign({}, params, { format: "csv", limit: 5000 }))],
-    ["Events (GeoJSON)", apiUrl("events", Object.assign({}, params, { format: "geojson", limit: 5000 }))],
     ["Country panel, " + countryName(iso) + " (CSV)", apiUrl("panels", { level: "country", country: iso, period: period(), format: "csv" })],
     ["Admin-1 indicators, " + filters.end + " (GeoJSON)", apiUrl("indicators", { level: "admin1", country: layerCountries("admin1").map((c) => c.iso3).join(","), month: filters.end, format: "geojson" })],
     ["Coverage (JSON)", apiUrl("coverage", { country: (codes.length ? codes : meta().sahel).join(",") })],
     ["Forecast, " + countryName(iso) + " (CSV)", apiUrl("forecasts", { country: iso, benchmarks: "true", format: "csv" })],
   ];
-  clear($("export-list")).append(...items.map(([label, href]) => el("li", {}, el("a", { href: href, text: label }))));
+  const csv = el("a", {}), geojson = el("a", {});
+  eventsExport(csv, "Events (CSV)", "csv", events);
+  eventsExport(geojson, "Events (GeoJSON)", "geojson", events);
+  clear($("export-list")).append(el("li", {}, csv), el("li", {}, geojson),
+    ...items.map(([label, href]) => el("li", {}, el("a", { href: href, text: label }))));
 }

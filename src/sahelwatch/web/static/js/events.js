@@ -7,7 +7,7 @@
 import { api, busy } from "./api.js";
 import { bandsHook, fromZero, legendValue, makeChart, monthAxis } from "./charts.js";
 import { $, clear, colour, dl, el } from "./dom.js";
-import { fmt, monthLabel, sourceList, sumKnown, ts } from "./format.js";
+import { apiUrl, fmt, monthLabel, sourceList, sumKnown, ts } from "./format.js";
 import { familyLabel, totalsLabel, typeLabel } from "./labels.js";
 import { markerKind, theMap, theMarkers } from "./map.js";
 import { eventClass, radius } from "./scales.js";
@@ -20,6 +20,28 @@ export const HAS_EVENTS = new Set(["located", "unlocated"]);
 
 /** Largest number of events the map loads. */
 const MAX_EVENTS = 100000;
+
+/** Most events an export link gives: the API's largest page. */
+export const EXPORT_LIMIT = 5000;
+
+/**
+ * Point an events export link at the events of the filters, saying so when it gives only the
+ * first EXPORT_LIMIT of them (the API pages; `sahelwatch events` exports them all).
+ * @param {HTMLElement} link @param {string} label @param {string} format @param {number} total
+ */
+export function eventsExport(link, label, format, total) {
+  const a = /** @type {HTMLAnchorElement} */ (link);
+  a.href = apiUrl("events", Object.assign({}, eventParams(filters.month), { format: format, limit: EXPORT_LIMIT }));
+  const cut = total > EXPORT_LIMIT;
+  a.textContent = cut ? label + " (first " + EXPORT_LIMIT.toLocaleString("en") + " of " + total.toLocaleString("en") + ")" : label;
+  a.title = cut ? "The API gives at most " + EXPORT_LIMIT.toLocaleString("en") + " events a request: follow its next_cursor, or export them all with `sahelwatch events`." : "";
+}
+
+/** How many of the loaded events the filters' month (or whole period) holds. */
+export function shownEvents() {
+  const month = filters.month;
+  return month ? app.events.filter((f) => f.properties.date_start.startsWith(month)).length : app.events.length;
+}
 
 /** Load the events of the filters (page by page) and what each month holds; then draw. */
 export async function loadEvents() {

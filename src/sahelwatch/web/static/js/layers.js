@@ -9,8 +9,8 @@ import { $, dl, el, swatch } from "./dom.js";
 import { apiUrl, fmt, monthLabel } from "./format.js";
 import { boundaries, theMap } from "./map.js";
 import { breaks, NODATA, numberColour, PRESENCE, presenceFill, PROBABILITY_LEGEND, rampLegend } from "./scales.js";
-import { app, countryName, eventParams, filters, key, layerCountries, period } from "./state.js";
-import { renderLegend } from "./events.js";
+import { app, countryName, filters, key, layerCountries, period } from "./state.js";
+import { eventsExport, renderLegend, shownEvents } from "./events.js";
 
 // Indicator and forecast rows are raw JSON (any): their columns vary with the layer.
 
@@ -177,9 +177,9 @@ function unitPopup(feature, latlng) {
 
 /** The map's export links: the events shown and the layer's month. */
 export function updateExports() {
-  const params = eventParams(filters.month);
-  $("x-events-csv").href = apiUrl("events", Object.assign({}, params, { format: "csv", limit: 5000 }));
-  $("x-events-geojson").href = apiUrl("events", Object.assign({}, params, { format: "geojson", limit: 5000 }));
+  const shown = shownEvents();
+  eventsExport($("x-events-csv"), "events CSV", "csv", shown);
+  eventsExport($("x-events-geojson"), "events GeoJSON", "geojson", shown);
   const v = app.choroplethValues;
   const link = $("x-layer-csv");
   if (v && filters.layer && filters.layer !== "forecast") {
