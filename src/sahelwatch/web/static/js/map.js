@@ -18,10 +18,11 @@ export function setupMap() {
   const map = L.map("map", { zoomSnap: 0.5, minZoom: 3, maxZoom: 12, worldCopyJump: false, attributionControl: true });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Boundaries: Natural Earth, OCHA COD-AB, geoBoundaries");
-  for (const [pane, z] of [["base", 250], ["choropleth", 350], ["food", 355], ["water", 365], ["lines", 380], ["places", 450]]) {
+  for (const [pane, z] of [["base", 250], ["choropleth", 350], ["food", 355], ["water", 365], ["lines", 380], ["places", 450], ["capitals", 650]]) {
     map.createPane(String(pane)).style.zIndex = String(z);
   }
-  map.getPane("places").style.pointerEvents = "none";
+  // capitals above the event markers (600), so that a cluster never hides Bamako or Niamey
+  for (const pane of ["places", "capitals"]) map.getPane(pane).style.pointerEvents = "none";
   map.fitBounds([[4.0, -17.5], [27.5, 16.0]]);
   L.control.scale({ imperial: false }).addTo(map);
   app.map = map;
@@ -105,7 +106,7 @@ export async function drawBasemap() {
     const label = el("span", { text: p.name, title: c ? c.events + " located events within 10 km, " + c.first_year + "–" + c.last_year : null });
     const icon = L.divIcon({ html: label, className: "place place-" + p.kind + (c ? " place-cluster" : ""), iconSize: null });
     const kind = c && PLACE_ZOOM[p.kind] > PLACE_ZOOM.cluster ? "cluster" : p.kind;
-    groups[kind in groups ? kind : "town"].addLayer(L.marker([p.latitude, p.longitude], { icon: icon, pane: "places", interactive: false, keyboard: false }));
+    groups[kind in groups ? kind : "town"].addLayer(L.marker([p.latitude, p.longitude], { icon: icon, pane: p.kind === "capital" ? "capitals" : "places", interactive: false, keyboard: false }));
   });
   const names = L.layerGroup();
   const showNames = () => {
