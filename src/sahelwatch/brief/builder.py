@@ -328,7 +328,9 @@ def build(
         presence_frames.append(presence)
         month_e2 = e2[e2["month"] == np.datetime64(target, "s")]
     else:
-        presence = pd.DataFrame(columns=["unit_id", "unit_name", "country_gw", "presence"])
+        presence = pd.DataFrame(columns=[  # the columns of armed_presence, with no unit
+            "unit_id", "month", "presence", "state_initiated_w", "armed_initiated_w",
+            "armed_share_w", "months_covered_w", "evidence", "unit_name", "country_gw"])
         month_e2 = pd.DataFrame(columns=["unit_id", "uid", "best"])
 
     from sahelwatch.brief.figures import monthly_fatalities
@@ -470,6 +472,8 @@ def _recency(store: Store, gws: Sequence[int], target: date, coverage: dict[str,
     )
     if releases:
         have = f"{coverage['events']} events from {releases}"
+    elif now["countries_covered"]:  # covered, and the releases record no event
+        have = "0 events (the month's event release covers it and records none)"
     elif now["countries_totals"]:
         have = "only country-month totals"
         if pd.notna(now["totals_best"]):

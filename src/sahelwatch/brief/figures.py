@@ -89,7 +89,9 @@ def events_map(events: pd.DataFrame, iso3s: Sequence[str], month: str) -> bytes:
     admin2 = geo.load_admin(2)
     fig, ax = plt.subplots(figsize=(7.2, 6.0))
     _base(ax, admin0, iso3s, bbox)
-    admin2[admin2["iso3"].isin(iso3s)].boundary.plot(ax=ax, color="#bbbbbb", linewidth=0.3)
+    cercles = admin2[admin2["iso3"].isin(iso3s)]
+    if len(cercles):  # bundled for Mali, Burkina Faso and Niger only
+        cercles.boundary.plot(ax=ax, color="#bbbbbb", linewidth=0.3)
     located = events[events["latitude"].notna() & events["longitude"].notna()]
     for vtype, colour in TYPE_COLOURS.items():
         sel = located[located["violence_type"] == vtype]

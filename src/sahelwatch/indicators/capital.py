@@ -141,4 +141,6 @@ def capital_years(store: Store, gw: int, start: date, end: date) -> pd.DataFrame
              "nearest_month": None if nearest is None else nearest["month"].strftime("%Y-%m"),
              "within_100km": int(known["events_within_100km"].sum()) if len(known) else None}
         )  # fmt: skip
-    return pd.DataFrame(rows)
+    columns = ["year", "capital", "months_located", "nearest_km", "nearest_uid",
+               "nearest_month", "within_100km"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)  # the columns also when no year has data
