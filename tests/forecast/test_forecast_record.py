@@ -155,5 +155,11 @@ def test_api_serves_headline_and_track_record(kept: tuple, tmp_path: Path) -> No
         assert {w["window"] for w in record["windows"]} == {"Y2022", "Y2023"}
         bad = client.get("/api/forecasts/track-record?level=grid")
         assert bad.status_code == 400 and "needs unit" in bad.json()["error"]
+        # A unit at country level is a country; an unknown one is refused, never Mali's record.
+        assert client.get("/api/forecasts/track-record?unit=BFA").json()["unit"] == "439"
+        unknown = client.get("/api/forecasts/track-record?unit=ZZZ")
+        assert unknown.status_code == 400 and "ZZZ" in unknown.json()["error"]
+        mixed = client.get("/api/forecasts/track-record?level=admin1&country=MLI&unit=ML07")
+        assert mixed.status_code == 400 and "not country" in mixed.json()["error"]
         none_kept = client.get("/api/forecasts/track-record?level=admin2&unit=XX99")
         assert none_kept.status_code == 200 and none_kept.json()["windows"] == []

@@ -206,7 +206,12 @@ def track_record(
     from sahelwatch.query import resolve_country
 
     if level == "country":
-        key = str(resolve_country(store, country or "MLI")[0])
+        if unit and country:
+            raise QueryError("give country or unit at country level, not both.")
+        key = str(resolve_country(store, unit or country or "MLI")[0])
+    elif country:
+        raise QueryError(f"a track record at {level} level takes unit (P-code or gid), "
+                         "not country.")  # fmt: skip
     elif unit:
         key = unit
     else:
