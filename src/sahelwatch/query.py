@@ -92,8 +92,9 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def source_record(store: Store, file_id: int, row: int) -> tuple[str | None, dict[str, Any]]:
-    """The path of ingested file ``file_id`` and its record at row ``row`` as the file had it
-    (a JSON object named by the file's header).
+    """The name of ingested file ``file_id`` (not the path it was read from, which names the
+    server's folders) and its record at row ``row`` as the file had it (a JSON object named by
+    the file's header).
 
     Raises
     ------
@@ -103,7 +104,7 @@ def source_record(store: Store, file_id: int, row: int) -> tuple[str | None, dic
     if found is None:
         raise NotFound(f"no record at row {row} of file {file_id}.")
     path = store.con.execute("SELECT path FROM ingest_log WHERE file_id = ?", [file_id]).fetchone()
-    return (str(path[0]) if path else None), json.loads(found)
+    return (Path(str(path[0])).name if path else None), json.loads(found)
 
 
 def resolve_release(store: Store, text: str, kind: str = "event") -> int:

@@ -493,6 +493,8 @@ class Store:
             wanted.setdefault(int(file_id), set()).add(int(row))
         found: dict[tuple[int, int], str] = {}
         for file_id, rows in wanted.items():
+            if not self.has_table(raw_table(file_id).split(".")[1]):
+                continue  # no such file
             table = raw_table(file_id)
             number = row_number_sql(self.con, table, "r")
             for row, text in self.con.execute(

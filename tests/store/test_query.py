@@ -297,7 +297,7 @@ def test_source_record_is_the_row_as_the_file_had_it(bundled_store):
         "SELECT file_id, row_number, uid FROM event_versions WHERE uid = 'ucdp:609655'"
     ).fetchone()
     path, record = source_record(bundled_store, file_id, row)
-    assert path.endswith("ucdp_candidate_26.0.1_events_global.csv.gz")
+    assert path == "ucdp_candidate_26.0.1_events_global.csv.gz"  # a name, not the server's path
     assert (record["id"], record["where_description"], record["side_b"]) == (
         uid.split(":")[1],
         "Niono town",
@@ -305,3 +305,5 @@ def test_source_record_is_the_row_as_the_file_had_it(bundled_store):
     )
     with pytest.raises(NotFound, match=f"no record at row 99999999 of file {file_id}"):
         source_record(bundled_store, file_id, 99_999_999)
+    with pytest.raises(NotFound, match="no record at row 5 of file 999"):  # no such file
+        source_record(bundled_store, 999, 5)

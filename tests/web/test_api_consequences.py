@@ -54,6 +54,9 @@ def test_food_layer_equals_library_and_traces_to_source(
     record = ok(client, f"/api/consequences/record/{int(first.file_id)}/{int(first.row_number)}")
     assert record["record"]["exercise"] == "2023-03"
     assert float(record["record"]["phase35"]) == first["phase35"]
+    assert record["file"] == "cadre_harmonise_sahel3_admin2_2014-2023.csv.gz"  # not a path
+    missing = client.get("/api/consequences/record/999/5")  # no such file: 404, was a 500
+    assert missing.status_code == 404 and "file 999" in missing.json()["error"]
 
 
 def test_food_exports(client: TestClient) -> None:
