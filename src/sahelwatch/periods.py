@@ -27,7 +27,10 @@ def parse_month(text: str) -> date:
 
 def parse_period(text: str) -> tuple[date, date]:
     """Parse ``YYYY-MM..YYYY-MM`` (or a single ``YYYY-MM``) into first and last month."""
-    first, _, last = text.partition("..")
+    first, dots, last = text.partition("..")
+    if dots and not (first and last):
+        raise QueryError(f"period '{text}' lacks its {'first' if not first else 'last'} month; "
+                         "give YYYY-MM or YYYY-MM..YYYY-MM.")  # fmt: skip
     start, end = parse_month(first), parse_month(last or first)
     if end < start:
         raise QueryError(f"period '{text}' ends before it starts.")

@@ -271,6 +271,8 @@ def test_event_detail_traces_each_version_to_its_file_row(client: TestClient) ->
         ("/api/events?offset=-1", 422),
         ("/api/events?period=2026-13", 400),
         ("/api/events?period=1950-01..2026-01", 400),
+        ("/api/events?period=2025-01..", 400),  # was read as 2025-01 alone
+        ("/api/events?period=..2025-01", 400),
         ("/api/events?cursor=not-a-cursor", 400),
         ("/api/events?country=Atlantis", 400),
         ("/api/events?type=xx", 400),
@@ -289,6 +291,11 @@ def test_event_detail_traces_each_version_to_its_file_row(client: TestClient) ->
 )
 def test_bad_requests_get_json_errors(client: TestClient, url: str, status: int) -> None:
     error(client, url, status)
+
+
+def test_an_open_period_is_refused_with_what_to_give(client: TestClient) -> None:
+    assert error(client, "/api/events?period=2025-01..", 400) == (
+        "period '2025-01..' lacks its last month; give YYYY-MM or YYYY-MM..YYYY-MM.")
 
 
 def test_a_choice_among_values_is_named_not_its_pattern(client: TestClient) -> None:
