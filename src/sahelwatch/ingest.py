@@ -30,6 +30,7 @@ from sahelwatch.gazetteer import CM_FAMILIES, EVENT_FAMILIES
 from sahelwatch.periods import compress_months, format_runs, month_range, parse_period
 from sahelwatch.progress import Progress
 from sahelwatch.store import Store, raw_table, retry_conflicts, rollback, row_number_sql
+from sahelwatch.words import counted
 
 # A UCDP file with events in at least this many countries is taken as a global release.
 GLOBAL_MIN_COUNTRIES = 20
@@ -88,8 +89,8 @@ class IngestReport:
         lines = [
             f"{head}: {self.rows_read} rows read, {self.added} added, {self.revised} revised, "
             f"{self.unchanged} unchanged, {self.rejected} rejected.",
-            f"  covers {self.coverage or 'no months'} in {self.countries} "
-            f"{'country' if self.countries == 1 else 'countries'}."
+            f"  covers {self.coverage or 'no months'} in "
+            f"{counted(self.countries, 'country', 'countries')}."
             if self.coverage
             else "  records no coverage.",
         ]

@@ -10,6 +10,7 @@ from sahelwatch.consequences.summary import status_lines
 from sahelwatch.gazetteer import SAHEL
 from sahelwatch.periods import compress_months, format_runs, month_range
 from sahelwatch.store import Store
+from sahelwatch.words import counted
 
 RELEASES_SQL = """
 WITH cov AS (
@@ -116,8 +117,8 @@ class Status:
                 continue
             lines.append(
                 f"  {r['source']} {r['release']}{flag}: {r['rows_read']} rows from {r['files']} "
-                f"file(s), {r['rejected']} rejected; covers {months} in {r['countries']} "
-                f"{'country' if r['countries'] == 1 else 'countries'}; newest data "
+                f"file(s), {r['rejected']} rejected; covers {months} in "
+                f"{counted(r['countries'], 'country', 'countries')}; newest data "
                 f"{_day(r['newest'])}{gone}; ingested {r['ingested_at']:%Y-%m-%d %H:%M}"
             )
         lines.append("\nSources (a gap is 'no data', never zero):")

@@ -13,7 +13,8 @@ SRC = Path(__file__).parents[2] / "src"
 #: Lowest first, in the order of the data's path. A module belongs to the first entry that is
 #: its name or a package above it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("core", ("errors", "periods", "progress", "output", "settings", "extras", "priority")),
+    ("core", ("errors", "periods", "words", "progress", "output", "settings", "extras",
+              "priority")),
     ("reference", ("gazetteer", "actors")),
     ("formats", ("formats",)),
     ("places", ("geo",)),

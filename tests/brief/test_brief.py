@@ -76,7 +76,7 @@ def test_long_trend_judges_years_not_one_month() -> None:
 
 
 def test_a_critical_alert_is_a_signal_with_its_evidence() -> None:
-    h = headline(signals(alerts=("2 event(s) within 100 km of Bamako",)))
+    h = headline(signals(alerts=("2 events within 100 km of Bamako",)))
     assert h.verdict == "pressure" and h.deciding_rule == "rule_alerts"
     assert "within 100 km of Bamako" in h.text
 

@@ -33,7 +33,7 @@ Examples
 --------
 >>> rule = ProximityRule(name="near-bamako", kind="proximity", place="Bamako", radius_km=100)
 >>> [a.title for a in evaluate(store, [rule])]  # doctest: +NORMALIZE_WHITESPACE
-['2 event(s) within 100 km of Bamako in the 45 days to 2026-02-28
+['2 events within 100 km of Bamako in the 45 days to 2026-02-28
   (2026-01-21..2026-01-28), 0 deaths']
 
 ``record(store, alerts)`` keeps new alerts in a writable store (once each) and

@@ -24,6 +24,7 @@ from sahelwatch.alerts.rules import (
 from sahelwatch.errors import ConfigError
 from sahelwatch.periods import add_months, format_month
 from sahelwatch.settings import Duration, by_kind
+from sahelwatch.words import counted
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,8 +214,8 @@ class ProximityRule(Rule):
         place = self.place if self.latitude is None else f"({lat:.3f}, {lon:.3f})"
         window = f"the {self.window_days} days to {newest[0]:%Y-%m-%d}"
         title = (
-            f"{len(near)} event(s) within {self.radius_km:g} km of {place} in {window} "
-            f"({days}), {deaths} deaths"
+            f"{counted(len(near), 'event')} within {self.radius_km:g} km of {place} in {window} "
+            f"({days}), {counted(deaths, 'death')}"
         )
         lines = []
         for r in near.sort_values("km").to_dict("records"):

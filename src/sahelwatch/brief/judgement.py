@@ -34,6 +34,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sahelwatch.words import counted
+
 __all__ = [
     "CAPITAL_KM",
     "CAPITAL_TREND_KM",
@@ -197,8 +199,8 @@ def rule_initiative(s: Signals) -> RuleResult:
         return _result(rule_initiative, False, "Initiative cannot be told (no data).", threshold)
     fired = s.attacks_on_forces >= MIN_ATTACKS and s.armed_initiated > s.state_initiated
     evidence = (
-        f"{s.attacks_on_forces:.0f} attacks on state or foreign forces by armed groups; "
-        f"{s.armed_initiated:.0f} events initiated by armed groups against "
+        f"{counted(s.attacks_on_forces, 'attack')} on state or foreign forces by armed groups; "
+        f"{counted(s.armed_initiated, 'event')} initiated by armed groups against "
         f"{s.state_initiated:.0f} by the state camp."
     )
     return _result(rule_initiative, fired, evidence, threshold)
