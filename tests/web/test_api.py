@@ -134,6 +134,15 @@ def test_months_keep_gaps_and_totals_apart_from_zero(client: TestClient, store: 
     by_month = {r["month"]: r for r in fam["months"]}
     assert by_month["2025-01"]["state"] == "unlocated" and by_month["2025-01"]["events"] is None
     assert by_month["2026-01"]["events"] > 0
+    # ... nor do country-month totals (they counted every actor); the notes word the rows
+    fam = ok(client, "/api/months?country=MLI&period=2024-01..2024-02&actor_family=jihadist")
+    assert [r["totals_best"] for r in fam["months"]] == [None, None]
+    assert fam["notes"] == ["2024-01 – 2024-02: only UCDP totals, which do not count what was "
+                            "asked for; no located events"]  # fmt: skip
+    # Niger's 2024 is VIEWS totals only: the notes say so, not "no data" beside the figures
+    ner = ok(client, "/api/months?country=NER&period=2024-01..2024-02")
+    assert [r["totals_best"] for r in ner["months"]] == [160, 57]
+    assert ner["notes"] == ["2024-01 – 2024-02: 217 deaths in VIEWS totals; no located events"]
 
 
 @pytest.mark.slow

@@ -345,6 +345,9 @@ def month_counts(
         frame[column] = (
             frame[column].where(with_events, np.nan).where(~with_events | frame[column].notna(), 0)
         )
-    if families:
+    if families:  # country-month totals, and events without actor names, name no actors
         frame.loc[~frame["actors"], ["events", "fatalities", "located"]] = np.nan
-    return MonthCounts(gws, frame, describe_months(frame, status_sentence(store, gws, as_of)))
+        frame[["totals_best", "totals_events"]] = np.nan
+    # filtered, the notes word the rows (the releases' sentences count every event)
+    sentence = None if types or families else status_sentence(store, gws, as_of)
+    return MonthCounts(gws, frame, describe_months(frame, sentence))

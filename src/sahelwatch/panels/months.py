@@ -18,6 +18,7 @@ import pandas as pd
 
 from sahelwatch.panels.build import build_panel
 from sahelwatch.panels.request import coverage
+from sahelwatch.panels.schema import TOTALS_FAMILIES
 from sahelwatch.panels.status import month_status
 from sahelwatch.periods import format_month, month_range
 from sahelwatch.store import Store
@@ -153,30 +154,17 @@ def describe_months(frame: pd.DataFrame, sentence: Callable[[str], str] | None =
             for run in _runs(frame, state):
                 first, last = run["month"].iloc[0], run["month"].iloc[-1]
                 period = _when(run) if len(_when(run)) == 4 or first == last else f"{first}..{last}"
-                out.append((first, sentence(period)))
+                # the country's panel reads UCDP's totals only: VIEWS' are worded from the rows
+                panel_reads = set(run["totals_family"].dropna()) <= set(TOTALS_FAMILIES["ucdp"])
+                if state != "totals" or panel_reads:
+                    out.append((first, sentence(period)))
+                else:
+                    out.append((first, _totals_text(run)))
         return [text for _, text in sorted(out)]
     share_of = frame["countries_totals"]  # runs of months with the same countries on totals
     keyed = frame.assign(state=np.where(share_of > 0, "t" + share_of.astype(str), "-"))
     runs = [r for key in keyed["state"].unique() if key != "-" for r in _runs(keyed, key)]
-    for run in runs:
-        best, events = run["totals_best"], run["totals_events"]
-        label = TOTALS_LABEL.get(str(run["totals_family"].dropna().iloc[0]), "totals")
-        share, every = run["countries_totals"].min(), run["countries"].iloc[0]
-        scope = (
-            "; no located events"
-            if share >= every
-            else f" for the {share} of {every} countries that have only totals (no located events)"
-        )
-        parts = []
-        if best.notna().any():
-            parts.append(f"{best.sum():,.0f} deaths")
-        if events.notna().any():
-            parts.append(f"{events.sum():,.0f} events")
-        amount = " and ".join(parts) if parts else "figures"
-        known = best if best.notna().any() else events
-        partial = "" if known.notna().all() or known.isna().all() else " (not every month)"
-        out.append((run["month"].iloc[0],
-                    f"{_when(run)}: {amount} in {label}{partial}{scope}"))  # fmt: skip
+    out += [(run["month"].iloc[0], _totals_text(run)) for run in runs]
     for run in _runs(frame, "unlocated"):
         out.append((run["month"].iloc[0],
                     f"{_when(run)}: events without places or actor names (a reduced release); "
@@ -186,3 +174,25 @@ def describe_months(frame: pd.DataFrame, sentence: Callable[[str], str] | None =
         out.append((run["month"].iloc[0], f"{_when(run)}: no data (no release covers "
                     + ("this month)" if len(run) == 1 else "these months)")))  # fmt: skip
     return [text for _, text in sorted(out)]
+
+
+def _totals_text(run: pd.DataFrame) -> str:
+    """A run of months with country-month totals only, in words."""
+    best, events = run["totals_best"], run["totals_events"]
+    label = TOTALS_LABEL.get(str(run["totals_family"].dropna().iloc[0]), "totals")
+    share, every = run["countries_totals"].min(), run["countries"].iloc[0]
+    scope = (
+        "; no located events"
+        if share >= every
+        else f" for the {share} of {every} countries that have only totals (no located events)"
+    )
+    parts = []
+    if best.notna().any():
+        parts.append(f"{best.sum():,.0f} deaths")
+    if events.notna().any():
+        parts.append(f"{events.sum():,.0f} events")
+    if not parts:
+        return f"{_when(run)}: only {label}, which do not count what was asked for{scope}"
+    known = best if best.notna().any() else events
+    partial = "" if known.notna().all() else " (not every month)"
+    return f"{_when(run)}: {' and '.join(parts)} in {label}{partial}{scope}"
