@@ -366,25 +366,14 @@ SUMMARY_COLUMNS = {
 }
 
 
-def _cell(value: Any) -> str:
-    """A table cell: numbers without a spurious decimal, "no data" for an unknown."""
-    if isinstance(value, float):
-        return (
-            "no data"
-            if value != value
-            else f"{value:,.0f}"
-            if value.is_integer()
-            else f"{value:.2f}"
-        )
-    return "no data" if value is None else str(value)
-
-
 def _indicator_summary(frame: Any, month: str) -> str:
     """A short table of the main indicators, deadliest units first; "no data", never 0, where
     no release covers the month."""
     columns = {k: v for k, v in SUMMARY_COLUMNS.items() if k in frame.columns}
     table = frame.sort_values("deadliness", ascending=False, na_position="last")[list(columns)]
-    table = table.map(_cell).rename(columns=columns)
+    from sahelwatch.words import cell
+
+    table = table.map(cell).rename(columns=columns)
     return (
         f"{len(frame)} units, {month} ({len(frame.columns)} columns: --out FILE or --all for "
         "all of them)\n" + table.to_string(index=False)

@@ -27,9 +27,10 @@ PeriodOption = Annotated[str, typer.Option("--period", help="CH period: current 
 
 def _show(frame: pd.DataFrame, out: Path | None, what: str) -> None:
     from sahelwatch.output import write_output
+    from sahelwatch.words import cell
 
-    if out is None:
-        typer.echo(frame.to_string(index=False) if not frame.empty else f"No {what}.")
+    if out is None:  # "no data", never NaN or <NA>
+        typer.echo(frame.map(cell).to_string(index=False) if not frame.empty else f"No {what}.")
         return
     write_output(frame.to_csv(index=False), out)
     typer.echo(f"wrote {len(frame)} rows of {what} to {out}", err=True)

@@ -673,6 +673,31 @@ def test_indicators_prints_a_summary_unless_asked_for_everything(
     assert out.splitlines()[0].startswith("unit_id,unit_name,") and len(out.splitlines()) == 11
 
 
+def test_consequence_tables_say_no_data(monkeypatch, capsys, bundled_path: Path) -> None:
+    """The consequence commands' tables: "no data", never NaN or <NA>; years as written."""
+    db = ["--db", str(bundled_path)]
+    code, out, _ = run_cli(monkeypatch, capsys, "consequences", "food", "--country", "MLI",
+                           "--month", "2025-06", *db)  # fmt: skip
+    assert code == 0 and "no analysis covers this month" in out and "no data" in out
+    code, more, _ = run_cli(monkeypatch, capsys, "consequences", "displacement", *db)
+    assert code == 0 and " 2024 " in more and "2,024" not in more
+    for text in (out, more):
+        assert "NaN" not in text and "<NA>" not in text
+
+
+def test_table_cells_and_counts_in_words() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from sahelwatch.words import cell, counted
+
+    values = [None, np.nan, pd.NA, pd.NaT, np.int64(2024), 3.0, 1074993.0, 0.1049, np.bool_(True)]
+    assert [cell(v) for v in values] == ["no data"] * 4 + ["2024", "3", "1,074,993", "0.10", "yes"]
+    assert (counted(1, "event"), counted(2, "event"), counted(1, "country", "countries"),
+            counted(0, "country", "countries"), counted(1200, "death")) == (
+        "1 event", "2 events", "1 country", "0 countries", "1,200 deaths")  # fmt: skip
+
+
 def test_alerts_help_names_the_rules_tables() -> None:
     result = CliRunner().invoke(cli.app, ["alerts", "--help"], env={"COLUMNS": "200"})
     assert "alerts.rules tables" in result.output and "[]" not in result.output
