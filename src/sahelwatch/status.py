@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from sahelwatch.consequences.summary import status_lines
-from sahelwatch.gazetteer import SAHEL
+from sahelwatch.errors import QueryError
+from sahelwatch.gazetteer import CM_FAMILIES, EVENT_SOURCES, SAHEL
 from sahelwatch.periods import compress_months, format_runs, month_range
 from sahelwatch.store import Store
 from sahelwatch.words import counted
@@ -305,6 +306,10 @@ def coverage_grid(
         covers; this month when none does); its newest ``max_months`` months at most.
     """
     gws = list(SAHEL) if countries is None else countries
+    known = (*EVENT_SOURCES, *CM_FAMILIES)
+    unknown = sorted(set(sources or ()) - set(known))
+    if unknown:
+        raise QueryError(f"unknown source {', '.join(unknown)}; use {', '.join(known)}.")
     rows = store.con.execute(
         "SELECT c.country_gw, r.source, list(DISTINCT c.month ORDER BY c.month) AS months "
         "FROM coverage c JOIN releases r USING (release_id) "

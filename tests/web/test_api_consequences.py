@@ -99,3 +99,15 @@ def test_bad_requests_are_sentences(client: TestClient) -> None:
     assert client.get("/api/consequences/food/series?unit=nowhere").status_code == 404
     no_dtm = client.get("/api/consequences/displacement?source=dtm&level=admin1")
     assert no_dtm.status_code == 404 and "no DTM figures" in no_dtm.text
+    # An unknown country or cycle is refused, never answered with no rows or "not analysed".
+    for url in ("/api/consequences/food?country=XXX&month=2023-03",
+                "/api/consequences/displacement?country=XXX",
+                "/api/consequences/violence?country=XXX"):  # fmt: skip
+        refused = client.get(url)
+        assert refused.status_code == 400 and "unknown country 'XXX'" in refused.text, url
+    future = client.get("/api/consequences/food?country=MLI&cycle=2099-03")
+    assert future.status_code == 404 and "no Cadre Harmonisé cycle 2099-03" in future.text
+    named = ok(client, "/api/consequences/food?country=Mali&cycle=2023-03")  # names work too
+    assert {r["country_iso3"] for r in named["rows"]} == {"MLI"}
+    bogus = client.get("/api/coverage?source=bogus")
+    assert bogus.status_code == 400 and "unknown source bogus; use ucdp_ged" in bogus.text

@@ -91,6 +91,16 @@ def _respond(frame: pd.DataFrame, fmt: str, filename: str, meta: dict[str, Any])
     return render.json_response({**meta, "count": len(frame), "rows": rows})
 
 
+
+def _iso3s(store: RequestStore, country: list[str] | None) -> tuple[str, ...]:
+    """ISO3 codes of the countries asked for (codes, numbers or names); an unknown one is
+    refused with a sentence, never answered with no rows."""
+    from sahelwatch.gazetteer import iso3_codes
+    from sahelwatch.query import resolve_country
+
+    names = split_list(country, "country")
+    return tuple(iso3_codes(gw for name in names for gw in resolve_country(store, name)))
+
 @router.get("/api/consequences/match", summary="CH units matched to the admin-2 boundaries")
 def match(request: Request, store: Annotated[RequestStore, Depends(read_store)]) -> Response:
     """Per country: CH units, how many match a bundled admin-2 unit (by P-code, then by name)
@@ -125,13 +135,17 @@ def food_layer(
     if (month is None) == (cycle is None):
         raise QueryError("give a month or a cycle (one of them).")
     food = _need(_food(request, store))
+    held = sorted(food["cycle"].dropna().unique())
+    if cycle is not None and cycle not in held:
+        raise NotFound(f"the store holds no Cadre Harmonisé cycle {cycle}; it holds "
+                       f"{len(held)}, {held[0]} to {held[-1]}.")  # fmt: skip
     state = app_state(request)
     rows = state.memo.get(
         ("consequences-rows", state.access.generation(), period),
         lambda: cq.layer_rows(food, period),
     )
     when = month_arg(month)
-    names = tuple(c.upper() for c in split_list(country, "country"))
+    names = _iso3s(store, country)
     picks: tuple[tuple[str, str], ...] = ()
     if when is not None:  # months that the same analyses cover share one layer
         day = pd.Timestamp(when)
@@ -219,7 +233,7 @@ def displacement(
             f"the store holds no {'DTM' if source == 'dtm' else 'UNHCR'} figures (bundled: "
             "sahelwatch ingest --bundled; DTM: the iom_dtm or hdx_hapi connectors)."
         )
-    names = [c.upper() for c in split_list(country, "country")]
+    names = _iso3s(store, country)
     if names:
         frame = frame[frame["country_iso3"].isin(names)]
     meta = {"level": level, "source": source}
@@ -248,7 +262,7 @@ def violence(
         ("consequences-violence", months, change, period, state.access.generation()),
         lambda: cq.violence_and_food(store, food, period_type=period, change=change, months=months),
     )
-    names = [c.upper() for c in split_list(country, "country")]
+    names = _iso3s(store, country)
     if names:
         pairs = pairs[pairs["country_iso3"].isin(names)]
     summary = cq.association(pairs)
