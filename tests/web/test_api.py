@@ -302,6 +302,14 @@ def test_bad_requests_get_json_errors(client: TestClient, url: str, status: int)
     error(client, url, status)
 
 
+def test_an_unknown_column_names_its_unit_level_name(client: TestClient) -> None:
+    url = "/api/indicators?level=admin1&country=MLI&month=2026-02&columns="
+    assert error(client, url + "best_total,pressure", 400) == (
+        "unknown column pressure (here country_pressure).")
+    assert error(client, url + "nope,nada", 400) == "unknown columns nope, nada."
+    assert ok(client, url + "best_total,country_pressure")["count"] > 0
+
+
 def test_an_open_period_is_refused_with_what_to_give(client: TestClient) -> None:
     assert error(client, "/api/events?period=2025-01..", 400) == (
         "period '2025-01..' lacks its last month; give YYYY-MM or YYYY-MM..YYYY-MM.")

@@ -230,8 +230,10 @@ def _columns(frame: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
     if not wanted:
         return frame
     unknown = [c for c in wanted if c not in frame.columns]
-    if unknown:
-        raise QueryError(f"unknown column(s) {', '.join(unknown[:5])}.")
+    if unknown:  # a country's figure on unit rows is named country_<figure>
+        named = [f"{c} (here country_{c})" if f"country_{c}" in frame.columns else c
+                 for c in unknown[:5]]  # fmt: skip
+        raise QueryError(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(named)}.")
     keys = [c for c in _KEYS if c in frame.columns]
     return frame[[*keys, *(c for c in wanted if c not in keys)]]
 
