@@ -121,6 +121,45 @@ class ActorDictionary:
             }
         )
 
+    def sides(self, sides: pd.Series) -> pd.DataFrame:
+        """Per distinct side name (a side can name several actors, comma-separated: the whole
+        name and each part are looked up): its set of families (``families``) and its tuple
+        of canonical actors (``actors``; an unknown name kept as written)."""
+        names = pd.Series(sides.dropna().astype(str).unique(), dtype=object)
+        if names.empty:
+            return pd.DataFrame(
+                {"families": pd.Series(dtype=object), "actors": pd.Series(dtype=object)}
+            )
+        parts = names.str.split(", ")
+        long = pd.DataFrame(
+            {"name": names.repeat(parts.map(len).tolist()), "part": parts.explode()}
+        )
+        whole = self.classify(names)
+        piece = self.classify(long["part"].reset_index(drop=True))
+        long = long.reset_index(drop=True).assign(
+            canonical=piece["canonical"].to_numpy(dtype=object),
+            family=piece["family"].to_numpy(dtype=object),
+        )
+        long["canonical"] = long["canonical"].where(long["canonical"].notna(), long["part"])
+        fams = long.dropna(subset=["family"]).groupby("name")["family"].agg(frozenset)
+        whole_fam = pd.Series(whole["family"].to_numpy(dtype=object), index=names.to_numpy())
+        families = {
+            name: frozenset(fams.get(name, frozenset()))
+            | (frozenset([whole_fam[name]]) if pd.notna(whole_fam[name]) else frozenset())
+            for name in names
+        }
+        multi = long.groupby("name")["canonical"].agg(tuple)
+        single = pd.Series(whole["canonical"].to_numpy(dtype=object), index=names.to_numpy())
+        actors = {
+            name: (
+                multi[name]
+                if len(multi[name]) > 1
+                else ((single[name],) if pd.notna(single[name]) else (name,))
+            )
+            for name in names
+        }
+        return pd.DataFrame({"families": pd.Series(families), "actors": pd.Series(actors)})
+
     def unknown_actors(self, events: pd.DataFrame) -> pd.DataFrame:
         """Names in ``side_a``/``side_b`` that the dictionary does not know.
 

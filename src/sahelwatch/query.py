@@ -185,10 +185,10 @@ def _sides_naming(store: Store, text: str) -> list[str]:
     sides = pd.Series([r[0] for r in store.con.execute(
         "SELECT DISTINCT side FROM (SELECT side_a AS side FROM event_versions UNION "
         "SELECT side_b FROM event_versions) WHERE side IS NOT NULL").fetchall()], dtype=object)
-    parts = sides.str.split(", ").explode().dropna()  # a side can name several actors
-    canonical = load_dictionary().classify(pd.concat([sides, parts]))["canonical"]
-    hit = canonical.str.lower().eq(text.lower()).fillna(False)
-    return sorted(set(sides[hit.groupby(level=0).any().reindex(sides.index, fill_value=False)]))
+    wanted = text.lower()
+    actors = load_dictionary().sides(sides)["actors"]
+    return sorted(str(name) for name, named in actors.items()
+                  if any(a.lower() == wanted for a in named))  # fmt: skip
 
 
 def events_sql(

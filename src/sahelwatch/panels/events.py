@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sahelwatch.actors import FAMILIES as ACTOR_FAMILIES
+from sahelwatch.actors import load_dictionary
 from sahelwatch.errors import QueryError
 from sahelwatch.panels.request import PanelRequest, release_filter, request
 from sahelwatch.panels.schema import ordinal_month
@@ -135,41 +136,7 @@ def side_actors(sides: pd.Series, dictionary: Any | None = None) -> pd.Series:
 
 def _name_table(sides: pd.Series, dictionary: Any | None) -> pd.DataFrame:
     """Per distinct side name: its set of families and tuple of canonical actors."""
-    from sahelwatch.actors import load_dictionary
-
-    book = dictionary or load_dictionary()
-    names = pd.Series(sides.dropna().astype(str).unique(), dtype=object)
-    if names.empty:
-        return pd.DataFrame(
-            {"families": pd.Series(dtype=object), "actors": pd.Series(dtype=object)}
-        )
-    parts = names.str.split(", ")
-    long = pd.DataFrame({"name": names.repeat(parts.map(len).tolist()), "part": parts.explode()})
-    whole = book.classify(names)
-    piece = book.classify(long["part"].reset_index(drop=True))
-    long = long.reset_index(drop=True).assign(
-        canonical=piece["canonical"].to_numpy(dtype=object),
-        family=piece["family"].to_numpy(dtype=object),
-    )
-    long["canonical"] = long["canonical"].where(long["canonical"].notna(), long["part"])
-    fams = long.dropna(subset=["family"]).groupby("name")["family"].agg(frozenset)
-    whole_fam = pd.Series(whole["family"].to_numpy(dtype=object), index=names.to_numpy())
-    families = {
-        name: frozenset(fams.get(name, frozenset()))
-        | (frozenset([whole_fam[name]]) if pd.notna(whole_fam[name]) else frozenset())
-        for name in names
-    }
-    multi = long.groupby("name")["canonical"].agg(tuple)
-    single = pd.Series(whole["canonical"].to_numpy(dtype=object), index=names.to_numpy())
-    actors = {
-        name: (
-            multi[name]
-            if len(multi[name]) > 1
-            else ((single[name],) if pd.notna(single[name]) else (name,))
-        )
-        for name in names
-    }
-    return pd.DataFrame({"families": pd.Series(families), "actors": pd.Series(actors)})
+    return (dictionary or load_dictionary()).sides(sides)
 
 
 def event_families(events: pd.DataFrame) -> pd.DataFrame:

@@ -463,6 +463,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=folder), name="static")
 
     # Middleware: the last added is the outermost.
+    params = route_params(app)  # the query parameters each route reads (one lookup table)
     app.add_middleware(
         Throttle,
         guards=lambda path: path.startswith("/api/") and path not in UNGUARDED,
@@ -484,9 +485,9 @@ def create_app(
         generation=access.generation,
         exclude=("/api/health", routes_alerts.STREAM_PATH),
         max_bytes=cache_bytes,
-        params=route_params(app),
+        params=params,
     )
-    app.add_middleware(KnownParams, params=route_params(app))
+    app.add_middleware(KnownParams, params=params)
     app.add_middleware(
         Limits, body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes
     )

@@ -96,10 +96,10 @@ def _iso3s(store: RequestStore, country: list[str] | None) -> tuple[str, ...]:
     """ISO3 codes of the countries asked for (codes, numbers or names); an unknown one is
     refused with a sentence, never answered with no rows."""
     from sahelwatch.gazetteer import iso3_codes
-    from sahelwatch.query import resolve_country
+    from sahelwatch.query import resolve_countries
 
-    names = split_list(country, "country")
-    return tuple(iso3_codes(gw for name in names for gw in resolve_country(store, name)))
+    return tuple(iso3_codes(resolve_countries(store, ",".join(split_list(country, "country")))
+                            or []))  # fmt: skip
 
 @router.get("/api/consequences/match", summary="CH units matched to the admin-2 boundaries")
 def match(request: Request, store: Annotated[RequestStore, Depends(read_store)]) -> Response:

@@ -20,9 +20,9 @@ export const HAS_EVENTS = new Set(["located", "unlocated"]);
 
 /** Largest number of events the map loads. */
 const MAX_EVENTS = 100000;
-
-/** Most events an export link gives: the API's largest page. */
+/** The API's largest page of events: what the map loads a request, and an export link gives. */
 export const EXPORT_LIMIT = 5000;
+
 
 /**
  * Point an events export link at the events of the filters, saying so when it gives only the
@@ -48,7 +48,7 @@ export async function loadEvents() {
   const k = key();
   app.loaded.events = k;
   await busy("Loading events", async () => {
-    const params = Object.assign(eventParams(null), { format: "geojson", fields: "map", limit: 5000 });
+    const params = Object.assign(eventParams(null), { format: "geojson", fields: "map", limit: EXPORT_LIMIT });
     const features = [];
     let cursor = null;
     do {
